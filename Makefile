@@ -1,0 +1,51 @@
+# The project's commands. `make demo` brings everything up; `make test` installs and runs all tests.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0
+
+.PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
+
+setup: sysdeps venv
+
+venv: .venv/.installed
+
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+# Missing Debian packages are installed only when running as root (CI, fresh machine).
+sysdeps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (run 'sudo make sysdeps')"; exit 1; fi; \
+	fi
+
+migrate: venv
+	$(PY) -m shared.db.migrate
+
+test: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: venv
+	$(PY) -m pytest -q -m "not e2e"
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy .
+
+demo: setup
+	bash infra/scripts/demo.sh
+
+bench: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench
+
+clean:
+	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

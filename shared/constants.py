@@ -1,0 +1,38 @@
+"""Every Redis key, queue and channel name (DESIGN §5) and the timings tied to them.
+
+Nothing else in the project spells a Redis name.
+"""
+
+from __future__ import annotations
+
+POOL_QUEUE = "wa:pool"
+EVENTS_CHANNEL = "wa:events"
+WORKERS_INDEX = "wa:workers"  # sorted set worker_id -> last heartbeat (unix s), for cheap listing
+
+LEASE_RENEW_EVERY_S = 5.0
+WORKER_TTL_S = 15
+HEARTBEAT_EVERY_S = 5.0
+
+
+def session_queue(session_id: str) -> str:
+    return f"wa:session:{session_id}"
+
+
+def lease_key(session_id: str) -> str:
+    return f"wa:lease:{session_id}"
+
+
+def worker_key(worker_id: str) -> str:
+    return f"wa:worker:{worker_id}"
+
+
+def ctl_channel(worker_id: str) -> str:
+    return f"wa:ctl:{worker_id}"
+
+
+def start_job_id(session_id: str) -> str:
+    return f"start:{session_id}"
+
+
+def login_attempts_key(email: str, ip: str) -> str:
+    return f"gw:login:{email}:{ip}"

@@ -1,0 +1,75 @@
+"""One typed Settings object, read from the environment (see .env.example).
+
+Built only in each process's ``__main__``; everything else receives it. Tests build their own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "change-me-demo-only"
+
+Mode = Literal["prod", "demo", "test"]
+DriverKind = Literal["uc", "selenium"]
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    """Every knob of every process. Env names are the ``validation_alias`` of each field."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    mode: Mode = Field("prod", validation_alias="APP_MODE")
+    database_url: str = Field(
+        "postgresql://127.0.0.1:5432/wagateway", validation_alias="APP_DATABASE_URL"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="APP_REDIS_URL")
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, validation_alias="APP_JWT_SECRET")
+    jwt_ttl_s: int = Field(12 * 3600, ge=60, validation_alias="APP_JWT_TTL_S")
+    cors_origins: str = Field("", validation_alias="APP_CORS_ORIGINS")
+    log_level: str = Field("INFO", validation_alias="APP_LOG_LEVEL")
+
+    # gateway
+    gateway_host: str = Field("127.0.0.1", validation_alias="APP_GATEWAY_HOST")
+    gateway_port: int = Field(8080, validation_alias="APP_GATEWAY_PORT")
+    max_body_bytes: int = Field(256 * 1024, validation_alias="APP_MAX_BODY_BYTES")
+    login_attempts: int = Field(10, ge=1, validation_alias="APP_LOGIN_ATTEMPTS")
+    login_window_s: int = Field(300, ge=1, validation_alias="APP_LOGIN_WINDOW_S")
+    # argon2id cost; lowered only in tests so the suite stays quick
+    password_memory_kib: int = Field(64 * 1024, ge=8, validation_alias="APP_PASSWORD_MEMORY_KIB")
+    password_time_cost: int = Field(3, ge=1, validation_alias="APP_PASSWORD_TIME_COST")
+
+    # worker and browser
+    worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
+    profile_dir: Path = Field(Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR")
+    wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
+    chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
+    chromedriver_path: str = Field("/usr/bin/chromedriver", validation_alias="APP_CHROMEDRIVER_PATH")
+    browser_driver: DriverKind = Field("uc", validation_alias="APP_BROWSER_DRIVER")
+    headless: bool = Field(True, validation_alias="APP_HEADLESS")
+    lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
+    reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.mode == "prod" and self.jwt_secret == DEFAULT_JWT_SECRET:
+            raise ValueError(
+                "APP_JWT_SECRET is the built-in demo default; set a long random secret "
+                "(or APP_MODE=demo for a local demo)"
+            )
+        if self.mode == "prod" and len(self.jwt_secret) < 32:
+            raise ValueError("APP_JWT_SECRET must be at least 32 characters in prod mode")
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

@@ -13,5 +13,12 @@ def setup_logging(level: str = "INFO", *, process: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiohttp.access", "urllib3", "selenium", "engineio", "socketio", "undetected_chromedriver"):
+    for noisy in (
+        "aiohttp.access",
+        "urllib3",
+        "selenium",
+        "engineio",
+        "socketio",
+        "undetected_chromedriver",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -50,12 +50,19 @@ class Settings(BaseSettings):
 
     # worker and browser
     worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
-    profile_dir: Path = Field(Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR")
+    profile_dir: Path = Field(
+        Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
+    )
     wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
     chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
-    chromedriver_path: str = Field("/usr/bin/chromedriver", validation_alias="APP_CHROMEDRIVER_PATH")
+    chromedriver_path: str = Field(
+        "/usr/bin/chromedriver", validation_alias="APP_CHROMEDRIVER_PATH"
+    )
     browser_driver: DriverKind = Field("uc", validation_alias="APP_BROWSER_DRIVER")
     headless: bool = Field(True, validation_alias="APP_HEADLESS")
+    browser_start_timeout_s: float = Field(
+        60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
+    )
     lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
     reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
 

@@ -1,0 +1,70 @@
+"""The gateway application factory: ``create_app(settings)``; no module-level app or state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
+
+from gateway.auth.passwords import Passwords
+from gateway.auth.ratelimit import LoginRateLimiter
+from gateway.errors import NotFound, error_middleware
+from gateway.keys import HTTP_METRICS, METRICS_REGISTRY, PASSWORDS, PG, REDIS, SETTINGS
+from gateway.metrics import HttpMetrics, metrics_middleware
+from gateway.routes import auth, health, managers
+from gateway.routing import Endpoint, add_endpoints
+from shared.db.pool import make_pool
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ROUTERS = (auth.router, managers.router, health.router)
+
+
+def all_endpoints() -> list[Endpoint]:
+    return [ep for r in ROUTERS for ep in r.endpoints]
+
+
+async def _postgres(app: web.Application) -> AsyncIterator[None]:
+    # opened without waiting: the gateway starts (and /health says degraded) while Postgres is down
+    pool = make_pool(app[SETTINGS].database_url, min_size=1, max_size=10)
+    await pool.open(wait=False)
+    app[PG] = pool
+    yield
+    await pool.close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = Redis.from_url(
+        settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+    )
+    app[REDIS] = redis
+    app[auth.LOGIN_LIMITER] = LoginRateLimiter(
+        redis, attempts=settings.login_attempts, window_s=settings.login_window_s
+    )
+    yield
+    await redis.aclose()
+
+
+async def _unknown_route(request: web.Request) -> web.Response:
+    raise NotFound(f"no route for {request.method} {request.path}")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[metrics_middleware, error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[PASSWORDS] = Passwords(settings)
+    registry = CollectorRegistry()
+    app[METRICS_REGISTRY] = registry
+    app[HTTP_METRICS] = HttpMetrics(registry)
+    app.cleanup_ctx.extend([_postgres, _redis])
+    add_endpoints(app, all_endpoints())
+    app.router.add_route("*", "/api/{tail:.*}", _unknown_route)
+    return app

@@ -1,0 +1,75 @@
+"""``POST /api/auth/login`` and ``GET /api/auth/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import Field, StringConstraints
+
+from gateway.auth.principal import Role
+from gateway.auth.ratelimit import LoginRateLimiter
+from gateway.auth.tokens import issue_token
+from gateway.errors import TooManyRequests, Unauthorized
+from gateway.jsonio import ok
+from gateway.keys import PASSWORDS, PG, PRINCIPAL, SETTINGS
+from gateway.routing import ANY_USER, Router
+from gateway.schemas import company_public, user_public
+from gateway.validation import Body, parse_body
+from shared.db.repos import companies, users
+
+router = Router("auth")
+LOGIN_LIMITER = web.AppKey("login_limiter", LoginRateLimiter)
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+
+
+class LoginBody(Body):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+def client_ip(request: web.Request) -> str:
+    # nginx sets X-Real-IP; without a proxy the peer address is the client
+    return request.headers.get("X-Real-IP") or request.remote or "unknown"
+
+
+@router.route(
+    "POST", "/api/auth/login", roles=None, summary="Log in; returns a JWT", body=LoginBody
+)
+async def login(request: web.Request) -> web.Response:
+    body = await parse_body(request, LoginBody)
+    limiter = request.app[LOGIN_LIMITER]
+    wait_s = await limiter.hit(body.email, client_ip(request))
+    if wait_s is not None:
+        raise TooManyRequests(
+            f"too many login attempts; try again in {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
+        )
+    async with request.app[PG].connection() as conn:
+        creds = await users.credentials_by_email(conn, email=body.email)
+    valid = await request.app[PASSWORDS].verify(
+        creds.password_hash if creds else None, body.password
+    )
+    if creds is None or not valid:
+        raise Unauthorized("wrong email or password")
+    if creds.disabled:
+        raise Unauthorized("this account is disabled")
+    await limiter.reset(body.email, client_ip(request))
+    user = creds.public()
+    token, expires_at = issue_token(request.app[SETTINGS], user)
+    return ok({"token": token, "expiresAt": expires_at, "user": user_public(user)})
+
+
+@router.route("GET", "/api/auth/me", roles=ANY_USER, summary="The calling user and company")
+async def me(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    async with request.app[PG].connection() as conn:
+        user = await users.get_active(conn, user_id=principal.user_id)
+        company = (
+            await companies.get(conn, company_id=principal.company_id)
+            if principal.role is not Role.OPERATOR and principal.company_id
+            else None
+        )
+    assert user is not None
+    return ok({"user": user_public(user), "company": company_public(company) if company else None})

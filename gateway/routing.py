@@ -1,0 +1,107 @@
+"""Endpoint declarations: method, path, who may call it, and its request models.
+
+Every API route is declared through a ``Router``; the declaration drives authentication and the
+role check (here, in one place), the role-table test, and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from gateway.auth.principal import Principal, Role
+from gateway.auth.tokens import bearer_token, decode_token
+from gateway.errors import Forbidden, Unauthorized
+from gateway.keys import PG, PRINCIPAL, SETTINGS
+from shared.db.repos import users
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+ANY_USER = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    roles: frozenset[Role] | None  # None: public
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Router:
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.endpoints: list[Endpoint] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        roles: Iterable[Role] | None,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            allowed = frozenset(roles) if roles is not None else None
+            self.endpoints.append(
+                Endpoint(
+                    method,
+                    path,
+                    handler,
+                    allowed,
+                    summary,
+                    body,
+                    query,
+                    response,
+                    status,
+                    (self.tag,),
+                )
+            )
+            return handler
+
+        return register
+
+
+async def authenticate(request: web.Request) -> Principal:
+    """Bearer token -> a still-existing, enabled user. The only REST authentication path."""
+    settings = request.app[SETTINGS]
+    claims = decode_token(settings, bearer_token(request.headers.get("Authorization")))
+    async with request.app[PG].connection() as conn:
+        user = await users.get_active(conn, user_id=claims.user_id)
+    if user is None:
+        raise Unauthorized("user no longer exists or is disabled")
+    return Principal.of(user)
+
+
+def guarded(endpoint: Endpoint) -> Handler:
+    """Wrap a handler with authentication and the endpoint's role check."""
+    if endpoint.roles is None:
+        return endpoint.handler
+    roles = endpoint.roles
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        principal = await authenticate(request)
+        if principal.role not in roles:
+            raise Forbidden(f"role '{principal.role}' may not call this endpoint")
+        request[PRINCIPAL] = principal
+        return await endpoint.handler(request)
+
+    return handler
+
+
+def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
+    for ep in endpoints:
+        app.router.add_route(ep.method, ep.path, guarded(ep))

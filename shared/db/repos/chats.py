@@ -1,0 +1,144 @@
+"""Chats of a WhatsApp session, newest activity first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.rows import class_row
+
+from shared.db.types import Chat, Conn
+
+_SCOPED = "JOIN wa_sessions s ON s.id = c.session_id AND s.company_id = %(cid)s"
+
+
+async def list_for_session(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    unread_only: bool = False,
+) -> tuple[list[Chat], int]:
+    """One page of chats plus the total matching, tenant-checked through the session."""
+    params = {
+        "cid": company_id,
+        "sid": session_id,
+        "lim": limit,
+        "off": offset,
+        "q": f"%{search}%" if search else None,
+        "unread": unread_only,
+    }
+    where = (
+        "c.session_id = %(sid)s"
+        " AND (%(q)s::text IS NULL OR c.name ILIKE %(q)s OR c.wa_chat_id ILIKE %(q)s)"
+        " AND (NOT %(unread)s OR c.unread_count > 0)"
+    )
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            f"SELECT c.* FROM wa_chats c {_SCOPED} WHERE {where}"
+            " ORDER BY c.last_message_at DESC NULLS LAST, c.id LIMIT %(lim)s OFFSET %(off)s",
+            params,
+        )
+        rows = await cur.fetchall()
+    total_cur = await conn.execute(
+        f"SELECT count(*) AS n FROM wa_chats c {_SCOPED} WHERE {where}", params
+    )
+    total = await total_cur.fetchone()
+    return rows, int(total["n"]) if total else 0
+
+
+async def get(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> Chat | None:
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            f"SELECT c.* FROM wa_chats c {_SCOPED} WHERE c.id = %(id)s AND c.session_id = %(sid)s",
+            {"cid": company_id, "sid": session_id, "id": chat_id},
+        )
+        return await cur.fetchone()
+
+
+async def update(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    chat_id: UUID,
+    archived: bool | None = None,
+    assigned_manager_id: UUID | None = None,
+    unassign: bool = False,
+) -> Chat | None:
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "UPDATE wa_chats c SET"
+            " archived = COALESCE(%(arch)s, c.archived),"
+            " assigned_manager_id = CASE WHEN %(unassign)s THEN NULL"
+            "   ELSE COALESCE(%(mgr)s, c.assigned_manager_id) END"
+            " FROM wa_sessions s WHERE s.id = c.session_id AND s.company_id = %(cid)s"
+            " AND c.id = %(id)s AND c.session_id = %(sid)s RETURNING c.*",
+            {
+                "arch": archived,
+                "mgr": assigned_manager_id,
+                "unassign": unassign,
+                "cid": company_id,
+                "sid": session_id,
+                "id": chat_id,
+            },
+        )
+        return await cur.fetchone()
+
+
+# --- worker side -------------------------------------------------------------------------
+
+
+async def worker_upsert(
+    conn: Conn,
+    *,
+    session_id: UUID,
+    wa_chat_id: str,
+    name: str,
+    is_group: bool,
+    unread_count: int | None = None,
+    last_message_at: datetime | None = None,
+    last_message_preview: str | None = None,
+) -> Chat:
+    """Insert or refresh a chat as the worker sees it; never moves activity backwards."""
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group, unread_count,"
+            "  last_message_at, last_message_preview)"
+            " VALUES (%(sid)s, %(wid)s, %(name)s, %(grp)s, COALESCE(%(unread)s, 0),"
+            "  %(at)s, %(prev)s)"
+            " ON CONFLICT (session_id, wa_chat_id) DO UPDATE SET"
+            "  name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE wa_chats.name END,"
+            "  is_group = EXCLUDED.is_group,"
+            "  unread_count = COALESCE(%(unread)s, wa_chats.unread_count),"
+            "  last_message_preview = CASE WHEN wa_chats.last_message_at IS NULL"
+            "    OR EXCLUDED.last_message_at >= wa_chats.last_message_at"
+            "    THEN COALESCE(EXCLUDED.last_message_preview, wa_chats.last_message_preview)"
+            "    ELSE wa_chats.last_message_preview END,"
+            "  last_message_at = GREATEST(wa_chats.last_message_at, EXCLUDED.last_message_at)"
+            " RETURNING *",
+            {
+                "sid": session_id,
+                "wid": wa_chat_id,
+                "name": name,
+                "grp": is_group,
+                "unread": unread_count,
+                "at": last_message_at,
+                "prev": last_message_preview,
+            },
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def worker_get_by_wa_id(conn: Conn, *, session_id: UUID, wa_chat_id: str) -> Chat | None:
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_chats WHERE session_id = %(sid)s AND wa_chat_id = %(wid)s",
+            {"sid": session_id, "wid": wa_chat_id},
+        )
+        return await cur.fetchone()

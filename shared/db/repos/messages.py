@@ -1,0 +1,204 @@
+"""Messages: inbound ones upserted by wa id, outgoing ones created idempotently by client id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.rows import class_row
+
+from shared.db.types import Conn, Message
+
+# status only moves forward; 'failed' is terminal for a pending message
+_STATUS_RANK = (
+    "CASE %(st)s WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2"
+    " WHEN 'read' THEN 3 ELSE -1 END"
+)
+_ROW_RANK = (
+    "CASE m.status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2"
+    " WHEN 'read' THEN 3 ELSE 9 END"
+)
+
+
+async def worker_upsert_observed(
+    conn: Conn,
+    *,
+    session_id: UUID,
+    chat_id: UUID,
+    wa_msg_id: str,
+    direction: str,
+    sender: str | None,
+    body: str,
+    msg_type: str = "text",
+    status: str,
+    wa_timestamp: datetime | None,
+) -> tuple[Message, bool]:
+    """Store a message seen on the page once; return (row, created_now)."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_messages (session_id, chat_id, wa_msg_id, direction, sender, body,"
+            "  type, status, wa_timestamp)"
+            " VALUES (%(sid)s, %(cid)s, %(wid)s, %(dir)s, %(sender)s, %(body)s, %(type)s,"
+            "  %(st)s, %(ts)s)"
+            " ON CONFLICT (session_id, wa_msg_id) DO NOTHING RETURNING *",
+            {
+                "sid": session_id,
+                "cid": chat_id,
+                "wid": wa_msg_id,
+                "dir": direction,
+                "sender": sender,
+                "body": body,
+                "type": msg_type,
+                "st": status,
+                "ts": wa_timestamp,
+            },
+        )
+        row = await cur.fetchone()
+        if row is not None:
+            return row, True
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s",
+            {"sid": session_id, "wid": wa_msg_id},
+        )
+        existing = await cur.fetchone()
+    assert existing is not None
+    return existing, False
+
+
+async def create_outgoing(
+    conn: Conn,
+    *,
+    session_id: UUID,
+    chat_id: UUID,
+    client_msg_id: str,
+    body: str,
+    sent_by_user_id: UUID | None,
+) -> tuple[Message, bool]:
+    """A pending outgoing message; the same ``client_msg_id`` returns the first row again."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_messages (session_id, chat_id, client_msg_id, direction, body,"
+            "  status, sent_by_user_id)"
+            " VALUES (%(sid)s, %(cid)s, %(cmid)s, 'out', %(body)s, 'pending', %(uid)s)"
+            " ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING *",
+            {
+                "sid": session_id,
+                "cid": chat_id,
+                "cmid": client_msg_id,
+                "body": body,
+                "uid": sent_by_user_id,
+            },
+        )
+        row = await cur.fetchone()
+        if row is not None:
+            return row, True
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND client_msg_id = %(cmid)s",
+            {"sid": session_id, "cmid": client_msg_id},
+        )
+        existing = await cur.fetchone()
+    assert existing is not None
+    return existing, False
+
+
+async def worker_get(conn: Conn, *, session_id: UUID, message_id: UUID) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE id = %(id)s AND session_id = %(sid)s",
+            {"id": message_id, "sid": session_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_mark_sent(
+    conn: Conn, *, session_id: UUID, message_id: UUID, wa_msg_id: str | None
+) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "UPDATE wa_messages SET wa_msg_id = COALESCE(%(wid)s, wa_msg_id), error = NULL,"
+            " status = CASE WHEN status = 'pending' OR status = 'failed' THEN 'sent'"
+            "   ELSE status END"
+            " WHERE id = %(id)s AND session_id = %(sid)s RETURNING *",
+            {"wid": wa_msg_id, "id": message_id, "sid": session_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_mark_failed(
+    conn: Conn, *, session_id: UUID, message_id: UUID, error: str
+) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "UPDATE wa_messages SET status = 'failed', error = %(err)s"
+            " WHERE id = %(id)s AND session_id = %(sid)s AND status = 'pending' RETURNING *",
+            {"err": error, "id": message_id, "sid": session_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_advance_ack(
+    conn: Conn, *, session_id: UUID, wa_msg_id: str, status: str
+) -> Message | None:
+    """Move an outgoing message's status forward (never back); None when nothing changed."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            f"UPDATE wa_messages m SET status = %(st)s WHERE m.session_id = %(sid)s"
+            f" AND m.wa_msg_id = %(wid)s AND {_ROW_RANK} < {_STATUS_RANK} RETURNING m.*",
+            {"st": status, "sid": session_id, "wid": wa_msg_id},
+        )
+        return await cur.fetchone()
+
+
+async def list_for_chat(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    chat_id: UUID,
+    limit: int,
+    offset: int = 0,
+    before: UUID | None = None,
+) -> list[Message]:
+    """Newest first; ``before`` is a message id cursor (strictly older than that message)."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT m.* FROM wa_messages m"
+            " JOIN wa_sessions s ON s.id = m.session_id AND s.company_id = %(cid)s"
+            " LEFT JOIN wa_messages b ON b.id = %(before)s AND b.chat_id = m.chat_id"
+            " WHERE m.session_id = %(sid)s AND m.chat_id = %(chat)s"
+            "  AND (%(before)s::uuid IS NULL OR (m.created_at, m.id) < (b.created_at, b.id))"
+            " ORDER BY m.created_at DESC, m.id DESC LIMIT %(lim)s OFFSET %(off)s",
+            {
+                "cid": company_id,
+                "sid": session_id,
+                "chat": chat_id,
+                "before": before,
+                "lim": limit,
+                "off": offset,
+            },
+        )
+        return await cur.fetchall()
+
+
+async def count_for_chat(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> int:
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM wa_messages m"
+        " JOIN wa_sessions s ON s.id = m.session_id AND s.company_id = %(cid)s"
+        " WHERE m.session_id = %(sid)s AND m.chat_id = %(chat)s",
+        {"cid": company_id, "sid": session_id, "chat": chat_id},
+    )
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def get(
+    conn: Conn, *, company_id: UUID, session_id: UUID, message_id: UUID
+) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT m.* FROM wa_messages m"
+            " JOIN wa_sessions s ON s.id = m.session_id AND s.company_id = %(cid)s"
+            " WHERE m.id = %(id)s AND m.session_id = %(sid)s",
+            {"cid": company_id, "sid": session_id, "id": message_id},
+        )
+        return await cur.fetchone()

@@ -1,0 +1,163 @@
+"""WhatsApp sessions: desired state (set by admins) and observed state (written by workers).
+
+Functions taking ``company_id`` serve the gateway; the ``worker_*`` ones serve the worker that
+holds the session's lease, which knows the session only by id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.rows import class_row
+
+from shared.db.types import Conn, WaSession
+
+
+async def create(conn: Conn, *, company_id: UUID, name: str) -> WaSession:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_sessions (company_id, name) VALUES (%(cid)s, %(name)s) RETURNING *",
+            {"cid": company_id, "name": name},
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def count(conn: Conn, *, company_id: UUID) -> int:
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM wa_sessions WHERE company_id = %(cid)s", {"cid": company_id}
+    )
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def list_for_company(conn: Conn, *, company_id: UUID) -> list[WaSession]:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_sessions WHERE company_id = %(cid)s ORDER BY created_at, id",
+            {"cid": company_id},
+        )
+        return await cur.fetchall()
+
+
+async def list_for_manager(conn: Conn, *, company_id: UUID, manager_id: UUID) -> list[WaSession]:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT s.* FROM wa_sessions s"
+            " JOIN wa_manager_access a ON a.session_id = s.id AND a.manager_id = %(mid)s"
+            " WHERE s.company_id = %(cid)s ORDER BY s.created_at, s.id",
+            {"cid": company_id, "mid": manager_id},
+        )
+        return await cur.fetchall()
+
+
+async def get(conn: Conn, *, company_id: UUID, session_id: UUID) -> WaSession | None:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_sessions WHERE id = %(id)s AND company_id = %(cid)s",
+            {"id": session_id, "cid": company_id},
+        )
+        return await cur.fetchone()
+
+
+async def default_for_company(conn: Conn, *, company_id: UUID) -> WaSession | None:
+    """The company's oldest session: the one the single-session shortcuts act on."""
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_sessions WHERE company_id = %(cid)s ORDER BY created_at, id LIMIT 1",
+            {"cid": company_id},
+        )
+        return await cur.fetchone()
+
+
+async def set_desired(
+    conn: Conn, *, company_id: UUID, session_id: UUID, desired_state: str
+) -> WaSession | None:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "UPDATE wa_sessions SET desired_state = %(d)s, updated_at = now()"
+            " WHERE id = %(id)s AND company_id = %(cid)s RETURNING *",
+            {"d": desired_state, "id": session_id, "cid": company_id},
+        )
+        return await cur.fetchone()
+
+
+async def delete(conn: Conn, *, company_id: UUID, session_id: UUID) -> bool:
+    cur = await conn.execute(
+        "DELETE FROM wa_sessions WHERE id = %(id)s AND company_id = %(cid)s",
+        {"id": session_id, "cid": company_id},
+    )
+    return cur.rowcount == 1
+
+
+async def list_all(conn: Conn) -> list[WaSession]:
+    """Platform-wide, for operators: callers must strip anything tenant-private."""
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute("SELECT * FROM wa_sessions ORDER BY created_at, id")
+        return await cur.fetchall()
+
+
+# --- worker side -------------------------------------------------------------------------
+
+
+async def worker_get(conn: Conn, *, session_id: UUID) -> WaSession | None:
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute("SELECT * FROM wa_sessions WHERE id = %(id)s", {"id": session_id})
+        return await cur.fetchone()
+
+
+async def worker_set_state(
+    conn: Conn,
+    *,
+    session_id: UUID,
+    state: str,
+    reason: str | None,
+    worker_id: str | None,
+) -> tuple[str, WaSession] | None:
+    """Write an observed transition; return (previous state, new row), None if deleted."""
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_sessions WHERE id = %(id)s FOR UPDATE", {"id": session_id}
+        )
+        before = await cur.fetchone()
+        if before is None:
+            return None
+        await cur.execute(
+            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, worker_id = %(w)s,"
+            " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
+            " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
+            " last_ready_at = CASE WHEN %(s)s = 'ready' THEN now() ELSE last_ready_at END,"
+            " updated_at = now() WHERE id = %(id)s RETURNING *",
+            {"s": state, "r": reason, "w": worker_id, "id": session_id},
+        )
+        after = await cur.fetchone()
+    assert after is not None
+    return before.state, after
+
+
+async def worker_set_qr(
+    conn: Conn, *, session_id: UUID, qr_payload: str, expires_at: datetime | None
+) -> None:
+    await conn.execute(
+        "UPDATE wa_sessions SET qr_payload = %(q)s, qr_updated_at = now(),"
+        " qr_expires_at = %(exp)s, updated_at = now() WHERE id = %(id)s",
+        {"q": qr_payload, "exp": expires_at, "id": session_id},
+    )
+
+
+async def worker_set_identity(
+    conn: Conn, *, session_id: UUID, phone: str | None, display_name: str | None
+) -> None:
+    await conn.execute(
+        "UPDATE wa_sessions SET phone = %(p)s, display_name = %(n)s, updated_at = now()"
+        " WHERE id = %(id)s",
+        {"p": phone, "n": display_name, "id": session_id},
+    )
+
+
+async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
+    """Sessions an admin wants running, for the reconciler (it checks leases in Redis)."""
+    cur = await conn.execute("SELECT id FROM wa_sessions WHERE desired_state = 'running'")
+    return [r["id"] for r in await cur.fetchall()]

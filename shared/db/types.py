@@ -1,0 +1,127 @@
+"""Typed rows returned by the repositories (one dataclass per table view)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection
+
+Conn = AsyncConnection[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    id: UUID
+    name: str
+    max_sessions: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UUID
+    company_id: UUID | None
+    email: str
+    role: str
+    display_name: str
+    disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserCredentials:
+    id: UUID
+    company_id: UUID | None
+    email: str
+    role: str
+    display_name: str
+    disabled: bool
+    created_at: datetime
+    password_hash: str
+
+    def public(self) -> User:
+        return User(
+            id=self.id,
+            company_id=self.company_id,
+            email=self.email,
+            role=self.role,
+            display_name=self.display_name,
+            disabled=self.disabled,
+            created_at=self.created_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WaSession:
+    id: UUID
+    company_id: UUID
+    name: str
+    desired_state: str
+    state: str
+    state_reason: str | None
+    qr_payload: str | None
+    qr_updated_at: datetime | None
+    qr_expires_at: datetime | None
+    phone: str | None
+    display_name: str | None
+    worker_id: str | None
+    last_ready_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    session_id: UUID
+    manager_id: UUID
+    can_read: bool
+    can_write: bool
+    can_manage_chats: bool
+    granted_by: UUID | None
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: UUID
+    session_id: UUID
+    wa_chat_id: str
+    name: str
+    is_group: bool
+    unread_count: int
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    archived: bool
+    assigned_manager_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: UUID
+    session_id: UUID
+    chat_id: UUID
+    wa_msg_id: str | None
+    client_msg_id: str | None
+    direction: str
+    sender: str | None
+    body: str
+    type: str
+    status: str
+    error: str | None
+    wa_timestamp: datetime | None
+    created_at: datetime
+    sent_by_user_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    company_id: UUID | None
+    user_id: UUID | None
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    at: datetime

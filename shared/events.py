@@ -1,0 +1,164 @@
+"""Domain events published on ``wa:events`` (DESIGN §6): one typed model per type.
+
+Wire form: ``{"v":1,"type":T,"sessionId","companyId","ts","data":{...}}`` with camelCase keys.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic.alias_generators import to_camel
+
+from shared.states import SessionState
+
+
+class Wire(BaseModel):
+    """Base for everything crossing a process boundary: camelCase on the wire, strict shape."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    def to_wire(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class MessagePayload(Wire):
+    id: UUID
+    chat_id: UUID
+    wa_chat_id: str
+    wa_message_id: str | None
+    client_message_id: str | None
+    direction: Literal["in", "out"]
+    sender: str | None
+    body: str
+    type: str
+    status: Literal["pending", "sent", "delivered", "read", "failed"]
+    error: str | None = None
+    timestamp: datetime | None
+    created_at: datetime
+
+
+class ChatPayload(Wire):
+    id: UUID
+    wa_chat_id: str
+    name: str
+    is_group: bool
+    unread_count: int
+    last_message_at: datetime | None
+    last_message_preview: str | None
+    archived: bool
+    assigned_manager_id: UUID | None
+
+
+class StateData(Wire):
+    state: SessionState
+    previous: SessionState | None
+    reason: str | None
+
+
+class QrData(Wire):
+    qr_code: str  # data:image/png;base64,...
+    qr_raw: str
+    expires_at: datetime | None
+
+
+class ReadyData(Wire):
+    phone_number: str | None
+    display_name: str | None
+
+
+class MessageData(Wire):
+    chat_id: UUID
+    message: MessagePayload
+
+
+class MessageAckData(Wire):
+    chat_id: UUID
+    message_id: UUID
+    status: Literal["pending", "sent", "delivered", "read", "failed"]
+
+
+class DisconnectedData(Wire):
+    reason: str
+
+
+class ChatData(Wire):
+    chat: ChatPayload
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Envelope(Wire):
+    v: Literal[1] = 1
+    session_id: UUID
+    company_id: UUID
+    ts: datetime = Field(default_factory=_now)
+
+
+class StateEvent(_Envelope):
+    type: Literal["state"] = "state"
+    data: StateData
+
+
+class QrEvent(_Envelope):
+    type: Literal["qr"] = "qr"
+    data: QrData
+
+
+class ReadyEvent(_Envelope):
+    type: Literal["ready"] = "ready"
+    data: ReadyData
+
+
+class MessageEvent(_Envelope):
+    type: Literal["message"] = "message"
+    data: MessageData
+
+
+class MessageSentEvent(_Envelope):
+    type: Literal["message_sent"] = "message_sent"
+    data: MessageData
+
+
+class MessageAckEvent(_Envelope):
+    type: Literal["message_ack"] = "message_ack"
+    data: MessageAckData
+
+
+class DisconnectedEvent(_Envelope):
+    type: Literal["disconnected"] = "disconnected"
+    data: DisconnectedData
+
+
+class ChatEvent(_Envelope):
+    type: Literal["chat"] = "chat"
+    data: ChatData
+
+
+Event = Annotated[
+    StateEvent
+    | QrEvent
+    | ReadyEvent
+    | MessageEvent
+    | MessageSentEvent
+    | MessageAckEvent
+    | DisconnectedEvent
+    | ChatEvent,
+    Field(discriminator="type"),
+]
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def encode(event: Event) -> str:
+    return event.model_dump_json(by_alias=True)
+
+
+def decode(raw: str | bytes) -> Event:
+    """Parse and validate one wire event; raises ``pydantic.ValidationError`` on anything else."""
+    return _EVENT_ADAPTER.validate_json(raw)

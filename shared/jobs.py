@@ -1,0 +1,66 @@
+"""Arguments of every arq job crossing gateway -> worker (DESIGN §5), typed and validated.
+
+A job is enqueued as ``function_name(payload_dict)``; the worker re-validates the dict.
+Jobs may run more than once: every handler is idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+START_SESSION = "start_session"
+SEND_TEXT = "send_text"
+LOGOUT = "logout"
+RESTART = "restart"
+REFRESH_QR = "refresh_qr"
+SYNC_CHATS = "sync_chats"
+MARK_READ = "mark_read"
+STOP = "stop"
+
+SESSION_COMMANDS = (SEND_TEXT, LOGOUT, RESTART, REFRESH_QR, SYNC_CHATS, MARK_READ, STOP)
+
+
+class JobArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_payload(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+
+class StartSession(JobArgs):
+    session_id: UUID
+
+
+class SendText(JobArgs):
+    """Send ``body`` to an existing chat (``wa_chat_id``) or to a phone number (``to_phone``)."""
+
+    session_id: UUID
+    message_id: UUID
+    client_msg_id: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4096)
+    wa_chat_id: str | None = None
+    to_phone: str | None = Field(None, pattern=r"^\d{7,15}$")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SendText:
+        if (self.wa_chat_id is None) == (self.to_phone is None):
+            raise ValueError("exactly one of wa_chat_id and to_phone is required")
+        return self
+
+
+class SessionCommand(JobArgs):
+    """``logout``, ``restart``, ``refresh_qr``, ``sync_chats``, ``stop``: no arguments beyond id."""
+
+    session_id: UUID
+    reason: str | None = None
+
+
+class MarkRead(JobArgs):
+    session_id: UUID
+    wa_chat_id: str
+
+
+CommandName = Literal["logout", "restart", "refresh_qr", "sync_chats", "stop"]

@@ -1,0 +1,130 @@
+"""/health stays 200 and reports degraded while Postgres or Redis is unreachable; /metrics works."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from redis.asyncio import Redis
+
+from gateway.app import create_app
+from shared.constants import WORKERS_INDEX
+from shared.settings import Settings
+from tests.support.tcp_proxy import TcpProxy
+
+Client = TestClient[Any, Any]
+
+
+def _via(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+
+
+@pytest.fixture
+async def proxies(settings: Settings) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
+    pg_url, redis_url = urlsplit(settings.database_url), urlsplit(settings.redis_url)
+    pg = TcpProxy(pg_url.hostname or "127.0.0.1", pg_url.port or 5432)
+    rd = TcpProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    await pg.start()
+    await rd.start()
+    yield pg, rd
+    await pg.cut()
+    await rd.cut()
+
+
+@pytest.fixture
+async def proxied_client(
+    settings: Settings, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
+) -> AsyncIterator[Client]:
+    pg, rd = proxies
+    proxied = settings.model_copy(
+        update={
+            "database_url": _via(settings.database_url, pg.port),
+            "redis_url": _via(settings.redis_url, rd.port),
+        }
+    )
+    async with TestClient(TestServer(create_app(proxied))) as c:
+        yield c
+
+
+async def _health(client: Client) -> dict[str, Any]:
+    resp = await client.get("/health")
+    assert resp.status == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def test_ok_with_everything_up(proxied_client: Client, redis: Redis) -> None:
+    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    body = await _health(proxied_client)
+    assert body["status"] == "ok"
+    comps = body["components"]
+    assert comps["postgres"]["status"] == comps["redis"]["status"] == "ok"
+    assert comps["workers"] == {"status": "ok", "live": 1}
+
+
+async def test_no_live_worker_is_degraded(proxied_client: Client, redis: Redis) -> None:
+    await redis.zadd(WORKERS_INDEX, {"stale": time.time() - 3600})
+    body = await _health(proxied_client)
+    assert body["status"] == "degraded"
+    assert body["components"]["workers"] == {"status": "none", "live": 0}
+
+
+async def test_degraded_while_redis_unreachable(
+    proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
+) -> None:
+    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    _, rd = proxies
+    await rd.cut()
+    body = await _health(proxied_client)
+    assert body["status"] == "degraded"
+    assert body["components"]["redis"]["status"] == "down"
+    assert body["components"]["postgres"]["status"] == "ok"
+    assert "redis" in body["message"]
+    await rd.restore()
+    assert (await _health(proxied_client))["status"] == "ok"
+
+
+async def test_degraded_while_postgres_unreachable(
+    proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
+) -> None:
+    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    pg, _ = proxies
+    await pg.cut()
+    started = time.monotonic()
+    body = await _health(proxied_client)
+    assert time.monotonic() - started < 5  # bounded by the check timeout, never a hang
+    assert body["status"] == "degraded"
+    assert body["components"]["postgres"]["status"] == "down"
+    assert body["components"]["redis"]["status"] == "ok"
+    await pg.restore()
+    for _ in range(50):  # the pool reconnects on its own
+        if (await _health(proxied_client))["status"] == "ok":
+            break
+    assert (await _health(proxied_client))["status"] == "ok"
+
+
+async def test_gateway_starts_with_postgres_down(settings: Settings, redis: Redis) -> None:
+    down = settings.model_copy(update={"database_url": "postgresql://postgres@127.0.0.1:1/x"})
+    async with TestClient(TestServer(create_app(down))) as c:
+        body = await _health(c)
+        assert body["components"]["postgres"]["status"] == "down"
+        login = await c.post("/api/auth/login", json={"email": "a@b.test", "password": "x"})
+        assert login.status == 503
+        assert (await login.json())["error"]["message"] == "database unavailable, try again"
+
+
+async def test_metrics_are_prometheus_text(client: Client) -> None:
+    await client.get("/health")
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    text = await resp.text()
+    assert 'gateway_http_requests_total{method="GET",route="/health",status="200"}' in text

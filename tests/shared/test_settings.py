@@ -1,0 +1,37 @@
+"""Settings: environment names, and the default JWT secret refused outside demo/test."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from shared.settings import DEFAULT_JWT_SECRET, Settings
+
+
+def test_default_secret_refused_in_prod(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_JWT_SECRET", raising=False)
+    monkeypatch.setenv("APP_MODE", "prod")
+    with pytest.raises(ValidationError, match="APP_JWT_SECRET"):
+        Settings()
+
+
+def test_short_secret_refused_in_prod() -> None:
+    with pytest.raises(ValidationError, match="32 characters"):
+        Settings(mode="prod", jwt_secret="short")
+
+
+@pytest.mark.parametrize("mode", ["demo", "test"])
+def test_default_secret_allowed_in_demo_and_test(mode: str) -> None:
+    assert Settings(mode=mode).jwt_secret == DEFAULT_JWT_SECRET
+
+
+def test_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_MODE", "prod")
+    monkeypatch.setenv("APP_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("APP_DATABASE_URL", "postgresql://db.example:5432/x")
+    monkeypatch.setenv("WA_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("APP_CORS_ORIGINS", "https://a.example, https://b.example")
+    s = Settings()
+    assert s.database_url == "postgresql://db.example:5432/x"
+    assert s.wa_url == "http://127.0.0.1:9999"
+    assert s.cors_origin_list == ["https://a.example", "https://b.example"]

@@ -36,3 +36,15 @@ def start_job_id(session_id: str) -> str:
 
 def login_attempts_key(email: str, ip: str) -> str:
     return f"gw:login:{email}:{ip}"
+
+
+# one worker at a time runs the reconciler pass (SET NX PX), so idle workers stay cheap
+RECONCILE_LOCK = "wa:reconcile:lock"
+
+
+def send_guard_key(message_id: str) -> str:
+    """Set just before a message is typed: a redelivered send_text sees it and never types twice."""
+    return f"wa:sending:{message_id}"
+
+# gateway-internal: a manager's rights changed; every gateway re-checks that manager's live sockets
+ACCESS_CHANNEL = "wa:access"

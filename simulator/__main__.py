@@ -1,0 +1,48 @@
+"""``python -m simulator --port 8090``: run the WhatsApp Web stand-in and its control API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from aiohttp import web
+
+from simulator.app import create_app
+from simulator.config import SimConfig
+
+log = logging.getLogger("simulator")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--qr-first-ms", type=int, default=60_000, help="life of the first QR code")
+    p.add_argument("--qr-rotate-ms", type=int, default=20_000, help="life of each later code")
+    p.add_argument("--qr-count", type=int, default=6, help="codes before the reload button")
+    p.add_argument("--load-ms", type=int, default=800, help="startup splash")
+    p.add_argument("--sync-ms", type=int, default=1_500, help='"Loading your chats" after a scan')
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s proc=simulator logger=%(name)s %(message)s",
+    )
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    config = SimConfig(
+        qr_first_ms=args.qr_first_ms,
+        qr_rotate_ms=args.qr_rotate_ms,
+        qr_count=args.qr_count,
+        load_ms=args.load_ms,
+        sync_ms=args.sync_ms,
+    )
+    log.info("simulator on http://%s:%s (control API under /_sim/)", args.host, args.port)
+    web.run_app(create_app(config), host=args.host, port=args.port, print=None, shutdown_timeout=2)
+
+
+if __name__ == "__main__":
+    main()

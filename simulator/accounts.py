@@ -1,0 +1,135 @@
+"""``/_sim/accounts/{phone}/...``: the phone and its contacts act on one linked account."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aiohttp import web
+
+from simulator import ids, views
+from simulator.engine import Engine
+from simulator.errors import bad_request, not_found
+from simulator.keys import ENGINE
+from simulator.models import Account, Ack
+from simulator.parse import json_object, optional_text, required_text
+from simulator.store import MAX_TEXT
+
+MAX_NAME = 100
+MAX_SEED = 10_000
+
+
+def _engine_account(request: web.Request) -> tuple[Engine, Account]:
+    engine = request.app[ENGINE]
+    return engine, engine.store.account(request.match_info["phone"])
+
+
+async def list_accounts(request: web.Request) -> web.Response:
+    store = request.app[ENGINE].store
+    out = [views.account_json(a, store.devices_of(a)) for a in store.accounts.values()]
+    return web.json_response(out)
+
+
+async def list_chats(request: web.Request) -> web.Response:
+    engine, account = _engine_account(request)
+    return web.json_response([views.chat_json(c) for c in engine.store.ordered_chats(account)])
+
+
+async def chat_messages(request: web.Request) -> web.Response:
+    _, account = _engine_account(request)
+    chat = account.chats.get(request.match_info["chat_id"])
+    if chat is None:
+        raise not_found("unknown chat", "unknown_chat", "chatId")
+    return web.json_response([views.message_json(m) for m in chat.messages])
+
+
+async def unlink(request: web.Request) -> web.Response:
+    """Log out from the phone: every device of the account, or just ``{deviceId}``."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"deviceId"})
+    device_id = optional_text(body, "deviceId", max_len=100)
+    gone = await engine.unlink(account, device_id)
+    return web.json_response({"unlinked": [d.device_id for d in gone]})
+
+
+async def inbound(request: web.Request) -> web.Response:
+    """A contact writes: ``{from, text, name?, group?: {id, name?}}`` -> ``{messageId, chatId}``."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"from", "text", "name", "group"})
+    sender = ids.parse_contact(body.get("from"), "from")
+    text = required_text(body, "text", max_len=MAX_TEXT)
+    name = optional_text(body, "name", max_len=MAX_NAME)
+    group = _group(body.get("group"), account)
+    msg = await engine.inbound(account, sender, text, name, group)
+    return web.json_response({"messageId": msg.data_id, "chatId": msg.chat_id})
+
+
+def _group(value: Any, account: Account) -> tuple[str, str | None] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"id", "name"}:
+        raise bad_request("group must be an object {id, name}", "group")
+    gid = ids.parse_group_id(value.get("id"))
+    name = optional_text(value, "name", max_len=MAX_NAME)
+    if name is None and gid not in account.chats and gid not in account.contacts:
+        raise bad_request(
+            "group.name is required for a group the account has not seen", "group.name"
+        )
+    return gid, name
+
+
+async def sent(request: web.Request) -> web.Response:
+    engine, account = _engine_account(request)
+    return web.json_response([views.sent_json(m) for m in engine.store.sent(account)])
+
+
+async def ack(request: web.Request) -> web.Response:
+    """The contact's phone got (``delivered``) or opened (``read``) a message the device sent."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"messageId", "ack"})
+    message_id = required_text(body, "messageId", max_len=200)
+    if body.get("ack") not in ("delivered", "read"):
+        raise bad_request('ack must be "delivered" or "read"', "ack")
+    msg = await engine.set_ack(account, message_id.strip(), cast(Ack, body["ack"]))
+    return web.json_response(views.sent_json(msg))
+
+
+async def conflict(request: web.Request) -> web.Response:
+    engine, account = _engine_account(request)
+    await engine.conflict(account)
+    return web.json_response({"ok": True})
+
+
+async def network(request: web.Request) -> web.Response:
+    """Cut (``{"online": false}``) or restore the network of the account's computers."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"online"})
+    if not isinstance(body.get("online"), bool):
+        raise bad_request("online must be true or false", "online")
+    await engine.network(account, body["online"])
+    return web.json_response(views.account_json(account, engine.store.devices_of(account)))
+
+
+async def seed_chats(request: web.Request) -> web.Response:
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"count"})
+    count = body.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_SEED:
+        raise bad_request(f"count must be an integer from 1 to {MAX_SEED}", "count")
+    engine.store.seed_chats(account, count)
+    for conn in engine.open_tabs(account):
+        await engine.resync(conn)
+    return web.json_response({"created": count, "chatCount": len(account.chats)})
+
+
+def setup_account_routes(app: web.Application) -> None:
+    base = "/_sim/accounts/{phone}"
+    app.router.add_get("/_sim/accounts", list_accounts)
+    app.router.add_get(f"{base}/chats", list_chats)
+    app.router.add_get(f"{base}/chats/{{chat_id}}/messages", chat_messages)
+    app.router.add_post(f"{base}/unlink", unlink)
+    app.router.add_post(f"{base}/inbound", inbound)
+    app.router.add_get(f"{base}/sent", sent)
+    app.router.add_post(f"{base}/ack", ack)
+    app.router.add_post(f"{base}/conflict", conflict)
+    app.router.add_post(f"{base}/network", network)
+    app.router.add_post(f"{base}/seed-chats", seed_chats)

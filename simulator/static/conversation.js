@@ -1,0 +1,166 @@
+// #main: the open chat (header, message rows with acks) and the compose footer.
+
+import { ackIcon, dmy, h, hhmm, newMsgId } from './util.js';
+
+export class Conversation {
+  // ctx: { send(frame), me(), slot (element #main goes into), onOpened(chatId) }
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.chatId = null;
+    this.isGroup = false;
+    this.rows = new Map(); // data-id -> row element
+    this.opening = null; // { chatId, draft } until the server answers with the messages
+    this.main = null;
+  }
+
+  open(chatId, draft = null) {
+    this.opening = { chatId, draft };
+    this.ctx.send({ type: 'open', chatId });
+  }
+
+  close() {
+    if (!this.main) return;
+    this.ctx.send({ type: 'close' });
+    this.chatId = null;
+    this.main = null;
+    this.rows.clear();
+    this.ctx.showIntro();
+  }
+
+  // The server's answer to "open" (or a resync of the open chat).
+  onMessages(frame) {
+    if (this.opening && this.opening.chatId === frame.chatId) {
+      const { draft } = this.opening;
+      this.opening = null;
+      this.render(frame.chatId, frame.name, frame.messages);
+      if (draft) this.setDraft(draft);
+    } else if (this.chatId === frame.chatId) {
+      this.reconcile(frame.messages);
+    }
+  }
+
+  render(chatId, name, messages) {
+    this.chatId = chatId;
+    this.isGroup = chatId.endsWith('@g.us');
+    this.rows.clear();
+    this.list = h('div', { class: 'message-list', role: 'application', 'aria-label': 'Message list' });
+    this.panel = h('div', { class: 'conversation-panel', tabindex: '-1' }, this.list);
+    this.box = h('div', {
+      contenteditable: 'true', role: 'textbox', 'data-tab': '10', spellcheck: 'true', dir: 'ltr',
+      class: 'compose-box', title: 'Type a message', 'aria-label': 'Type a message',
+      'aria-placeholder': 'Type a message',
+    });
+    this.box.addEventListener('keydown', (e) => this.onKey(e));
+    this.box.addEventListener('paste', (e) => this.onPaste(e));
+    this.box.addEventListener('input', () => this.updateButton());
+    this.buttonSlot = h('div', { class: 'compose-button' });
+    this.main = h('div', { id: 'main', class: 'main' },
+      h('header', { class: 'main-header' },
+        h('div', { class: 'chat-avatar' },
+          h('span', { 'data-icon': this.isGroup ? 'default-group' : 'default-user' })),
+        h('div', { class: 'main-title' }, h('span', { dir: 'auto', title: name, text: name }))),
+      this.panel,
+      h('footer', { class: 'main-footer' },
+        h('div', { class: 'compose-wrap' }, this.box), this.buttonSlot));
+    this.ctx.slot.replaceChildren(this.main);
+    this.reconcile(messages);
+    this.updateButton();
+    this.box.focus();
+    this.ctx.onOpened(chatId);
+  }
+
+  // Add rows we do not have yet, refresh the ticks of those we have.
+  reconcile(messages) {
+    let added = false;
+    for (const m of messages) {
+      const row = this.rows.get(m.id);
+      if (row) {
+        this.updateAck(row, m.ack);
+      } else if (m.chatId === this.chatId) {
+        const fresh = this.messageRow(m);
+        this.rows.set(m.id, fresh);
+        this.list.append(fresh);
+        added = true;
+      }
+    }
+    if (added) this.panel.scrollTop = this.panel.scrollHeight;
+  }
+
+  setAck(id, ack) {
+    const row = this.rows.get(id);
+    if (row) this.updateAck(row, ack);
+  }
+
+  updateAck(row, ack) {
+    const icon = row.querySelector('span[data-icon^="msg-"]');
+    if (icon) icon.replaceWith(ackIcon(ack));
+  }
+
+  messageRow(m) {
+    const pre = `[${hhmm(m.ts)}, ${dmy(m.ts)}] ${m.author}: `;
+    const author = this.isGroup && !m.fromMe
+      ? h('div', { class: 'msg-author' }, h('span', { dir: 'auto', text: m.author }))
+      : null;
+    return h('div', { role: 'row', class: 'msg-row' },
+      h('div', { 'data-id': m.id, class: `${m.fromMe ? 'message-out' : 'message-in'} focusable-list-item`, tabindex: '-1' },
+        h('div', { class: 'bubble' },
+          author,
+          h('div', { class: 'copyable-text', 'data-pre-plain-text': pre },
+            h('div', { class: 'msg-text' },
+              h('span', { dir: 'ltr', class: 'selectable-text copyable-text' }, h('span', { text: m.text })))),
+          h('div', { class: 'msg-meta' },
+            h('span', { class: 'msg-clock', text: hhmm(m.ts) }),
+            m.fromMe ? ackIcon(m.ack) : null))));
+  }
+
+  onKey(e) {
+    if (e.key !== 'Enter' || e.isComposing) return;
+    e.preventDefault();
+    if (e.shiftKey) document.execCommand('insertLineBreak');
+    else this.sendNow();
+  }
+
+  onPaste(e) {
+    const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+    e.preventDefault();
+    if (text) document.execCommand('insertText', false, text);
+  }
+
+  composeText() {
+    return this.box.innerText.replace(/\u00a0/g, ' ').trim();
+  }
+
+  setDraft(text) {
+    this.box.focus();
+    document.execCommand('selectAll');
+    document.execCommand('insertText', false, text);
+    this.updateButton();
+  }
+
+  // WhatsApp shows "Send" only while there is text; otherwise the voice-message button.
+  updateButton() {
+    const hasText = this.composeText().length > 0;
+    const current = this.buttonSlot.firstElementChild;
+    if (current && (current.getAttribute('aria-label') === 'Send') === hasText) return;
+    const button = hasText
+      ? h('button', { type: 'button', 'aria-label': 'Send', class: 'icon-button send' }, h('span', { 'data-icon': 'send' }))
+      : h('button', { type: 'button', 'aria-label': 'Voice message', class: 'icon-button' }, h('span', { 'data-icon': 'ptt' }));
+    if (hasText) button.addEventListener('click', () => this.sendNow());
+    this.buttonSlot.replaceChildren(button);
+  }
+
+  sendNow() {
+    const text = this.composeText();
+    if (!text || !this.chatId) return;
+    const msgId = newMsgId();
+    const me = this.ctx.me();
+    const local = {
+      id: `true_${this.chatId}_${msgId}`, chatId: this.chatId, fromMe: true, author: me.name,
+      text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
+    };
+    this.reconcile([local]);
+    this.box.replaceChildren();
+    this.updateButton();
+    this.ctx.send({ type: 'send', chatId: this.chatId, id: msgId, text });
+  }
+}

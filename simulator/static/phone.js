@@ -1,0 +1,190 @@
+// The phone page's logic: polls the control API and calls it when the person clicks.
+
+import { h } from './util.js';
+
+const ACK_TEXT = { pending: 'clock (not sent yet)', sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read', failed: '! failed' };
+const view = { account: null, chatId: null, online: true };
+
+async function api(method, path, body) {
+  const response = await fetch(`/_sim${path}`, {
+    method, headers: { 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error ? data.error.message : response.statusText);
+  return data;
+}
+
+function randomPhone() {
+  return '1555' + String(Math.floor(Math.random() * 1e7)).padStart(7, '0');
+}
+
+async function refreshDevices() {
+  const devices = (await api('GET', '/devices')).filter((d) => d.status === 'pending' && d.qrRef);
+  const box = document.getElementById('pending');
+  const shown = new Map([...box.querySelectorAll('.pending-device')].map((n) => [n.dataset.device, n]));
+  if (!devices.length) {
+    if (!box.querySelector('.empty')) box.replaceChildren(h('p', { class: 'empty', text: 'No QR code on screen right now.' }));
+    return;
+  }
+  box.querySelector('.empty')?.remove();
+  for (const device of devices) {
+    let node = shown.get(device.deviceId);
+    shown.delete(device.deviceId);
+    if (!node) {
+      node = pendingDevice(device);
+      box.append(node);
+    }
+    node.ref = device.qrRef;
+    const img = node.querySelector('img');
+    const src = `/_sim/qr.png?data=${encodeURIComponent(device.qrRef)}`;
+    if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+  }
+  for (const gone of shown.values()) gone.remove();
+}
+
+function pendingDevice(device) {
+  const phone = h('input', { name: 'phone', value: randomPhone(), 'aria-label': 'Phone number' });
+  const name = h('input', { name: 'displayName', value: 'Demo Business', 'aria-label': 'Display name' });
+  const status = h('span', { class: 'hint' });
+  const node = h('div', { class: 'pending-device', 'data-testid': 'pending-device' },
+    h('img', { alt: 'QR code' }),
+    h('div', {},
+      h('div', { class: 'row' }, phone, name),
+      h('div', { class: 'row' },
+        h('button', {
+          type: 'button', class: 'link', text: 'Scan (link this device)',
+          onclick: async () => {
+            try {
+              await api('POST', '/link', { ref: node.ref, phone: phone.value, displayName: name.value });
+              view.account = phone.value.replace(/^\+/, '');
+              status.textContent = 'linked';
+            } catch (err) {
+              status.textContent = err.message;
+            }
+          },
+        }), status)));
+  node.dataset.device = device.deviceId;
+  return node;
+}
+
+async function refreshAccounts() {
+  const accounts = await api('GET', '/accounts');
+  const select = document.getElementById('account');
+  const wanted = view.account || select.value || (accounts[0] && accounts[0].phone) || '';
+  select.replaceChildren(...accounts.map((a) =>
+    h('option', { value: a.phone, text: `${a.displayName} (+${a.phone})`, selected: a.phone === wanted })));
+  view.account = accounts.some((a) => a.phone === wanted) ? wanted : null;
+  const current = accounts.find((a) => a.phone === view.account);
+  view.online = current ? current.online : true;
+  document.getElementById('network').textContent = view.online ? 'Cut network' : 'Restore network';
+  document.getElementById('account-info').textContent = current
+    ? `${current.devices.length} linked device(s), ${current.chatCount} chats, network ${current.online ? 'on' : 'CUT'}`
+    : 'No linked account yet: link a QR code above.';
+}
+
+async function refreshChats() {
+  const list = document.getElementById('chats');
+  if (!view.account) {
+    list.replaceChildren();
+    return;
+  }
+  const chats = await api('GET', `/accounts/${view.account}/chats`);
+  list.replaceChildren(...chats.slice(0, 100).map((c) => h('li', {
+    class: c.chatId === view.chatId ? 'selected' : '',
+    onclick: () => selectChat(c),
+  }, c.name, c.unreadCount ? h('span', { class: 'badge', text: `${c.unreadCount} unread on the computer` }) : null)));
+}
+
+function selectChat(chat) {
+  view.chatId = chat.chatId;
+  const form = document.getElementById('inbound');
+  if (chat.isGroup) {
+    form.groupId.value = chat.chatId;
+    form.groupName.value = chat.name;
+  } else {
+    form.from.value = chat.chatId.split('@')[0];
+    form.name.value = chat.name.startsWith('+') ? '' : chat.name;
+    form.groupId.value = form.groupName.value = '';
+  }
+  refresh();
+}
+
+async function refreshMessages() {
+  const list = document.getElementById('messages');
+  document.getElementById('thread-title').textContent = view.chatId ? `Messages with ${view.chatId}` : 'Messages';
+  if (!view.account || !view.chatId) {
+    list.replaceChildren();
+    return;
+  }
+  const messages = await api('GET', `/accounts/${view.account}/chats/${encodeURIComponent(view.chatId)}/messages`);
+  const nearBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
+  list.replaceChildren(...messages.map((m) => h('li', { class: m.fromMe ? 'out' : 'in' },
+    h('div', { text: m.text }),
+    h('div', { class: 'meta' },
+      `${m.fromMe ? 'from the computer' : m.senderName} · ${new Date(m.ts * 1000).toLocaleTimeString()} · `,
+      m.fromMe ? ACK_TEXT[m.ack] : (m.ack === 'read' ? 'read on the computer' : 'delivered to the computer'),
+      m.fromMe && ['sent', 'delivered'].includes(m.ack) ? ackButtons(m) : null))));
+  if (nearBottom) list.scrollTop = list.scrollHeight;
+}
+
+function ackButtons(m) {
+  const set = (ack) => api('POST', `/accounts/${view.account}/ack`, { messageId: m.messageId, ack }).then(refresh);
+  return h('span', {},
+    m.ack === 'sent' ? h('button', { type: 'button', text: 'mark delivered', onclick: () => set('delivered') }) : null,
+    h('button', { type: 'button', text: 'mark read', onclick: () => set('read') }));
+}
+
+async function sendInbound(event) {
+  event.preventDefault();
+  const form = event.target;
+  const status = document.getElementById('inbound-status');
+  if (!view.account) {
+    status.textContent = 'Link a device first.';
+    return;
+  }
+  const body = { from: form.from.value, text: form.text.value };
+  if (form.name.value) body.name = form.name.value;
+  if (form.groupId.value) body.group = { id: form.groupId.value, name: form.groupName.value || undefined };
+  try {
+    const result = await api('POST', `/accounts/${view.account}/inbound`, body);
+    view.chatId = result.chatId;
+    form.text.value = '';
+    status.textContent = 'sent';
+    refresh();
+  } catch (err) {
+    status.textContent = err.message;
+  }
+}
+
+async function accountAction(path, body) {
+  if (view.account) await api('POST', `/accounts/${view.account}${path}`, body);
+  refresh();
+}
+
+let busy = false;
+async function refresh() {
+  if (busy) return;
+  busy = true;
+  try {
+    await refreshDevices();
+    await refreshAccounts();
+    await refreshChats();
+    await refreshMessages();
+  } catch (err) {
+    console.warn(err);
+  } finally {
+    busy = false;
+  }
+}
+
+document.getElementById('account').addEventListener('change', (e) => {
+  view.account = e.target.value;
+  view.chatId = null;
+  refresh();
+});
+document.getElementById('unlink').addEventListener('click', () => accountAction('/unlink'));
+document.getElementById('conflict').addEventListener('click', () => accountAction('/conflict'));
+document.getElementById('network').addEventListener('click', () => accountAction('/network', { online: !view.online }));
+document.getElementById('inbound').addEventListener('submit', sendInbound);
+refresh();
+setInterval(refresh, 1000);

@@ -1,0 +1,243 @@
+"""Operations on the in-memory state (pure and synchronous: the engine does the pushing)."""
+
+from __future__ import annotations
+
+import time
+
+from simulator import ids
+from simulator.errors import bad_request, not_found
+from simulator.models import ACK_ORDER, Account, Ack, Chat, Device, Message
+
+MAX_TEXT = 65_536
+
+
+class Store:
+    def __init__(self) -> None:
+        self.devices: dict[str, Device] = {}
+        self.accounts: dict[str, Account] = {}
+        self._seq = 0
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # -- devices -----------------------------------------------------------------------------
+
+    def new_device(self) -> Device:
+        device = Device(ids.new_device_id(), ids.new_key(), ids.new_key())
+        self.devices[device.device_id] = device
+        return device
+
+    def device(self, device_id: str) -> Device:
+        device = self.devices.get(device_id)
+        if device is None:
+            raise not_found(f"unknown device {device_id!r}", "unknown_device", "deviceId")
+        return device
+
+    def drop_device(self, device_id: str) -> None:
+        self.devices.pop(device_id, None)
+
+    @staticmethod
+    def rotate_ref(device: Device) -> str:
+        device.previous_ref = device.data_ref
+        device.data_ref = ids.new_data_ref()
+        return device.data_ref
+
+    @staticmethod
+    def expire_refs(device: Device) -> None:
+        device.data_ref = device.previous_ref = None
+
+    def find_pending(self, ref: str) -> Device:
+        """The pending device showing ``ref`` (full data-ref or first part) now or just before."""
+        for device in self.devices.values():
+            for shown in (device.data_ref, device.previous_ref):
+                if device.status == "pending" and shown and ref in (shown, shown.split(",")[0]):
+                    return device
+        raise not_found("no device shows this QR ref (unknown or expired)", "unknown_ref", "ref")
+
+    def link(self, device: Device, phone: str, display_name: str) -> Account:
+        account = self.accounts.get(phone)
+        if account is None:
+            account = self.accounts[phone] = Account(phone, display_name)
+        account.display_name = display_name
+        device.status, device.phone = "linked", phone
+        device.device_no = account.next_device_no
+        account.next_device_no += 1
+        self.expire_refs(device)
+        return account
+
+    def devices_of(self, account: Account) -> list[Device]:
+        return [d for d in self.devices.values() if d.phone == account.phone]
+
+    def unlink(self, account: Account, device_id: str | None = None) -> list[Device]:
+        gone = [d for d in self.devices_of(account) if device_id in (None, d.device_id)]
+        if device_id is not None and not gone:
+            raise not_found(
+                f"device {device_id!r} is not linked to {account.phone}", "unknown_device"
+            )
+        for device in gone:
+            self.drop_device(device.device_id)
+        return gone
+
+    def account(self, phone: str) -> Account:
+        digits = ids.normalize_phone(phone)
+        account = self.accounts.get(digits)
+        if account is None:
+            raise not_found(f"no linked account with phone {digits}", "unknown_account", "phone")
+        return account
+
+    # -- chats and messages ------------------------------------------------------------------
+
+    @staticmethod
+    def name_of(account: Account, jid: str) -> str:
+        return account.contacts.get(jid) or f"+{ids.jid_user(jid)}"
+
+    def chat(self, account: Account, chat_id: str) -> Chat:
+        """The chat, created (empty) if needed."""
+        chat = account.chats.get(chat_id)
+        if chat is None:
+            is_group = chat_id.endswith("@g.us")
+            chat = Chat(chat_id, self.name_of(account, chat_id), is_group, activity=self.next_seq())
+            account.chats[chat_id] = chat
+        return chat
+
+    def add_inbound(
+        self,
+        account: Account,
+        sender: str,
+        text: str,
+        sender_name: str | None = None,
+        group: tuple[str, str | None] | None = None,
+    ) -> Message:
+        """A contact (or a group member) writes; held while the account's network is cut."""
+        if sender_name:
+            account.contacts[sender] = sender_name
+        chat_id = sender
+        if group is not None:
+            chat_id, group_name = group
+            if group_name:
+                account.contacts[chat_id] = group_name
+                if chat_id in account.chats:
+                    account.chats[chat_id].name = group_name
+        elif sender_name and chat_id in account.chats:
+            account.chats[chat_id].name = sender_name
+        msg = Message(
+            ids.new_msg_id(),
+            chat_id,
+            False,
+            sender,
+            self.name_of(account, sender),
+            text,
+            int(time.time()),
+            self.next_seq(),
+            "delivered",
+        )
+        if account.online:
+            self._deliver(account, msg)
+        else:
+            account.held.append(msg)
+        return msg
+
+    def _deliver(self, account: Account, msg: Message) -> Chat:
+        chat = self.chat(account, msg.chat_id)
+        msg.seq = self.next_seq()
+        chat.messages.append(msg)
+        chat.activity = msg.seq
+        if not msg.from_me:
+            chat.unread += 1
+        account.by_data_id[msg.data_id] = msg
+        return chat
+
+    def add_outbound(
+        self, account: Account, chat_id: str, msg_id: str, text: str, *, fail: bool
+    ) -> Message:
+        existing = account.by_data_id.get(f"true_{chat_id}_{msg_id}")
+        if existing is not None:  # the page re-sent after a reconnect: keep the first
+            return existing
+        ack: Ack = "failed" if fail else ("sent" if account.online else "pending")
+        msg = Message(
+            msg_id,
+            chat_id,
+            True,
+            account.jid,
+            account.display_name,
+            text,
+            int(time.time()),
+            0,
+            ack,
+        )
+        self._deliver(account, msg)
+        return msg
+
+    def message(self, account: Account, message_id: str) -> Message:
+        """By data-id (``true_<chat>_<ID>``) or by the bare ID."""
+        msg = account.by_data_id.get(message_id)
+        if msg is None and "_" not in message_id:
+            msg = next((m for m in account.by_data_id.values() if m.msg_id == message_id), None)
+        if msg is None:
+            raise not_found(f"unknown message {message_id!r}", "unknown_message", "messageId")
+        return msg
+
+    @staticmethod
+    def set_ack(msg: Message, ack: Ack) -> bool:
+        """Move an outgoing message's ack forward; False when it was already there or past it."""
+        if not msg.from_me:
+            raise bad_request(
+                "only messages the device sent carry acks", "messageId", "invalid_state"
+            )
+        if msg.ack in ("pending", "failed"):
+            raise bad_request(
+                f"message is {msg.ack}: it never left the computer", "messageId", "invalid_state"
+            )
+        if ACK_ORDER[ack] <= ACK_ORDER[msg.ack]:
+            return False
+        msg.ack = ack
+        return True
+
+    @staticmethod
+    def mark_read(chat: Chat) -> list[Message]:
+        changed = [m for m in chat.messages if not m.from_me and m.ack != "read"]
+        for msg in changed:
+            msg.ack = "read"
+        chat.unread = 0
+        return changed
+
+    def release(self, account: Account) -> list[Message]:
+        """Network restored: deliver held inbound, mark queued outbound as sent."""
+        for chat in account.chats.values():
+            for msg in chat.messages:
+                if msg.from_me and msg.ack == "pending":
+                    msg.ack = "sent"
+        held, account.held = account.held, []
+        for msg in held:
+            self._deliver(account, msg)
+        return held
+
+    def sent(self, account: Account) -> list[Message]:
+        """What left the computer (not pending, not failed), oldest first."""
+        out = [m for m in account.by_data_id.values() if m.from_me and ACK_ORDER[m.ack] > 0]
+        return sorted(out, key=lambda m: m.seq)
+
+    def seed_chats(self, account: Account, count: int) -> list[Chat]:
+        """``count`` more one-message chats, the last one created being the newest."""
+        start, now = len(account.chats), int(time.time())
+        made = []
+        for n in range(start + 1, start + count + 1):
+            jid = ids.user_jid(f"1555{n:07d}")
+            account.contacts.setdefault(jid, f"Contact {n:03d}")
+            msg = Message(
+                ids.new_msg_id(),
+                jid,
+                False,
+                jid,
+                self.name_of(account, jid),
+                f"Hello from contact {n}",
+                now - (start + count - n) * 60,
+                0,
+                "delivered",
+            )
+            made.append(self._deliver(account, msg))
+        return made
+
+    def ordered_chats(self, account: Account) -> list[Chat]:
+        return sorted(account.chats.values(), key=lambda c: c.activity, reverse=True)

@@ -1,0 +1,98 @@
+"""Fixtures: one in-process simulator per session (reset per test), headless Chromium drivers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from tests.simulator.harness import SimControl, SimServer
+from tests.simulator.waweb import WaWeb
+
+CHROME_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+# Short timings for tests; QR codes do not rotate unless a test asks for it.
+FAST = {"loadMs": 50, "syncMs": 200, "qrFirstMs": 60_000, "qrRotateMs": 20_000, "qrCount": 6}
+
+DriverFactory = Callable[..., webdriver.Chrome]
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[SimServer]:
+    server = SimServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sim(sim_server: SimServer) -> SimControl:
+    control = SimControl(sim_server.base_url)
+    control.post("/_sim/reset")
+    control.post("/_sim/config", FAST)
+    return control
+
+
+@pytest.fixture
+def profile_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="sim-profile-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def make_driver(tmp_path: Path) -> Iterator[DriverFactory]:
+    """Start headless Chromium drivers; every one is quit at the end of the test."""
+    drivers: list[webdriver.Chrome] = []
+
+    def make(profile: Path | None = None, user_agent: str | None = CHROME_UA) -> webdriver.Chrome:
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = "/usr/bin/chromium"
+        profile = profile or Path(tempfile.mkdtemp(prefix="profile-", dir=tmp_path))
+        for arg in (
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-first-run", "--disable-quic", "--window-size=1280,900",
+            f"--user-data-dir={profile}",
+        ):  # fmt: skip
+            opts.add_argument(arg)
+        if user_agent:
+            opts.add_argument(f"--user-agent={user_agent}")
+        # Chromium's scratch dirs (org.chromium.Chromium.*) land in tmp_path, which pytest cleans.
+        service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": str(tmp_path)})
+        driver = webdriver.Chrome(service=service, options=opts)
+        drivers.append(driver)
+        return driver
+
+    yield make
+    for driver in drivers:
+        quit_driver(driver)
+
+
+def quit_driver(driver: webdriver.Chrome) -> None:
+    with contextlib.suppress(Exception):  # a dead browser must not fail the test's teardown
+        driver.quit()
+
+
+@pytest.fixture
+def page(sim: SimControl, make_driver: DriverFactory) -> WaWeb:
+    """A fresh browser on the simulator's page (not linked yet)."""
+    return WaWeb(make_driver(), sim.base_url)
+
+
+@pytest.fixture
+def linked(sim: SimControl, page: WaWeb) -> WaWeb:
+    """A browser linked to +15550001111 ("Acme Support"), on its chat list."""
+    page.open()
+    sim.link(page.qr_ref(), "15550001111", "Acme Support")
+    page.wait_chat_list()
+    return page

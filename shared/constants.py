@@ -46,5 +46,11 @@ def send_guard_key(message_id: str) -> str:
     """Set just before a message is typed: a redelivered send_text sees it and never types twice."""
     return f"wa:sending:{message_id}"
 
+
 # gateway-internal: a manager's rights changed; every gateway re-checks that manager's live sockets
 ACCESS_CHANNEL = "wa:access"
+
+
+def send_job_id(message_id: str) -> str:
+    """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
+    return f"send:{message_id}"

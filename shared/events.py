@@ -58,6 +58,7 @@ class StateData(Wire):
     state: SessionState
     previous: SessionState | None
     reason: str | None
+    detail: str | None = None  # human-readable, e.g. the path that is not writable and the fix
 
 
 class QrData(Wire):

@@ -20,5 +20,6 @@ def setup_logging(level: str = "INFO", *, process: str) -> None:
         "engineio",
         "socketio",
         "undetected_chromedriver",
+        "arq",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     )
     lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
     reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
+    poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")
+    sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
+    conflict_takeover_s: float = Field(3.0, ge=0, validation_alias="APP_CONFLICT_TAKEOVER_S")
+    page_timeout_s: float = Field(30.0, gt=0, validation_alias="APP_PAGE_TIMEOUT_S")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -62,6 +62,7 @@ class WaSession:
     desired_state: str
     state: str
     state_reason: str | None
+    state_detail: str | None
     qr_payload: str | None
     qr_updated_at: datetime | None
     qr_expires_at: datetime | None
@@ -125,3 +126,36 @@ class AuditEntry:
     target: str | None
     details: dict[str, Any]
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OpsSession:
+    """A session as operators see it across companies: health only, nothing a customer wrote."""
+
+    id: UUID
+    company_id: UUID
+    company_name: str
+    name: str
+    desired_state: str
+    state: str
+    state_reason: str | None
+    worker_id: str | None
+    last_ready_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: date
+    incoming: int
+    outgoing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    total_sessions: int
+    active_sessions: int
+    chats: int
+    incoming: int
+    outgoing: int
+    per_day: list[DayCount]

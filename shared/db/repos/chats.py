@@ -102,18 +102,19 @@ async def worker_upsert(
     unread_count: int | None = None,
     last_message_at: datetime | None = None,
     last_message_preview: str | None = None,
+    add_unread: int = 0,
 ) -> Chat:
     """Insert or refresh a chat as the worker sees it; never moves activity backwards."""
     async with conn.cursor(row_factory=class_row(Chat)) as cur:
         await cur.execute(
             "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group, unread_count,"
             "  last_message_at, last_message_preview)"
-            " VALUES (%(sid)s, %(wid)s, %(name)s, %(grp)s, COALESCE(%(unread)s, 0),"
+            " VALUES (%(sid)s, %(wid)s, %(name)s, %(grp)s, COALESCE(%(unread)s, 0) + %(add)s,"
             "  %(at)s, %(prev)s)"
             " ON CONFLICT (session_id, wa_chat_id) DO UPDATE SET"
             "  name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE wa_chats.name END,"
             "  is_group = EXCLUDED.is_group,"
-            "  unread_count = COALESCE(%(unread)s, wa_chats.unread_count),"
+            "  unread_count = COALESCE(%(unread)s, wa_chats.unread_count) + %(add)s,"
             "  last_message_preview = CASE WHEN wa_chats.last_message_at IS NULL"
             "    OR EXCLUDED.last_message_at >= wa_chats.last_message_at"
             "    THEN COALESCE(EXCLUDED.last_message_preview, wa_chats.last_message_preview)"
@@ -128,6 +129,7 @@ async def worker_upsert(
                 "unread": unread_count,
                 "at": last_message_at,
                 "prev": last_message_preview,
+                "add": add_unread,
             },
         )
         row = await cur.fetchone()
@@ -140,5 +142,51 @@ async def worker_get_by_wa_id(conn: Conn, *, session_id: UUID, wa_chat_id: str) 
         await cur.execute(
             "SELECT * FROM wa_chats WHERE session_id = %(sid)s AND wa_chat_id = %(wid)s",
             {"sid": session_id, "wid": wa_chat_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_get(conn: Conn, *, session_id: UUID, chat_id: UUID) -> Chat | None:
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_chats WHERE session_id = %(sid)s AND id = %(id)s",
+            {"sid": session_id, "id": chat_id},
+        )
+        return await cur.fetchone()
+
+
+# --- gateway: chats started from the dashboard, read marks -----------------------------------
+
+
+async def get_or_create_direct(
+    conn: Conn, *, company_id: UUID, session_id: UUID, wa_chat_id: str, name: str
+) -> Chat | None:
+    """The one-to-one chat ``wa_chat_id`` of the session, created if new; None if not ours."""
+    params = {"cid": company_id, "sid": session_id, "wid": wa_chat_id, "name": name}
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group)"
+            " SELECT s.id, %(wid)s, %(name)s, false FROM wa_sessions s"
+            " WHERE s.id = %(sid)s AND s.company_id = %(cid)s"
+            " ON CONFLICT (session_id, wa_chat_id) DO NOTHING",
+            params,
+        )
+        await cur.execute(
+            f"SELECT c.* FROM wa_chats c {_SCOPED}"
+            " WHERE c.session_id = %(sid)s AND c.wa_chat_id = %(wid)s",
+            params,
+        )
+        return await cur.fetchone()
+
+
+async def mark_read(
+    conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID
+) -> Chat | None:
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "UPDATE wa_chats c SET unread_count = 0"
+            " FROM wa_sessions s WHERE s.id = c.session_id AND s.company_id = %(cid)s"
+            " AND c.id = %(id)s AND c.session_id = %(sid)s RETURNING c.*",
+            {"cid": company_id, "sid": session_id, "id": chat_id},
         )
         return await cur.fetchone()

@@ -202,3 +202,42 @@ async def get(
             {"cid": company_id, "sid": session_id, "id": message_id},
         )
         return await cur.fetchone()
+
+
+async def worker_adopt_sent(
+    conn: Conn, *, session_id: UUID, message_id: UUID, wa_msg_id: str
+) -> Message | None:
+    """After a crash between typing and recording: claim the row found on the page.
+
+    A copy of that row stored meanwhile as "observed" (no client id) is folded into this message.
+    Returns None when the row already belongs to another of our sends (then it is not this one).
+    """
+    cur = await conn.execute(
+        "SELECT id, client_msg_id FROM wa_messages"
+        " WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s AND id <> %(id)s",
+        {"sid": session_id, "wid": wa_msg_id, "id": message_id},
+    )
+    other = await cur.fetchone()
+    if other is not None and other["client_msg_id"] is not None:
+        return None
+    if other is not None:
+        await conn.execute("DELETE FROM wa_messages WHERE id = %(id)s", {"id": other["id"]})
+    return await worker_mark_sent(
+        conn, session_id=session_id, message_id=message_id, wa_msg_id=wa_msg_id
+    )
+
+
+async def count_for_chat_before(
+    conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID, before: UUID | None
+) -> int:
+    """How many messages ``list_for_chat`` can page through with this cursor."""
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM wa_messages m"
+        " JOIN wa_sessions s ON s.id = m.session_id AND s.company_id = %(cid)s"
+        " LEFT JOIN wa_messages b ON b.id = %(before)s AND b.chat_id = m.chat_id"
+        " WHERE m.session_id = %(sid)s AND m.chat_id = %(chat)s"
+        "  AND (%(before)s::uuid IS NULL OR (m.created_at, m.id) < (b.created_at, b.id))",
+        {"cid": company_id, "sid": session_id, "chat": chat_id, "before": before},
+    )
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from psycopg.rows import class_row
 
-from shared.db.types import Conn, WaSession
+from shared.db.types import Conn, OpsSession, WaSession
 
 
 async def create(conn: Conn, *, company_id: UUID, name: str) -> WaSession:
@@ -115,6 +115,7 @@ async def worker_set_state(
     state: str,
     reason: str | None,
     worker_id: str | None,
+    detail: str | None = None,
 ) -> tuple[str, WaSession] | None:
     """Write an observed transition; return (previous state, new row), None if deleted."""
     async with conn.cursor(row_factory=class_row(WaSession)) as cur:
@@ -125,12 +126,13 @@ async def worker_set_state(
         if before is None:
             return None
         await cur.execute(
-            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, worker_id = %(w)s,"
+            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = %(d)s,"
+            " worker_id = %(w)s,"
             " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
             " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
             " last_ready_at = CASE WHEN %(s)s = 'ready' THEN now() ELSE last_ready_at END,"
             " updated_at = now() WHERE id = %(id)s RETURNING *",
-            {"s": state, "r": reason, "w": worker_id, "id": session_id},
+            {"s": state, "r": reason, "d": detail, "w": worker_id, "id": session_id},
         )
         after = await cur.fetchone()
     assert after is not None
@@ -157,7 +159,91 @@ async def worker_set_identity(
     )
 
 
+async def worker_set_desired(conn: Conn, *, session_id: UUID, desired_state: str) -> None:
+    """A worker gives up on a session that needs an admin (blocked, QR never scanned)."""
+    await conn.execute(
+        "UPDATE wa_sessions SET desired_state = %(d)s, updated_at = now() WHERE id = %(id)s",
+        {"d": desired_state, "id": session_id},
+    )
+
+
 async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
     """Sessions an admin wants running, for the reconciler (it checks leases in Redis)."""
     cur = await conn.execute("SELECT id FROM wa_sessions WHERE desired_state = 'running'")
     return [r["id"] for r in await cur.fetchall()]
+
+
+# --- gateway: creation under the company limit, admin-written state, operators ---------------
+
+
+async def create_within_limit(
+    conn: Conn, *, company_id: UUID, name: str, desired_state: str = "running"
+) -> tuple[WaSession | None, int]:
+    """Create unless the company is at ``max_sessions``; returns (row or None, the limit).
+
+    The company row is locked for the rest of the transaction, so two concurrent creates count
+    one after the other and cannot both pass.
+    """
+    cur = await conn.execute(
+        "SELECT max_sessions FROM companies WHERE id = %(cid)s FOR UPDATE", {"cid": company_id}
+    )
+    company = await cur.fetchone()
+    if company is None:
+        return None, 0
+    limit = int(company["max_sessions"])
+    if await count(conn, company_id=company_id) >= limit:
+        return None, limit
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur2:
+        await cur2.execute(
+            "INSERT INTO wa_sessions (company_id, name, desired_state)"
+            " VALUES (%(cid)s, %(name)s, %(d)s) RETURNING *",
+            {"cid": company_id, "name": name, "d": desired_state},
+        )
+        row = await cur2.fetchone()
+    return row, limit
+
+
+async def admin_set_state(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    state: str,
+    reason: str,
+    clear_identity: bool = False,
+) -> tuple[str, WaSession] | None:
+    """Write the state of a session no worker holds (so none will write it); drops the QR.
+
+    Returns (previous state, new row), or None when the session is not in ``company_id``.
+    """
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_sessions WHERE id = %(id)s AND company_id = %(cid)s FOR UPDATE",
+            {"id": session_id, "cid": company_id},
+        )
+        before = await cur.fetchone()
+        if before is None:
+            return None
+        await cur.execute(
+            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = NULL,"
+            " worker_id = NULL, qr_payload = NULL, qr_expires_at = NULL,"
+            " phone = CASE WHEN %(clear)s THEN NULL ELSE phone END,"
+            " display_name = CASE WHEN %(clear)s THEN NULL ELSE display_name END,"
+            " updated_at = now() WHERE id = %(id)s RETURNING *",
+            {"s": state, "r": reason, "clear": clear_identity, "id": session_id},
+        )
+        after = await cur.fetchone()
+    assert after is not None
+    return before.state, after
+
+
+async def list_for_operators(conn: Conn) -> list[OpsSession]:
+    """Every company's sessions with health fields only (no phone, QR or message data)."""
+    async with conn.cursor(row_factory=class_row(OpsSession)) as cur:
+        await cur.execute(
+            "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.desired_state,"
+            " s.state, s.state_reason, s.worker_id, s.last_ready_at, s.updated_at"
+            " FROM wa_sessions s JOIN companies c ON c.id = s.company_id"
+            " ORDER BY c.name, s.created_at, s.id"
+        )
+        return await cur.fetchall()

@@ -1,0 +1,131 @@
+"""The e2e stack for worker tests: simulator and worker subprocesses, Redis event tap, a session."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from shared.db.repos import companies, sessions
+from shared.db.types import WaSession
+from shared.queues import enqueue_start
+from shared.settings import Settings
+from tests.support.events import EventTap
+from tests.support.procs import Proc, free_port, processes_mentioning, wait_http
+from tests.support.sim import SimClient
+
+FAST_SIM = {"qrFirstMs": 4000, "qrRotateMs": 3000, "qrCount": 6, "loadMs": 200, "syncMs": 300}
+
+
+@pytest.fixture(scope="module")
+def sim_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    logs = tmp_path_factory.mktemp("simlogs")
+    proc = Proc("simulator", ["-m", "simulator", "--port", str(port)], {}, logs)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_sim/health")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.close()
+
+
+@pytest.fixture
+async def sim(sim_url: str) -> AsyncIterator[SimClient]:
+    client = SimClient(sim_url)
+    await client.reset()
+    await client.config(**FAST_SIM)
+    yield client
+    await client.close()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    sim: SimClient
+    sim_url: str
+    pg: AsyncConnectionPool
+    redis: Redis
+    arq: ArqRedis
+    tap: EventTap
+    log_dir: Path
+    profile_dir: Path
+    company_id: UUID | None = None
+    workers: list[Proc] = field(default_factory=list)
+
+    def worker_env(self, worker_id: str, **extra: str) -> dict[str, str]:
+        env = {
+            "APP_MODE": "test",
+            "APP_DATABASE_URL": self.settings.database_url,
+            "APP_REDIS_URL": self.settings.redis_url,
+            "APP_WORKER_ID": worker_id,
+            "WA_URL": self.sim_url,
+            "APP_PROFILE_DIR": str(self.profile_dir),
+            "APP_LEASE_TTL_MS": "4000",
+            "APP_RECONCILE_INTERVAL_S": "1",
+            "APP_CONFLICT_TAKEOVER_S": "0.5",
+            "APP_LOG_LEVEL": "INFO",
+        }
+        env.update(extra)
+        return env
+
+    def start_worker(self, worker_id: str, **extra: str) -> Proc:
+        env = self.worker_env(worker_id, **extra)
+        proc = Proc(f"worker-{worker_id}", ["-m", "worker"], env, self.log_dir)
+        self.workers.append(proc)
+        return proc
+
+    async def new_session(self, name: str = "main") -> UUID:
+        async with self.pg.connection() as conn:
+            if self.company_id is None:
+                self.company_id = (await companies.create(conn, name="Worker Co")).id
+            session = await sessions.create(conn, company_id=self.company_id, name=name)
+        await enqueue_start(self.arq, str(session.id))
+        return session.id
+
+    async def session_row(self, session_id: UUID) -> WaSession:
+        async with self.pg.connection() as conn:
+            row = await sessions.worker_get(conn, session_id=session_id)
+        assert row is not None
+        return row
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {w.name}\n{w.output()[-6000:]}" for w in self.workers)
+
+
+@pytest.fixture
+async def stack(
+    settings: Settings,
+    sim: SimClient,
+    sim_url: str,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    tmp_path: Path,
+) -> AsyncIterator[Stack]:
+    arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+    tap = EventTap(redis)
+    await tap.start()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    st = Stack(settings, sim, sim_url, pg, redis, arq, tap, logs, profiles)
+    try:
+        yield st
+    finally:
+        for w in st.workers:
+            w.close()
+        await tap.stop()
+        await arq.aclose()
+    # no Chromium or chromedriver of these workers may outlive them
+    assert processes_mentioning(str(profiles)) == []
+
+
+def unique_phone() -> str:
+    return "1555" + str(secrets.randbelow(10**7)).zfill(7)

@@ -1,0 +1,28 @@
+// Message observer: remembers the data-id of every message row added to or changed in #main
+// (new messages, ack icon changes). Python drains the ids and parses those rows. Idempotent:
+// injecting twice keeps one observer; a navigation drops it and the runtime re-injects.
+if (!window.__waObserver) {
+  window.__waDirty = new Set();
+  const mark = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    if (!el || !el.closest || !el.closest("#main")) return;
+    const row = el.closest("div[data-id]");
+    if (row) { window.__waDirty.add(row.getAttribute("data-id")); return; }
+    if (el.querySelectorAll) {
+      for (const r of el.querySelectorAll("div[data-id]")) window.__waDirty.add(r.getAttribute("data-id"));
+    }
+  };
+  window.__waObserver = new MutationObserver((records) => {
+    for (const rec of records) {
+      mark(rec.target);
+      for (const n of rec.addedNodes) mark(n);
+    }
+    // wake a waiting long-poll (see wait_snapshot in pages.py)
+    window.__waChanged = true;
+    if (window.__waWake) { const wake = window.__waWake; window.__waWake = null; wake(); }
+  });
+  window.__waObserver.observe(document.body, {
+    childList: true, subtree: true, characterData: true, attributes: true,
+    attributeFilter: ["data-icon", "aria-label", "data-ref", "title"],
+  });
+}

@@ -1,0 +1,99 @@
+"""The session lease in Redis (``wa:lease:{session_id}``): claim with SET NX, renew, release.
+
+Renew and release only touch the key while it still holds this worker's id, so a worker that lost
+its lease (paused, partitioned) can never extend or delete a lease another worker now holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared.constants import LEASE_RENEW_EVERY_S, lease_key
+
+log = logging.getLogger(__name__)
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class Lease:
+    def __init__(self, redis: Redis, *, session_id: str, worker_id: str, ttl_ms: int) -> None:
+        self._redis = redis
+        self.session_id = session_id
+        self.worker_id = worker_id
+        self.ttl_ms = ttl_ms
+        self.key = lease_key(session_id)
+        # renew well inside the TTL (a third of it), whatever the TTL is configured to
+        self.renew_every_s = min(LEASE_RENEW_EVERY_S, ttl_ms / 3000)
+        self._task: asyncio.Task[None] | None = None
+
+    async def claim(self) -> bool:
+        return bool(await self._redis.set(self.key, self.worker_id, nx=True, px=self.ttl_ms))
+
+    async def _script(self, script: str, *args: str) -> bool:
+        pending: Any = self._redis.eval(script, 1, self.key, *args)  # redis-py types it loosely
+        return bool(await pending)
+
+    async def renew(self) -> bool:
+        return await self._script(_RENEW, self.worker_id, str(self.ttl_ms))
+
+    async def release(self) -> bool:
+        try:
+            return await self._script(_RELEASE, self.worker_id)
+        except RedisError as exc:
+            log.warning(
+                "session=%s lease release failed (it will expire): %s", self.session_id, exc
+            )
+            return False
+
+    def keep_alive(self, on_lost: Callable[[], None]) -> None:
+        """Renew in the background; call ``on_lost`` once if the lease is gone or not renewable."""
+        self._task = asyncio.create_task(self._renew_loop(on_lost), name=f"lease:{self.session_id}")
+
+    async def stop_keep_alive(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _renew_loop(self, on_lost: Callable[[], None]) -> None:
+        deadline_misses = 0
+        while True:
+            await asyncio.sleep(self.renew_every_s)
+            try:
+                if await self.renew():
+                    deadline_misses = 0
+                    continue
+                log.warning("session=%s lease lost to another worker", self.session_id)
+            except RedisError as exc:
+                deadline_misses += 1
+                # past the TTL the key is gone and another worker may hold it: give up
+                if deadline_misses * self.renew_every_s * 1000 < self.ttl_ms:
+                    log.warning("session=%s lease renew failed, retrying: %s", self.session_id, exc)
+                    continue
+                log.warning("session=%s lease could not be renewed within its TTL", self.session_id)
+            on_lost()
+            return
+
+
+async def holder(redis: Redis, session_id: str) -> str | None:
+    raw = await redis.get(lease_key(session_id))
+    return raw.decode() if isinstance(raw, bytes) else raw

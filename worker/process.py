@@ -1,0 +1,250 @@
+"""The worker process: waits in the pool, owns at most one session, hands it off cleanly.
+
+Idle: consumes ``start_session`` from ``wa:pool``, heartbeats, runs the reconciler. Owning: holds
+the session's lease, runs its SessionRuntime and consumes ``wa:session:{id}``. On SIGTERM or an
+operator's ``restart``/``stop`` (``wa:ctl:{id}``) it stops Chromium cleanly, releases the lease and
+re-queues the session, so another worker resumes it from the same profile without a new QR.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from psycopg_pool import AsyncConnectionPool
+from redis.exceptions import RedisError
+
+from shared.constants import HEARTBEAT_EVERY_S, POOL_QUEUE, ctl_channel, session_queue
+from shared.db.pool import make_pool
+from shared.db.repos import sessions
+from shared.queues import enqueue_start
+from shared.settings import Settings
+from shared.states import Reason, SessionState
+from worker import jobs as job_functions
+from worker.browser.memory import process_tree_pss_mb
+from worker.browser.thread import BrowserThread
+from worker.consumer import QueueConsumer
+from worker.heartbeat import WorkerStatus, beat, unregister
+from worker.lease import Lease
+from worker.publisher import Publisher
+from worker.reconciler import reconcile_once
+from worker.runtime import End, SessionRuntime
+
+log = logging.getLogger(__name__)
+
+COMMAND_TIMEOUT_S = 120
+START_TIMEOUT_S = 30
+
+
+@dataclass
+class Owned:
+    session_id: str
+    runtime: SessionRuntime
+    browser: BrowserThread
+    task: asyncio.Task[None]
+
+
+class WorkerProcess:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.worker_id = settings.worker_id
+        self.status = WorkerStatus(worker_id=self.worker_id)
+        self._exit = asyncio.Event()
+        self._owned: Owned | None = None
+        self._redis: ArqRedis | None = None
+        self._pg: AsyncConnectionPool | None = None
+        self._pool_consumer: QueueConsumer | None = None
+
+    # --- public ------------------------------------------------------------------------
+
+    @property
+    def owned_session(self) -> str | None:
+        return self._owned.session_id if self._owned else None
+
+    def request_exit(self) -> None:
+        """SIGTERM / ctl ``stop``: hand the session off, then leave."""
+        self._exit.set()
+        if self._owned is not None:
+            self._owned.runtime.request_end(End.HANDOFF)
+
+    def request_restart(self) -> None:
+        """ctl ``restart``: hand the session off and rejoin the pool."""
+        if self._owned is not None:
+            self._owned.runtime.request_end(End.HANDOFF)
+
+    async def run(self) -> None:
+        redis = await create_pool(RedisSettings.from_dsn(self.settings.redis_url))
+        pg = make_pool(self.settings.database_url, min_size=1, max_size=4)
+        await pg.open(wait=True, timeout=30)
+        self._redis, self._pg = redis, pg
+        self._pool_consumer = QueueConsumer(
+            redis,
+            queue=POOL_QUEUE,
+            functions=[job_functions.start_session],
+            ctx={"process": self},
+            job_timeout_s=START_TIMEOUT_S,
+        )
+        self._pool_consumer.start()
+        background = [
+            asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
+            asyncio.create_task(self._reconcile_loop(), name="reconciler"),
+            asyncio.create_task(self._ctl_loop(), name="ctl"),
+        ]
+        log.info("worker=%s ready in pool", self.worker_id)
+        try:
+            await self._exit.wait()
+        finally:
+            await self._pool_consumer.stop()
+            if self._owned is not None:
+                self._owned.runtime.request_end(End.HANDOFF)
+                await self._owned.task
+            for t in background:
+                t.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await unregister(redis, self.worker_id)
+            await redis.aclose()
+            await pg.close()
+            log.info("worker=%s stopped", self.worker_id)
+
+    async def claim(self, session_id: UUID) -> str:
+        """The start_session job: take the session if it wants to run and nobody holds it."""
+        assert self._redis is not None and self._pg is not None
+        sid = str(session_id)
+        if self._owned is not None or self._exit.is_set():
+            # busy: put it back for another idle worker instead of dropping it
+            await enqueue_start(self._redis, sid)
+            return "busy"
+        lease = Lease(
+            self._redis, session_id=sid, worker_id=self.worker_id, ttl_ms=self.settings.lease_ttl_ms
+        )
+        if not await lease.claim():
+            return "held by another worker"
+        async with self._pg.connection() as conn:
+            session = await sessions.worker_get(conn, session_id=session_id)
+        if session is None or session.desired_state != "running":
+            await lease.release()
+            return "not wanted"
+        assert self._pool_consumer is not None
+        self._pool_consumer.pause()
+        self._start_owning(session.id, session.company_id, lease)
+        return "claimed"
+
+    # --- owning ------------------------------------------------------------------------
+
+    def _start_owning(self, session_id: UUID, company_id: UUID, lease: Lease) -> None:
+        assert self._redis is not None and self._pg is not None
+        sid = str(session_id)
+        publisher = Publisher(
+            self._pg,
+            self._redis,
+            session_id=session_id,
+            company_id=company_id,
+            worker_id=self.worker_id,
+        )
+        browser = BrowserThread()
+        runtime = SessionRuntime(self.settings, publisher, browser, self._redis)
+        task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
+        self._owned = Owned(sid, runtime, browser, task)
+        self.status.state, self.status.session_id = "owning", sid
+        log.info("worker=%s session=%s claimed", self.worker_id, sid)
+
+    async def _own(self, sid: str, runtime: SessionRuntime, lease: Lease) -> None:
+        assert self._redis is not None
+        lease.keep_alive(on_lost=lambda: runtime.request_end(End.LEASE_LOST))
+        commands = QueueConsumer(
+            self._redis,
+            queue=session_queue(sid),
+            functions=job_functions.SESSION_FUNCTIONS,
+            ctx={"runtime": runtime, "process": self},
+            job_timeout_s=COMMAND_TIMEOUT_S,
+            max_tries=job_functions.SEND_NOT_READY_TRIES + 1,
+        )
+        commands.start()
+        end = End.HANDOFF
+        try:
+            end = await runtime.run()
+        except Exception:
+            log.exception("worker=%s session=%s runtime crashed", self.worker_id, sid)
+        finally:
+            self.status.state = "stopping"
+            await commands.stop(grace_s=5)
+            await lease.stop_keep_alive()
+            await self._after(sid, runtime, lease, end)
+            self._owned = None
+            self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
+            if not self._exit.is_set() and self._pool_consumer is not None:
+                self._pool_consumer.resume()
+            log.info("worker=%s session=%s released end=%s", self.worker_id, sid, end)
+
+    async def _after(self, sid: str, runtime: SessionRuntime, lease: Lease, end: End) -> None:
+        assert self._redis is not None
+        if end is End.LEASE_LOST:
+            return  # the new owner writes the state; this worker touches nothing
+        if end is End.HANDOFF:
+            await runtime.publisher.transition(SessionState.IDLE, Reason.WORKER_RESTART)
+        await lease.release()
+        if end is End.HANDOFF:
+            with contextlib.suppress(RedisError):
+                await enqueue_start(self._redis, sid)
+
+    # --- background loops --------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        assert self._redis is not None
+        while True:
+            owned = self._owned
+            if owned is not None and owned.browser.browser_pid:
+                self.status.browser_pss_mb = await asyncio.to_thread(
+                    process_tree_pss_mb, owned.browser.browser_pid
+                )
+            await beat(self._redis, self.status)
+            await asyncio.sleep(HEARTBEAT_EVERY_S)
+
+    async def _reconcile_loop(self) -> None:
+        assert self._redis is not None and self._pg is not None
+        while True:
+            await asyncio.sleep(self.settings.reconcile_interval_s)
+            if self._owned is not None:
+                continue
+            try:
+                await reconcile_once(
+                    self._redis,
+                    self._pg,
+                    worker_id=self.worker_id,
+                    period_s=self.settings.reconcile_interval_s,
+                )
+            except Exception as exc:  # a reconciler pass must never kill the worker
+                log.warning("worker=%s reconcile failed: %s", self.worker_id, exc)
+
+    async def _ctl_loop(self) -> None:
+        """Operator control on ``wa:ctl:{worker_id}``; reconnects with backoff."""
+        assert self._redis is not None
+        backoff = 1.0
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(ctl_channel(self.worker_id))
+                backoff = 1.0
+                async for msg in pubsub.listen():
+                    if msg.get("type") == "message":
+                        self._on_ctl(msg["data"])
+            except RedisError as exc:
+                log.warning(
+                    "worker=%s ctl channel lost (%s), retry in %.0fs", self.worker_id, exc, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+
+    def _on_ctl(self, raw: bytes | str) -> None:
+        command = raw.decode() if isinstance(raw, bytes) else raw
+        log.info("worker=%s ctl=%s", self.worker_id, command)
+        if command == "restart":
+            self.request_restart()
+        elif command == "stop":
+            self.request_exit()
+        else:
+            log.warning("worker=%s unknown ctl command %r", self.worker_id, command)

@@ -6,22 +6,60 @@ import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from arq.connections import ArqRedis
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from gateway.auth.passwords import Passwords
 from gateway.auth.ratelimit import LoginRateLimiter
 from gateway.errors import NotFound, error_middleware
-from gateway.keys import HTTP_METRICS, METRICS_REGISTRY, PASSWORDS, PG, REDIS, SETTINGS
+from gateway.keys import (
+    ARQ,
+    ENDPOINTS,
+    HTTP_METRICS,
+    METRICS_REGISTRY,
+    PASSWORDS,
+    PG,
+    REDIS,
+    SETTINGS,
+)
 from gateway.metrics import HttpMetrics, metrics_middleware
-from gateway.routes import auth, health, managers
+from gateway.routes import (
+    access,
+    auth,
+    chats,
+    control,
+    health,
+    managers,
+    messages,
+    openapi,
+    ops,
+    sessions,
+    shortcuts,
+    socketinfo,
+    stats,
+)
 from gateway.routing import Endpoint, add_endpoints
 from shared.db.pool import make_pool
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ROUTERS = (auth.router, managers.router, health.router)
+ROUTERS = (
+    auth.router,
+    managers.router,
+    sessions.router,
+    control.router,
+    access.router,
+    chats.router,
+    messages.router,
+    stats.router,
+    shortcuts.router,
+    socketinfo.router,
+    ops.router,
+    openapi.router,
+    health.router,
+)
 
 
 def all_endpoints() -> list[Endpoint]:
@@ -50,6 +88,15 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
     await redis.aclose()
 
 
+async def _arq(app: web.Application) -> AsyncIterator[None]:
+    # no ping at startup (unlike arq's create_pool): the gateway starts while Redis is down
+    # and enqueueing answers 503 until it is back, as every other Redis use does
+    arq = ArqRedis.from_url(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5)
+    app[ARQ] = arq
+    yield
+    await arq.aclose()
+
+
 async def _unknown_route(request: web.Request) -> web.Response:
     raise NotFound(f"no route for {request.method} {request.path}")
 
@@ -64,7 +111,9 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
-    app.cleanup_ctx.extend([_postgres, _redis])
-    add_endpoints(app, all_endpoints())
+    app.cleanup_ctx.extend([_postgres, _redis, _arq])
+    endpoints = tuple(all_endpoints())
+    app[ENDPOINTS] = endpoints
+    add_endpoints(app, endpoints)
     app.router.add_route("*", "/api/{tail:.*}", _unknown_route)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from arq.connections import ArqRedis
 from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
@@ -15,13 +16,17 @@ if TYPE_CHECKING:
     from gateway.auth.passwords import Passwords
     from gateway.auth.principal import Principal
     from gateway.metrics import HttpMetrics
+    from gateway.routing import Endpoint
 
 SETTINGS = web.AppKey("settings", Settings)
 PG = web.AppKey("pg", AsyncConnectionPool)
 REDIS = web.AppKey("redis", Redis)
+ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
+ENDPOINTS: web.AppKey[tuple[Endpoint, ...]] = web.AppKey("endpoints")  # for the OpenAPI spec
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 REQUEST_ID = web.RequestKey("request_id", str)
+AUTH_DEGRADED = web.RequestKey("auth_degraded", bool)  # authenticated by token alone, DB down

@@ -51,7 +51,13 @@ async def _guard(name: str, check: Any, request: web.Request) -> dict[str, Any]:
         return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300] or name}
 
 
-@router.route("GET", "/health", roles=None, summary="Liveness and dependency status (always 200)")
+@router.route(
+    "GET",
+    "/health",
+    roles=None,
+    summary="Liveness and dependency status (always 200)",
+    flat=True,
+)
 async def health(request: web.Request) -> web.Response:
     pg, redis, workers = await asyncio.gather(
         _guard("postgres", _check_postgres, request),
@@ -74,7 +80,13 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body, status=200, dumps=dumps, headers=headers)
 
 
-@router.route("GET", "/metrics", roles=None, summary="Prometheus metrics (text format)")
+@router.route(
+    "GET",
+    "/metrics",
+    roles=None,
+    summary="Prometheus metrics (text format)",
+    media="text/plain",
+)
 async def metrics(request: web.Request) -> web.Response:
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

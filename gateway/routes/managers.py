@@ -12,11 +12,12 @@ from pydantic import Field, StringConstraints, field_validator
 from gateway.auth.principal import Role
 from gateway.errors import Conflict, NotFound
 from gateway.jsonio import ok
-from gateway.keys import PASSWORDS, PG, PRINCIPAL
+from gateway.keys import PASSWORDS, PG, PRINCIPAL, REDIS
 from gateway.routing import Router
 from gateway.schemas import user_public
 from gateway.validation import Body, parse_body, path_uuid
 from shared.db.repos import audit, users
+from shared.notices import announce_access_changed
 
 router = Router("managers")
 
@@ -101,4 +102,8 @@ async def delete_manager(request: web.Request) -> web.Response:
             action="manager.delete",
             target=str(manager_id),
         )
+    # the manager's live sockets must lose their sessions now
+    await announce_access_changed(
+        request.app[REDIS], company_id=principal.tenant, manager_id=manager_id
+    )
     return ok({"deleted": True, "id": manager_id})

@@ -1,0 +1,175 @@
+"""Admin session commands (start, stop, restart, disconnect, reset, delete), shared by the
+session routes and the single-session shortcuts. Each writes Postgres, audits, then enqueues.
+
+A command job goes to a session's queue only while a worker holds its lease; otherwise the
+gateway writes the resulting state itself (nobody else would) and publishes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from gateway.commands import lease_holder, send_command
+from gateway.keys import ARQ, PG, PRINCIPAL, REDIS
+from gateway.responses import CommandOut
+from shared import events, jobs
+from shared.constants import EVENTS_CHANNEL
+from shared.db.repos import audit, sessions
+from shared.db.types import Conn, WaSession
+from shared.queues import enqueue_start
+from shared.states import Reason, SessionState
+
+log = logging.getLogger(__name__)
+
+
+async def _audit(
+    request: web.Request, conn: Conn, action: str, session: WaSession, **details: Any
+) -> None:
+    principal = request[PRINCIPAL]
+    await audit.record(
+        conn,
+        company_id=principal.tenant,
+        user_id=principal.user_id,
+        action=action,
+        target=str(session.id),
+        details={"name": session.name, **details},
+    )
+
+
+async def _set_desired(conn: Conn, session: WaSession, desired: str) -> None:
+    await sessions.set_desired(
+        conn, company_id=session.company_id, session_id=session.id, desired_state=desired
+    )
+
+
+async def queue_start(request: web.Request, session: WaSession) -> bool:
+    """Enqueue ``start_session``; if Redis is down the reconciler starts it (desired=running)."""
+    try:
+        return await enqueue_start(request.app[ARQ], str(session.id))
+    except RedisError as exc:
+        log.warning("session=%s start not queued (%s); the reconciler will", session.id, exc)
+        return False
+
+
+async def _write_stopped(
+    conn: Conn, session: WaSession, reason: Reason, *, forget: bool
+) -> tuple[WaSession, events.StateEvent | None]:
+    written = await sessions.admin_set_state(
+        conn,
+        company_id=session.company_id,
+        session_id=session.id,
+        state=SessionState.STOPPED,
+        reason=reason,
+        clear_identity=forget,
+    )
+    if written is None:
+        return session, None
+    previous, row = written
+    event = events.StateEvent(
+        session_id=row.id,
+        company_id=row.company_id,
+        data=events.StateData(
+            state=SessionState.STOPPED, previous=SessionState(previous), reason=reason
+        ),
+    )
+    return row, event
+
+
+async def _publish(request: web.Request, event: events.StateEvent | None) -> None:
+    """After the commit, so a listener that reads Postgres on the event sees the new row."""
+    if event is not None:
+        await request.app[REDIS].publish(EVENTS_CHANNEL, events.encode(event))
+
+
+def _out(session: WaSession, desired: str, queued: str | None, message: str) -> CommandOut:
+    return CommandOut(
+        session_id=session.id,
+        desired_state=desired,
+        state=SessionState(session.state),
+        queued=queued,
+        message=message,
+    )
+
+
+async def start(request: web.Request, session: WaSession) -> CommandOut:
+    async with request.app[PG].connection() as conn:
+        await _set_desired(conn, session, "running")
+        await _audit(request, conn, "session.start", session)
+    await queue_start(request, session)
+    return _out(session, "running", jobs.START_SESSION, "start requested; a worker will pick it up")
+
+
+async def stop(request: web.Request, session: WaSession) -> CommandOut:
+    holder = await lease_holder(request.app[REDIS], session.id)
+    async with request.app[PG].connection() as conn:
+        await _set_desired(conn, session, "stopped")
+        event = None
+        if holder is None:
+            session, event = await _write_stopped(
+                conn, session, Reason.STOPPED_BY_ADMIN, forget=False
+            )
+        await _audit(request, conn, "session.stop", session, worker=holder)
+    await _publish(request, event)
+    if holder is None:
+        return _out(session, "stopped", None, "session stopped (no worker held it)")
+    await send_command(request.app[ARQ], session.id, "stop", reason=Reason.STOPPED_BY_ADMIN)
+    return _out(session, "stopped", jobs.STOP, f"stop sent to worker {holder}")
+
+
+async def restart(request: web.Request, session: WaSession) -> CommandOut:
+    holder = await lease_holder(request.app[REDIS], session.id)
+    async with request.app[PG].connection() as conn:
+        await _set_desired(conn, session, "running")
+        await _audit(request, conn, "session.restart", session, worker=holder)
+    if holder is None:
+        await queue_start(request, session)
+        return _out(session, "running", jobs.START_SESSION, "not running; start requested")
+    await send_command(request.app[ARQ], session.id, "restart", reason="restart_by_admin")
+    return _out(session, "running", jobs.RESTART, f"restart sent to worker {holder}")
+
+
+async def disconnect(request: web.Request, session: WaSession) -> CommandOut:
+    """Log the device out of WhatsApp and stop."""
+    holder = await lease_holder(request.app[REDIS], session.id)
+    async with request.app[PG].connection() as conn:
+        await _set_desired(conn, session, "stopped")
+        event = None
+        if holder is None:
+            session, event = await _write_stopped(
+                conn, session, Reason.DISCONNECTED_BY_ADMIN, forget=True
+            )
+        await _audit(request, conn, "session.disconnect", session, worker=holder)
+    await _publish(request, event)
+    if holder is None:
+        return _out(session, "stopped", None, "session disconnected (no worker held it)")
+    await send_command(request.app[ARQ], session.id, "logout", reason=Reason.DISCONNECTED_BY_ADMIN)
+    return _out(session, "stopped", jobs.LOGOUT, f"logout sent to worker {holder}")
+
+
+async def reset(request: web.Request, session: WaSession) -> CommandOut:
+    """Log out and start again with a fresh QR.
+
+    The logout waits in the session's queue (it expires if unused): the current owner, or the
+    worker that claims the session next, consumes it; the reconciler then starts it anew.
+    """
+    async with request.app[PG].connection() as conn:
+        await _set_desired(conn, session, "running")
+        await _audit(request, conn, "session.reset", session)
+    await send_command(request.app[ARQ], session.id, "logout", reason="reset")
+    await queue_start(request, session)
+    return _out(session, "running", jobs.LOGOUT, "logging out; a fresh QR follows")
+
+
+async def delete(request: web.Request, session: WaSession) -> str | None:
+    """Delete the row (chats, messages and access go with it); the owner logs out first."""
+    holder = await lease_holder(request.app[REDIS], session.id)
+    if holder is not None:
+        await send_command(request.app[ARQ], session.id, "logout", reason="deleted")
+    async with request.app[PG].connection() as conn:
+        await sessions.delete(conn, company_id=session.company_id, session_id=session.id)
+        await _audit(request, conn, "session.delete", session, worker=holder)
+    return holder

@@ -1,0 +1,74 @@
+"""Response models shared by several route modules (camelCase on the wire, listed in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from gateway.permissions import Rights
+from shared.db.types import WaSession
+from shared.events import Wire
+from shared.states import SessionState
+
+
+class RightsOut(Wire):
+    can_read: bool
+    can_write: bool
+    can_manage_chats: bool
+
+
+class SessionOut(Wire):
+    id: UUID
+    name: str
+    state: SessionState
+    state_reason: str | None
+    state_detail: str | None
+    desired_state: str
+    phone: str | None
+    display_name: str | None
+    worker_id: str | None
+    last_ready_at: datetime | None
+    created_at: datetime
+    has_qr: bool
+    rights: RightsOut  # the caller's own rights (admins: all)
+
+
+class CommandOut(Wire):
+    session_id: UUID
+    desired_state: str
+    state: SessionState
+    queued: str | None  # the job sent to a worker, if any
+    message: str
+
+
+class Pagination(Wire):
+    page: int
+    limit: int
+    total: int
+    pages: int
+
+
+def has_qr(session: WaSession) -> bool:
+    return session.state == SessionState.QR and bool(session.qr_payload)
+
+
+def session_out(session: WaSession, rights: Rights) -> SessionOut:
+    return SessionOut(
+        id=session.id,
+        name=session.name,
+        state=SessionState(session.state),
+        state_reason=session.state_reason,
+        state_detail=session.state_detail,
+        desired_state=session.desired_state,
+        phone=session.phone,
+        display_name=session.display_name,
+        worker_id=session.worker_id,
+        last_ready_at=session.last_ready_at,
+        created_at=session.created_at,
+        has_qr=has_qr(session),
+        rights=RightsOut(
+            can_read=rights.can_read,
+            can_write=rights.can_write,
+            can_manage_chats=rights.can_manage_chats,
+        ),
+    )

@@ -1,0 +1,156 @@
+"""Chats of a session: paged list (search, unread filter), archive/assign, mark read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import Field, StringConstraints
+
+from gateway.auth.principal import Role
+from gateway.commands import mark_read
+from gateway.errors import NotFound, ValidationFailed
+from gateway.fields import PageQuery, SafeText, pages
+from gateway.jsonio import ok
+from gateway.keys import ARQ, PG, PRINCIPAL
+from gateway.permissions import Need, visible_chat, visible_session
+from gateway.responses import Pagination
+from gateway.routing import Router
+from gateway.validation import Body, parse_body, parse_query, path_uuid
+from shared import jobs
+from shared.db.repos import audit, chats, users
+from shared.events import ChatPayload, Wire
+from shared.payloads import chat_payload
+
+router = Router("chats")
+READERS = {Role.ADMIN, Role.MANAGER}
+CHAT = "/api/whatsapp/sessions/{id}/chats/{chatId}"
+
+
+class ChatsQuery(PageQuery):
+    search: Annotated[SafeText, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    unread: bool = False
+
+
+class ChatsPage(Wire):
+    chats: list[ChatPayload]
+    pagination: Pagination
+
+
+class ChatData(Wire):
+    chat: ChatPayload
+
+
+class ChatPatch(Body):
+    archived: bool | None = None
+    assigned_manager_id: UUID | None = Field(None, alias="assignedManagerId")
+
+
+@router.route(
+    "GET",
+    "/api/whatsapp/sessions/{id}/chats",
+    roles=READERS,
+    summary="Chats of a session, newest activity first (canRead)",
+    query=ChatsQuery,
+    response=ChatsPage,
+    description="search matches name or WhatsApp chat id; unread=true keeps unread chats only.",
+)
+async def list_chats(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    session_id = path_uuid(request, "id")
+    query = parse_query(request, ChatsQuery)
+    async with request.app[PG].connection() as conn:
+        await visible_session(conn, principal, session_id, Need.READ)
+        rows, total = await chats.list_for_session(
+            conn,
+            company_id=principal.tenant,
+            session_id=session_id,
+            limit=query.limit,
+            offset=query.offset,
+            search=query.search or None,
+            unread_only=query.unread,
+        )
+    page = ChatsPage(
+        chats=[chat_payload(c) for c in rows],
+        pagination=Pagination(
+            page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
+        ),
+    )
+    return ok(page.to_wire())
+
+
+@router.route(
+    "PATCH",
+    CHAT,
+    roles=READERS,
+    summary="Archive/unarchive a chat or (un)assign it to a manager (canManageChats)",
+    body=ChatPatch,
+    response=ChatData,
+    description="assignedManagerId null unassigns; it must name a manager of the company (400).",
+)
+async def patch_chat(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    async with request.app[PG].connection() as conn:
+        await visible_chat(conn, principal, session_id, chat_id, Need.MANAGE)
+    body = await parse_body(request, ChatPatch)
+    unassign = "assigned_manager_id" in body.model_fields_set and body.assigned_manager_id is None
+    async with request.app[PG].connection() as conn:
+        if body.assigned_manager_id is not None and not await users.get_manager(
+            conn, company_id=principal.tenant, manager_id=body.assigned_manager_id
+        ):
+            raise ValidationFailed(
+                "assignedManagerId: not a manager of this company",
+                details=[{"field": "assignedManagerId", "message": "not a manager"}],
+            )
+        chat = await chats.update(
+            conn,
+            company_id=principal.tenant,
+            session_id=session_id,
+            chat_id=chat_id,
+            archived=body.archived,
+            assigned_manager_id=body.assigned_manager_id,
+            unassign=unassign,
+        )
+        if chat is None:  # deleted meanwhile
+            raise NotFound("chat not found")
+        await audit.record(
+            conn,
+            company_id=principal.tenant,
+            user_id=principal.user_id,
+            action="chat.update",
+            target=str(chat_id),
+            details=body.model_dump(mode="json", by_alias=True, exclude_unset=True),
+        )
+    return ok(ChatData(chat=chat_payload(chat)).to_wire())
+
+
+@router.route(
+    "POST",
+    CHAT + "/read",
+    roles=READERS,
+    summary="Mark a chat read, here and on the phone (canManageChats)",
+    response=ChatData,
+)
+async def read_chat(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    async with request.app[PG].connection() as conn:
+        await visible_chat(conn, principal, session_id, chat_id, Need.MANAGE)
+        chat = await chats.mark_read(
+            conn, company_id=principal.tenant, session_id=session_id, chat_id=chat_id
+        )
+        if chat is None:  # deleted meanwhile
+            raise NotFound("chat not found")
+        await audit.record(
+            conn,
+            company_id=principal.tenant,
+            user_id=principal.user_id,
+            action="chat.read",
+            target=str(chat_id),
+        )
+    await mark_read(
+        request.app[ARQ], jobs.MarkRead(session_id=session_id, wa_chat_id=chat.wa_chat_id)
+    )
+    return ok(ChatData(chat=chat_payload(chat)).to_wire())

@@ -1,0 +1,78 @@
+"""``GET /api/whatsapp/websocket/test-config``: how a client connects to the Socket.IO server."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.auth.tokens import bearer_token
+from gateway.jsonio import ok
+from gateway.routing import ANY_USER, Router
+from shared.events import Wire
+
+router = Router("realtime")
+
+# server -> client on /whatsapp (DESIGN §6), then what the client may send
+SERVER_EVENTS = (
+    "connection-confirmed",
+    "whatsapp:state",
+    "whatsapp:qr",
+    "whatsapp:ready",
+    "whatsapp:message",
+    "whatsapp:message_sent",
+    "whatsapp:message_ack",
+    "whatsapp:disconnected",
+    "whatsapp:chat_updated",
+    "pong",
+)
+CLIENT_EVENTS = ("ping",)
+LEGACY_EVENTS = ("wa:state", "wa:qr")  # root namespace "/", the company's default session
+
+
+class SocketAuth(Wire):
+    token: str
+
+
+class LegacyNamespace(Wire):
+    namespace: str
+    events: list[str]
+
+
+class SocketConfig(Wire):
+    url: str
+    path: str
+    namespace: str
+    transports: list[str]
+    auth: SocketAuth
+    events: list[str]
+    server_events: list[str]
+    client_events: list[str]
+    legacy: LegacyNamespace
+
+
+def _origin(request: web.Request) -> str:
+    # behind nginx the public scheme and host arrive as forwarded headers
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{scheme}://{host}"
+
+
+@router.route(
+    "GET",
+    "/api/whatsapp/websocket/test-config",
+    roles=ANY_USER,
+    summary="Socket.IO connection settings for the caller (url, path, namespace, token, events)",
+    response=SocketConfig,
+)
+async def test_config(request: web.Request) -> web.Response:
+    config = SocketConfig(
+        url=_origin(request),
+        path="/socket.io/",
+        namespace="/whatsapp",
+        transports=["websocket", "polling"],
+        auth=SocketAuth(token=bearer_token(request.headers.get("Authorization"))),
+        events=[*SERVER_EVENTS, *CLIENT_EVENTS],
+        server_events=list(SERVER_EVENTS),
+        client_events=list(CLIENT_EVENTS),
+        legacy=LegacyNamespace(namespace="/", events=list(LEGACY_EVENTS)),
+    )
+    return ok(config.to_wire(), headers={"Cache-Control": "no-store"})

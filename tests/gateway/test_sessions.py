@@ -1,0 +1,194 @@
+"""Sessions: create within the limit (also under concurrency), list, get, QR as JSON and PNG,
+delete; every admin action audited; starts queued on the pool."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from arq.connections import ArqRedis
+from PIL import Image
+from psycopg_pool import AsyncConnectionPool
+from pyzbar.pyzbar import decode as zbar_decode
+from redis.asyncio import Redis
+
+from shared.constants import POOL_QUEUE, session_queue, start_job_id
+from shared.db.repos import audit, sessions
+from tests.gateway.conftest import MakeTenant
+from tests.support.wa import QR_REF, grant, hold_lease, queued, seed_chat, seed_session
+
+Client = TestClient[Any, Any]
+BASE = "/api/whatsapp/sessions"
+
+
+async def test_create_lists_and_queues_a_start(
+    client: Client, make_tenant: MakeTenant, arq: ArqRedis, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    resp = await client.post(BASE, json={"name": "  Sales  "}, headers=t.admin.headers)
+    assert resp.status == 201
+    data = (await resp.json())["data"]
+    sid = data["sessionId"]
+    assert data["status"] == "idle" and data["message"]
+    session = data["session"]
+    assert session["name"] == "Sales" and session["desiredState"] == "running"
+    assert session["rights"] == {"canRead": True, "canWrite": True, "canManageChats": True}
+    assert set(session) >= {
+        "id", "name", "state", "stateReason", "stateDetail", "desiredState", "phone",
+        "displayName", "workerId", "lastReadyAt", "createdAt", "hasQr",
+    }  # fmt: skip
+
+    jobs = await arq.queued_jobs(queue_name=POOL_QUEUE)
+    assert [(j.job_id, j.function, j.args[0]) for j in jobs] == [
+        (start_job_id(sid), "start_session", {"session_id": sid})
+    ]
+    listed = await client.get(BASE, headers=t.admin.headers)
+    assert [s["id"] for s in (await listed.json())["data"]["sessions"]] == [sid]
+    got = await client.get(f"{BASE}/{sid}", headers=t.admin.headers)
+    assert (await got.json())["data"]["session"]["id"] == sid
+    async with pg.connection() as conn:
+        entries = await audit.list_for_company(conn, company_id=t.company.id)
+    assert [(e.action, e.target, e.user_id) for e in entries] == [
+        ("session.create", sid, t.admin.id)
+    ]
+
+
+async def test_bad_names_are_400(client: Client, make_tenant: MakeTenant) -> None:
+    t = await make_tenant()
+    for body in ({}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}, {"name": 5}):
+        resp = await client.post(BASE, json=body, headers=t.admin.headers)
+        assert resp.status == 400, body
+        assert (await resp.json())["error"]["details"][0]["field"] == "name"
+
+
+async def test_limit_is_409_and_holds_under_concurrency(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant(max_sessions=2)
+    results = await asyncio.gather(
+        *(client.post(BASE, json={"name": f"s{i}"}, headers=t.admin.headers) for i in range(6))
+    )
+    codes = sorted(r.status for r in results)
+    assert codes == [201, 201, 409, 409, 409, 409]
+    conflict = next(r for r in results if r.status == 409)
+    err = (await conflict.json())["error"]
+    assert err["code"] == "conflict" and err["details"] == {"maxSessions": 2}
+    async with pg.connection() as conn:
+        assert await sessions.count(conn, company_id=t.company.id) == 2
+
+
+async def test_manager_sees_only_readable_sessions_with_rights(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    cid = t.company.id
+    readable = await seed_session(pg, cid, name="a")
+    unreadable = await seed_session(pg, cid, name="b")
+    await seed_session(pg, cid, name="c")
+    await grant(pg, cid, readable.id, t.manager.id, write=True)
+    await grant(pg, cid, unreadable.id, t.manager.id, read=False, write=True)
+    listed = await client.get(BASE, headers=t.manager.headers)
+    got = (await listed.json())["data"]["sessions"]
+    assert [(s["id"], s["rights"]) for s in got] == [
+        (str(readable.id), {"canRead": True, "canWrite": True, "canManageChats": False})
+    ]
+    ok = await client.get(f"{BASE}/{readable.id}", headers=t.manager.headers)
+    assert ok.status == 200
+    for hidden in (unreadable.id,):
+        resp = await client.get(f"{BASE}/{hidden}", headers=t.manager.headers)
+        assert resp.status == 404
+
+
+async def test_qr_as_json_and_png(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="qr", qr=QR_REF)
+    resp = await client.get(f"{BASE}/{session.id}/qr", headers=t.admin.headers)
+    assert resp.status == 200
+    data = (await resp.json())["data"]
+    assert data["isConnected"] is False and data["status"] == "qr"
+    assert data["qrRaw"] == QR_REF and data["expiresAt"]
+    assert data["qrCode"].startswith("data:image/png;base64,")
+    png = base64.b64decode(data["qrCode"].split(",", 1)[1])
+    assert zbar_decode(Image.open(io.BytesIO(png)))[0].data.decode() == QR_REF
+
+    raw = await client.get(f"{BASE}/{session.id}/qr?format=png", headers=t.admin.headers)
+    assert raw.status == 200 and raw.content_type == "image/png"
+    image = Image.open(io.BytesIO(await raw.read()))
+    assert zbar_decode(image)[0].data.decode() == QR_REF
+
+    got = await client.get(f"{BASE}/{session.id}", headers=t.admin.headers)
+    assert (await got.json())["data"]["session"]["hasQr"] is True
+    bad = await client.get(f"{BASE}/{session.id}/qr?format=gif", headers=t.admin.headers)
+    assert bad.status == 400 and (await bad.json())["error"]["details"][0]["field"] == "format"
+
+
+async def test_no_qr_is_null_json_and_404_png(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="ready", phone="79990001122")
+    resp = await client.get(f"{BASE}/{session.id}/qr", headers=t.admin.headers)
+    data = (await resp.json())["data"]
+    assert data["isConnected"] is True and data["qrCode"] is None and data["qrRaw"] is None
+    png = await client.get(f"{BASE}/{session.id}/qr?format=png", headers=t.admin.headers)
+    assert png.status == 404
+    assert (await png.json())["error"]["code"] == "not_found"
+
+
+async def test_qr_is_admin_only(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="qr", qr=QR_REF)
+    await grant(pg, t.company.id, session.id, t.manager.id, write=True, manage=True)
+    resp = await client.get(f"{BASE}/{session.id}/qr", headers=t.manager.headers)
+    assert resp.status == 403
+
+
+async def test_delete_held_session_queues_logout_then_removes_everything(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, arq: ArqRedis, redis: Redis
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="ready")
+    await seed_chat(pg, session.id, "1@c.us", name="A")
+    await hold_lease(redis, session.id, "w-7")
+    resp = await client.delete(f"{BASE}/{session.id}", headers=t.admin.headers)
+    assert resp.status == 200 and (await resp.json())["data"]["deleted"] is True
+    assert await queued(arq, session_queue(str(session.id))) == [
+        ("logout", {"session_id": str(session.id), "reason": "deleted"})
+    ]
+    async with pg.connection() as conn:
+        assert await sessions.get(conn, company_id=t.company.id, session_id=session.id) is None
+        entries = await audit.list_for_company(conn, company_id=t.company.id)
+    assert entries[0].action == "session.delete" and entries[0].details["worker"] == "w-7"
+    again = await client.delete(f"{BASE}/{session.id}", headers=t.admin.headers)
+    assert again.status == 404
+
+
+async def test_delete_unheld_session_queues_nothing(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, arq: ArqRedis
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="stopped", desired="stopped")
+    resp = await client.delete(f"{BASE}/{session.id}", headers=t.admin.headers)
+    assert resp.status == 200
+    assert await queued(arq, session_queue(str(session.id))) == []
+
+
+async def test_non_uuid_ids_are_400_naming_the_parameter(
+    client: Client, make_tenant: MakeTenant
+) -> None:
+    t = await make_tenant()
+    for path, field in (
+        (f"{BASE}/nope", "id"),
+        (f"{BASE}/nope/qr", "id"),
+        (f"{BASE}/00000000-0000-4000-8000-000000000000/chats/x/messages", "chatId"),
+    ):
+        resp = await client.get(path, headers=t.admin.headers)
+        assert resp.status == 400, path
+        assert (await resp.json())["error"]["details"][0]["field"] == field

@@ -1,0 +1,91 @@
+"""Table-driven: every route with a path id, called with company A's ids by company B's admin
+and manager (and by A's manager without any grant), answers 404 when the role may call it and
+403 when it may not, and changes nothing in company A."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from arq.connections import ArqRedis
+from psycopg_pool import AsyncConnectionPool
+
+from gateway.app import all_endpoints
+from gateway.auth.principal import Role
+from shared.constants import POOL_QUEUE, session_queue
+from shared.db.repos import audit, sessions, users
+from tests.conftest import Account
+from tests.gateway.conftest import MakeTenant
+from tests.support.wa import seed_chat, seed_messages, seed_session
+
+Client = TestClient[Any, Any]
+
+# a valid body per body model, so that only tenancy can fail the call
+BODIES: dict[str, dict[str, Any]] = {
+    "AccessGrant": {"managerId": "{managerId}", "canRead": True, "canWrite": True},
+    "ChatPatch": {"archived": True},
+    "SendBody": {"message": "hello"},
+    "SendToNumberBody": {"to": "79001234567", "message": "hello"},
+}
+OPERATOR_ONLY_PARAMS = {"workerId"}
+
+
+def _fill(template: str, ids: dict[str, str]) -> str:
+    out = template
+    for name, value in ids.items():
+        out = out.replace("{" + name + "}", value)
+    return out
+
+
+async def test_foreign_ids_are_404_on_every_route(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, arq: ArqRedis
+) -> None:
+    a, b = await make_tenant(), await make_tenant()
+    session = await seed_session(pg, a.company.id, state="qr", qr="2@ref")
+    chat = await seed_chat(pg, session.id, "79001234567@c.us", name="A's customer")
+    message = (await seed_messages(pg, session.id, chat.id, 3))[0]
+    b_session = await seed_session(pg, b.company.id)
+    ids = {"id": str(session.id), "chatId": str(chat.id), "managerId": str(a.manager.id)}
+    callers: list[tuple[str, Account]] = [
+        ("B admin", b.admin),
+        ("B manager", b.manager),
+        ("A manager without grant", a.manager),
+    ]
+    checked = 0
+    for ep in all_endpoints():
+        if ep.roles is None or "{" not in ep.path:
+            continue
+        if any("{" + p + "}" in ep.path for p in OPERATOR_ONLY_PARAMS):
+            continue
+        ids_here = dict(ids)
+        if ep.path == "/api/managers/{id}":
+            ids_here["id"] = str(a.manager.id)
+        path = _fill(ep.path, ids_here)
+        body = None
+        if ep.body is not None:
+            body = {
+                k: _fill(v, ids_here) if isinstance(v, str) else v
+                for k, v in BODIES[ep.body.__name__].items()
+            }
+        query = {"before": str(message)} if ep.path.endswith("/messages") else None
+        for who, account in callers:
+            if who.startswith("A manager") and ep.path == "/api/managers/{id}":
+                continue  # not a tenancy question: managers may not call it at all (403)
+            resp = await client.request(
+                ep.method, path, json=body, params=query, headers=account.headers
+            )
+            role = Role(account.user.role)
+            expected = 404 if role in ep.roles else 403
+            assert resp.status == expected, f"{who}: {ep.method} {ep.path} -> {resp.status}"
+            checked += 1
+    assert checked >= 30
+
+    # nothing in company A moved
+    async with pg.connection() as conn:
+        assert await sessions.get(conn, company_id=a.company.id, session_id=session.id)
+        assert await users.get_manager(conn, company_id=a.company.id, manager_id=a.manager.id)
+        assert await audit.list_for_company(conn, company_id=a.company.id) == []
+    assert await arq.queued_jobs(queue_name=session_queue(str(session.id))) == []
+    pool = [j.args[0]["session_id"] for j in await arq.queued_jobs(queue_name=POOL_QUEUE)]
+    assert str(session.id) not in pool
+    assert str(b_session.id) not in pool

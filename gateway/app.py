@@ -17,6 +17,7 @@ from gateway.keys import (
     ARQ,
     ENDPOINTS,
     HTTP_METRICS,
+    HUB,
     METRICS_REGISTRY,
     PASSWORDS,
     PG,
@@ -24,6 +25,7 @@ from gateway.keys import (
     SETTINGS,
 )
 from gateway.metrics import HttpMetrics, metrics_middleware
+from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
     auth,
@@ -111,7 +113,10 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
-    app.cleanup_ctx.extend([_postgres, _redis, _arq])
+    hub = Hub(settings)
+    app[HUB] = hub
+    hub.attach(app)
+    app.cleanup_ctx.extend([_postgres, _redis, _arq, hub.lifecycle])
     endpoints = tuple(all_endpoints())
     app[ENDPOINTS] = endpoints
     add_endpoints(app, endpoints)

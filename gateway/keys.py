@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from gateway.auth.passwords import Passwords
     from gateway.auth.principal import Principal
     from gateway.metrics import HttpMetrics
+    from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,6 +24,7 @@ PG = web.AppKey("pg", AsyncConnectionPool)
 REDIS = web.AppKey("redis", Redis)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
+HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
 ENDPOINTS: web.AppKey[tuple[Endpoint, ...]] = web.AppKey("endpoints")  # for the OpenAPI spec

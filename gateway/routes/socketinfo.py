@@ -6,26 +6,11 @@ from aiohttp import web
 
 from gateway.auth.tokens import bearer_token
 from gateway.jsonio import ok
+from gateway.realtime.payloads import CLIENT_EVENTS, LEGACY_EVENTS, SERVER_EVENTS
 from gateway.routing import ANY_USER, Router
 from shared.events import Wire
 
 router = Router("realtime")
-
-# server -> client on /whatsapp (DESIGN §6), then what the client may send
-SERVER_EVENTS = (
-    "connection-confirmed",
-    "whatsapp:state",
-    "whatsapp:qr",
-    "whatsapp:ready",
-    "whatsapp:message",
-    "whatsapp:message_sent",
-    "whatsapp:message_ack",
-    "whatsapp:disconnected",
-    "whatsapp:chat_updated",
-    "pong",
-)
-CLIENT_EVENTS = ("ping",)
-LEGACY_EVENTS = ("wa:state", "wa:qr")  # root namespace "/", the company's default session
 
 
 class SocketAuth(Wire):

@@ -1,0 +1,1 @@
+"""Socket.IO: authenticated sockets, per-company/per-session rooms, and the wa:events relay."""

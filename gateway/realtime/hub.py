@@ -1,0 +1,270 @@
+"""The Socket.IO server: JWT handshake, rooms by right, welcome + replay, live permission changes.
+
+Each gateway delivers events to its own sockets (every gateway reads ``wa:events``), so no
+cross-server socket manager is needed and nothing is delivered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs
+from uuid import UUID
+
+import socketio
+from aiohttp import web
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from gateway.auth.principal import Principal, Role
+from gateway.auth.tokens import decode_token
+from gateway.errors import Unauthorized
+from gateway.keys import PG
+from gateway.realtime import rooms
+from gateway.realtime.payloads import Outgoing
+from gateway.realtime.relay import Relay
+from shared.db.repos import sessions, users
+from shared.db.types import WaSession
+from shared.qr import png_data_url
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SESSION_TTL_S = 10.0
+
+
+def _token(environ: dict[str, Any], auth: Any) -> str | None:
+    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
+        return str(auth["token"])
+    values = parse_qs(environ.get("QUERY_STRING", "")).get("token")
+    return values[0] if values else None
+
+
+def session_brief(s: WaSession) -> dict[str, Any]:
+    return {
+        "sessionId": str(s.id),
+        "name": s.name,
+        "state": s.state,
+        "phone": s.phone,
+        "displayName": s.display_name,
+    }
+
+
+class Hub:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        origins = settings.cors_origin_list or None
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
+        )
+        self.pg: AsyncConnectionPool | None = None
+        self._sockets: dict[UUID, set[tuple[str, str]]] = {}  # user id -> {(namespace, sid)}
+        self._defaults: dict[UUID, tuple[UUID | None, float]] = {}
+        for ns in (rooms.NAMESPACE, rooms.ROOT):
+            self.sio.on("connect", self._make_connect(ns), namespace=ns)
+            self.sio.on("disconnect", self._make_disconnect(ns), namespace=ns)
+            self.sio.on("ping", self._make_ping(ns), namespace=ns)
+
+    def attach(self, app: web.Application) -> None:
+        self.sio.attach(app, socketio_path="socket.io")
+
+    @property
+    def connected(self) -> int:
+        return sum(len(v) for v in self._sockets.values())
+
+    # --- handshake -----------------------------------------------------------------------
+
+    def _make_connect(self, ns: str) -> Any:
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+            who = await self._authenticate(environ, auth)
+            visible = await rooms.visible_sessions(self._pool(), who)
+            await self.sio.save_session(sid, {"principal": who}, namespace=ns)
+            await self._join(sid, ns, who, visible)
+            self._sockets.setdefault(who.user_id, set()).add((ns, sid))
+            self.sio.start_background_task(self._welcome, sid, ns, who, visible)
+
+        return connect
+
+    async def _authenticate(self, environ: dict[str, Any], auth: Any) -> Principal:
+        token = _token(environ, auth)
+        if not token:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "authentication required: pass the JWT as auth.token (or ?token=)"
+            )
+        try:
+            claims = decode_token(self.settings, token)
+        except Unauthorized as exc:
+            raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+        async with self._pool().connection() as conn:
+            user = await users.get_active(conn, user_id=claims.user_id)
+        if user is None:
+            raise socketio.exceptions.ConnectionRefusedError("user no longer exists or is disabled")
+        who = Principal.of(user)
+        if who.role is Role.OPERATOR:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "operators have no message feed; use /api/ops/*"
+            )
+        return who
+
+    async def _join(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
+        wanted = rooms.rooms_for(who, visible)
+        if ns == rooms.ROOT:
+            default = await self.default_session(who.tenant)
+            wanted = {r for r in wanted if r == rooms.admins_room(who.tenant)} | (
+                {rooms.readers_room(default)}
+                if default and any(s.id == default for s in visible) and who.role is Role.MANAGER
+                else set()
+            )
+        current = set(self.sio.rooms(sid, namespace=ns)) - {sid}
+        for room in current - wanted:
+            await self.sio.leave_room(sid, room, namespace=ns)
+        for room in wanted - current:
+            await self.sio.enter_room(sid, room, namespace=ns)
+
+    async def _welcome(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
+        if ns == rooms.NAMESPACE:
+            await self.sio.emit(
+                "connection-confirmed",
+                {
+                    "userId": str(who.user_id),
+                    "companyId": str(who.company_id),
+                    "role": who.role.value,
+                    "sessions": [session_brief(s) for s in visible],
+                },
+                to=sid,
+                namespace=ns,
+            )
+        await self._replay(sid, ns, who, visible)
+
+    async def _replay(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
+        """Current state (and, for admins, the current QR) of every session the user may see."""
+        default = await self.default_session(who.tenant) if ns == rooms.ROOT else None
+        for s in visible:
+            if ns == rooms.ROOT and s.id != default:
+                continue
+            for out in _replay_events(s, ns, admin=who.role is Role.ADMIN):
+                await self.sio.emit(out.name, out.data, to=sid, namespace=ns)
+
+    def _make_disconnect(self, ns: str) -> Any:
+        async def disconnect(sid: str, *_: Any) -> None:
+            for user_id, socks in list(self._sockets.items()):
+                socks.discard((ns, sid))
+                if not socks:
+                    del self._sockets[user_id]
+
+        return disconnect
+
+    def _make_ping(self, ns: str) -> Any:
+        async def ping(sid: str, data: Any = None) -> dict[str, Any]:
+            pong = {"ts": time.time(), "echo": data}
+            await self.sio.emit("pong", pong, to=sid, namespace=ns)
+            return pong
+
+        return ping
+
+    # --- delivery ----------------------------------------------------------------------
+
+    async def deliver(self, company_id: UUID, session_id: UUID, out: Outgoing, ns: str) -> None:
+        to = rooms.audience(company_id, session_id, admins_only=out.admins_only)
+        await self.sio.emit(out.name, out.data, to=to, namespace=ns)
+
+    async def default_session(self, company_id: UUID) -> UUID | None:
+        cached = self._defaults.get(company_id)
+        if cached and time.monotonic() - cached[1] < DEFAULT_SESSION_TTL_S:
+            return cached[0]
+        async with self._pool().connection() as conn:
+            row = await sessions.default_for_company(conn, company_id=company_id)
+        self._defaults[company_id] = (row.id if row else None, time.monotonic())
+        return row.id if row else None
+
+    async def access_changed(self, company_id: UUID, manager_id: UUID) -> None:
+        """Re-check a user's live sockets now: leave rooms no longer allowed, join new ones."""
+        socks = list(self._sockets.get(manager_id, ()))
+        if not socks:
+            return
+        async with self._pool().connection() as conn:
+            user = await users.get_active(conn, user_id=manager_id)
+        if user is None or user.company_id != company_id:
+            for ns, sid in socks:
+                await self.sio.disconnect(sid, namespace=ns)
+            return
+        who = Principal.of(user)
+        visible = await rooms.visible_sessions(self._pool(), who)
+        for ns, sid in socks:
+            before = set(self.sio.rooms(sid, namespace=ns))
+            await self._join(sid, ns, who, visible)
+            added = [s for s in visible if rooms.readers_room(s.id) not in before]
+            await self._replay(sid, ns, who, added)
+        log.info("user=%s access changed, sockets=%d re-checked", manager_id, len(socks))
+
+    def _pool(self) -> AsyncConnectionPool:
+        assert self.pg is not None, "hub used before the app started"
+        return self.pg
+
+    async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        """cleanup_ctx step (after Postgres): the relay on its own Redis connection, which has no
+        read timeout because a quiet pub/sub channel is normal."""
+        self.pg = app[PG]
+        redis = Redis.from_url(
+            self.settings.redis_url, socket_connect_timeout=2, health_check_interval=30
+        )
+        relay = Relay(self, redis)
+        task = asyncio.create_task(relay.run(), name="event-relay")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await redis.aclose()
+
+
+def _replay_events(s: WaSession, ns: str, *, admin: bool) -> list[Outgoing]:
+    sid = str(s.id)
+    show_qr = admin and s.state == "qr" and s.qr_payload
+    if ns == rooms.ROOT:
+        out = [Outgoing("wa:state", {"state": s.state, "sessionId": sid})]
+        if show_qr:
+            out.append(
+                Outgoing("wa:qr", {"qr": png_data_url(s.qr_payload or ""), "sessionId": sid})
+            )
+        return out
+    out = [
+        Outgoing(
+            "whatsapp:state",
+            {
+                "sessionId": sid,
+                "state": s.state,
+                "previous": None,
+                "reason": s.state_reason,
+                "detail": s.state_detail,
+                "replay": True,
+            },
+        )
+    ]
+    if show_qr:
+        out.append(
+            Outgoing(
+                "whatsapp:qr",
+                {
+                    "sessionId": sid,
+                    "qrCode": png_data_url(s.qr_payload or ""),
+                    "qrRaw": s.qr_payload,
+                    "expiresAt": s.qr_expires_at.isoformat() if s.qr_expires_at else None,
+                    "replay": True,
+                },
+            )
+        )
+    if s.state == "ready":
+        out.append(
+            Outgoing(
+                "whatsapp:ready",
+                {
+                    "sessionId": sid,
+                    "phoneNumber": s.phone,
+                    "displayName": s.display_name,
+                    "replay": True,
+                },
+            )
+        )
+    return out

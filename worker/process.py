@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -58,6 +59,7 @@ class WorkerProcess:
         self._redis: ArqRedis | None = None
         self._pg: AsyncConnectionPool | None = None
         self._pool_consumer: QueueConsumer | None = None
+        self._status_changed = asyncio.Event()  # wakes the heartbeat: operators see changes now
 
     # --- public ------------------------------------------------------------------------
 
@@ -98,13 +100,16 @@ class WorkerProcess:
         try:
             await self._exit.wait()
         finally:
+            log.info("worker=%s stopping", self.worker_id)
             await self._pool_consumer.stop()
             if self._owned is not None:
                 self._owned.runtime.request_end(End.HANDOFF)
                 await self._owned.task
             for t in background:
                 t.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            _, stuck = await asyncio.wait(background, timeout=5)
+            for t in stuck:
+                log.warning("worker=%s task %s did not stop in 5s", self.worker_id, t.get_name())
             await unregister(redis, self.worker_id)
             await redis.aclose()
             await pg.close()
@@ -150,6 +155,7 @@ class WorkerProcess:
         task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
         self._owned = Owned(sid, runtime, browser, task)
         self.status.state, self.status.session_id = "owning", sid
+        self._status_changed.set()
         log.info("worker=%s session=%s claimed", self.worker_id, sid)
 
     async def _own(self, sid: str, runtime: SessionRuntime, lease: Lease) -> None:
@@ -176,6 +182,7 @@ class WorkerProcess:
             await self._after(sid, runtime, lease, end)
             self._owned = None
             self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
+            self._status_changed.set()
             if not self._exit.is_set() and self._pool_consumer is not None:
                 self._pool_consumer.resume()
             log.info("worker=%s session=%s released end=%s", self.worker_id, sid, end)
@@ -186,10 +193,20 @@ class WorkerProcess:
             return  # the new owner writes the state; this worker touches nothing
         if end is End.HANDOFF:
             await runtime.publisher.transition(SessionState.IDLE, Reason.WORKER_RESTART)
+        await self._forget_if_deleted(sid)
         await lease.release()
         if end is End.HANDOFF:
             with contextlib.suppress(RedisError):
                 await enqueue_start(self._redis, sid)
+
+    async def _forget_if_deleted(self, sid: str) -> None:
+        """A deleted session's browser profile goes too (the gateway cannot reach worker disks)."""
+        assert self._pg is not None
+        async with self._pg.connection() as conn:
+            exists = await sessions.worker_get(conn, session_id=UUID(sid)) is not None
+        if not exists:
+            await asyncio.to_thread(shutil.rmtree, self.settings.profile_dir / sid, True)
+            log.info("worker=%s session=%s deleted: profile removed", self.worker_id, sid)
 
     # --- background loops --------------------------------------------------------------
 
@@ -202,7 +219,12 @@ class WorkerProcess:
                     process_tree_pss_mb, owned.browser.browser_pid
                 )
             await beat(self._redis, self.status)
-            await asyncio.sleep(HEARTBEAT_EVERY_S)
+            self._status_changed.clear()
+            # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancellation that
+            # arrives as the event fires, and the worker would never finish stopping
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(HEARTBEAT_EVERY_S):
+                    await self._status_changed.wait()
 
     async def _reconcile_loop(self) -> None:
         assert self._redis is not None and self._pg is not None
@@ -226,12 +248,13 @@ class WorkerProcess:
         backoff = 1.0
         while True:
             try:
-                pubsub = self._redis.pubsub()
-                await pubsub.subscribe(ctl_channel(self.worker_id))
-                backoff = 1.0
-                async for msg in pubsub.listen():
-                    if msg.get("type") == "message":
-                        self._on_ctl(msg["data"])
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(ctl_channel(self.worker_id))
+                    backoff = 1.0
+                    while True:
+                        msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                        if msg is not None:
+                            self._on_ctl(msg["data"])
             except RedisError as exc:
                 log.warning(
                     "worker=%s ctl channel lost (%s), retry in %.0fs", self.worker_id, exc, backoff

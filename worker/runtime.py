@@ -72,6 +72,7 @@ class SessionRuntime:
         self._seen: set[str] = set()
         self._acks: dict[str, str] = {}
         self._failures = 0
+        self._timeout = settings.page_timeout_s
 
     @property
     def session_id(self) -> str:
@@ -130,7 +131,8 @@ class SessionRuntime:
                     await self._block(Reason.REPEATED_FAILURES, str(exc)[:500])
                     return
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), timeout=min(0.2 * self._failures, 3))
+                    async with asyncio.timeout(min(0.2 * self._failures, 3)):
+                        await self._stop.wait()
             await asyncio.sleep(0)  # let a waiting command take the page lock
 
     # --- what the page shows -----------------------------------------------------------
@@ -195,7 +197,7 @@ class SessionRuntime:
     async def _capture(self, snap: Snapshot) -> None:
         await self._store(await self._call(pages.drain_observed))
         for chat in snap.unread:
-            await self._call(pages.open_chat_by_name, chat.name)
+            await self._call(pages.open_chat_by_name, chat.name, self._timeout)
             await self._store(await self._call(pages.read_open_chat))
 
     async def _sync_chats(self) -> None:
@@ -203,7 +205,7 @@ class SessionRuntime:
         listed = await self._call(pages.list_chats, self._settings.sync_chats_limit)
         for chat in reversed(listed):  # oldest first, so the newest chat stays open
             try:
-                await self._call(pages.open_chat_by_name, chat.name)
+                await self._call(pages.open_chat_by_name, chat.name, self._timeout)
                 await self._store(await self._call(pages.read_open_chat))
             except PageError as exc:
                 log.warning("session=%s sync skipped chat %r: %s", self.session_id, chat.name, exc)
@@ -251,7 +253,7 @@ class SessionRuntime:
                     if found and await self.publisher.adopt(job.message_id, found.wa_msg_id):
                         self._seen.add(found.wa_msg_id)
                         return
-                row = await self._call(pages.send_text, job.body)
+                row = await self._call(pages.send_text, job.body, False, self._timeout)
             except PageError as exc:
                 await self.publisher.failed(job.message_id, f"{exc.reason}: {exc}")
                 return
@@ -264,17 +266,19 @@ class SessionRuntime:
 
     async def _open_target(self, job: jobs.SendText) -> None:
         if job.to_phone is not None:
-            await self._call(pages.open_chat_by_phone, self._settings.wa_url, job.to_phone)
+            await self._call(
+                pages.open_chat_by_phone, self._settings.wa_url, job.to_phone, self._timeout
+            )
             return
         assert job.wa_chat_id is not None
         name = await self._chat_name(job.wa_chat_id)
         try:
-            await self._call(pages.open_chat_by_name, name)
+            await self._call(pages.open_chat_by_name, name, self._timeout)
         except PageError:
             if not job.wa_chat_id.endswith("@c.us"):
                 raise
             digits = job.wa_chat_id.split("@", 1)[0]
-            await self._call(pages.open_chat_by_phone, self._settings.wa_url, digits)
+            await self._call(pages.open_chat_by_phone, self._settings.wa_url, digits, self._timeout)
 
     async def _chat_name(self, wa_chat_id: str) -> str:
         async with self.publisher.pg.connection() as conn:
@@ -286,7 +290,9 @@ class SessionRuntime:
     async def mark_read(self, wa_chat_id: str) -> None:
         name = await self._chat_name(wa_chat_id)
         async with self._page:
-            await self._call(pages.open_chat_by_name, name)  # opening a chat marks it read
+            await self._call(
+                pages.open_chat_by_name, name, self._timeout
+            )  # opening a chat marks it read
             await self._store(await self._call(pages.read_open_chat))
 
     async def sync(self) -> None:

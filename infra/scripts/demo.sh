@@ -12,6 +12,9 @@ export APP_DATABASE_URL APP_REDIS_URL
 export APP_MODE="${APP_MODE:-demo}"
 export APP_GATEWAY_PORT="${APP_GATEWAY_PORT:-8080}"
 export APP_PROFILE_DIR="${APP_PROFILE_DIR:-$RUN_DIR/profiles}"
+SIM_PORT="${SIM_PORT:-8090}"
+export WA_URL="${WA_URL:-http://127.0.0.1:$SIM_PORT}"
+WORKERS="${WORKERS:-2}"
 mkdir -p "$APP_PROFILE_DIR"
 
 pids=()
@@ -42,12 +45,19 @@ wait_http() { # wait_http <url> <seconds>
 echo "demo logins:"
 "$PY" -m gateway.cli seed-demo
 
+start simulator "$PY" -m simulator --port "$SIM_PORT"
+wait_http "http://127.0.0.1:$SIM_PORT/_sim/health" 30
+for i in $(seq 1 "$WORKERS"); do
+  APP_WORKER_ID="demo-worker-$i" start "worker-$i" "$PY" -m worker
+done
 start gateway "$PY" -m gateway
 wait_http "http://127.0.0.1:$APP_GATEWAY_PORT/health" 30
 
 cat <<MSG
 
-  gateway:  http://127.0.0.1:$APP_GATEWAY_PORT   (health: /health, API: /api/...)
+  gateway:  http://127.0.0.1:$APP_GATEWAY_PORT   (health: /health, API: /api/..., spec: /api/openapi.json)
+  phone:    http://127.0.0.1:$SIM_PORT/_sim/phone   (the simulated phone: scan QR codes, chat as contacts)
+  workers:  $WORKERS, profiles in $APP_PROFILE_DIR
   logs:     $RUN_DIR/logs/
   try:      curl -s -X POST http://127.0.0.1:$APP_GATEWAY_PORT/api/auth/login \\
               -H 'Content-Type: application/json' \\

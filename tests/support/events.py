@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from uuid import UUID
 
 from redis.asyncio import Redis
 
@@ -18,6 +19,8 @@ class EventTap:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self.seen: list[events.Event] = []
+        # pub/sub is server-wide: only events of the sessions this test made are collected
+        self.sessions: set[UUID] = set()
         self._new = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
@@ -37,6 +40,8 @@ class EventTap:
             if msg.get("type") != "message":
                 continue
             event = events.decode(msg["data"])
+            if event.session_id not in self.sessions:
+                continue
             async with self._new:
                 self.seen.append(event)
                 self._new.notify_all()

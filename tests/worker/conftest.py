@@ -86,6 +86,7 @@ class Stack:
             if self.company_id is None:
                 self.company_id = (await companies.create(conn, name="Worker Co")).id
             session = await sessions.create(conn, company_id=self.company_id, name=name)
+        self.tap.sessions.add(session.id)
         await enqueue_start(self.arq, str(session.id))
         return session.id
 

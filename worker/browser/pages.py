@@ -316,7 +316,7 @@ def _normalized(text: str) -> str:
 
 
 def send_text(
-    driver: WebDriver, body: str, *, via_enter: bool = False, timeout_s: float = 15.0
+    driver: WebDriver, body: str, via_enter: bool = False, timeout_s: float = 15.0
 ) -> Row:
     """Type ``body`` into the open chat and send it; returns the new outgoing row.
 

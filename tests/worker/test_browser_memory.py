@@ -1,0 +1,100 @@
+"""PSS of a process tree from /proc: sums children, tolerates vanished ones, measures Chromium."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from shared.settings import Settings
+from worker.browser import procs, tempdirs
+from worker.browser.driver import browser_pid, launch, shutdown
+from worker.browser.memory import process_tree_pss_mb, pss_kib
+
+log = logging.getLogger(__name__)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def private_tmp() -> Iterator[Path]:
+    """Launches (and the stale-dir sweep) use a private temp root, never the shared /tmp."""
+    root = Path(tempfile.mkdtemp(prefix="wagw-t-"))  # short: Chromium puts a unix socket in it
+    saved, tempdirs.ROOT = tempdirs.ROOT, root
+    yield root
+    tempdirs.ROOT = saved
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# a child holding ~40 MB of private memory, with a grandchild of its own
+_HOLDER = (
+    "import subprocess, sys, time\n"
+    "buf = bytearray(40 * 1024 * 1024)\n"
+    "for i in range(0, len(buf), 4096): buf[i] = 1\n"
+    "kid = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "print(kid.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.fixture
+def holder() -> Iterator[tuple[int, int]]:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    grandchild = int(proc.stdout.readline())
+    yield proc.pid, grandchild
+    procs.signal_all([grandchild, proc.pid])
+    proc.wait()
+    proc.stdout.close()
+
+
+def test_own_process_has_pss() -> None:
+    assert pss_kib(os.getpid()) > 1000
+
+
+def test_tree_includes_descendants(holder: tuple[int, int]) -> None:
+    root, grandchild = holder
+    assert grandchild in procs.descendants(root)
+    alone = pss_kib(root) / 1024
+    tree = process_tree_pss_mb(root)
+    assert alone >= 40
+    assert tree > alone
+
+
+def test_vanished_root_is_zero() -> None:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    assert process_tree_pss_mb(proc.pid) == 0.0
+    assert pss_kib(proc.pid) == 0
+
+
+@pytest.mark.e2e
+def test_running_chromium_has_measured_pss(tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    settings = Settings(mode="test", profile_dir=tmp_path, browser_driver="uc")
+    driver = launch(settings, profile)
+    try:
+        driver.get("data:text/html,<canvas id=c></canvas><p id=done>loaded</p>")
+        WebDriverWait(driver, 20).until(lambda d: d.find_element("id", "done").text == "loaded")
+        pid = browser_pid(driver)
+        assert pid is not None
+        deadline = time.monotonic() + 5
+        pss = process_tree_pss_mb(pid)
+        while pss <= 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pss = process_tree_pss_mb(pid)
+        processes = 1 + len(procs.descendants(pid))
+        log.warning("chromium trivial page: pss_mb=%.1f processes=%d", pss, processes)
+        assert 20 < pss < 1000
+        assert processes >= 3
+    finally:
+        shutdown(driver)
+    assert process_tree_pss_mb(pid) == 0.0

@@ -22,6 +22,8 @@ from shared.db.types import Company, User
 from shared.settings import Settings
 from tests.support.databases import REDIS_URL, fresh_database, truncate_all
 
+pytest_plugins = ["tests.support.stack"]
+
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:

@@ -6,7 +6,7 @@ import pytest
 
 from shared import events
 from tests.support.events import is_state
-from tests.worker.conftest import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,7 @@ from shared.constants import ctl_channel, worker_key
 from shared.db.repos import chats
 from shared.queues import enqueue_command
 from tests.support.events import is_state, of_type
-from tests.worker.conftest import Stack, unique_phone
+from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
 

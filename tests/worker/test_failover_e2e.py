@@ -10,7 +10,7 @@ import pytest
 from shared import events
 from shared.db.repos import chats, messages
 from tests.support.events import is_state, of_type
-from tests.worker.conftest import Stack, unique_phone
+from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
 

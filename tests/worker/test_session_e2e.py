@@ -17,7 +17,7 @@ from shared.constants import session_queue
 from shared.db.repos import chats, messages
 from shared.db.types import Chat, Message
 from tests.support.events import is_state, of_type
-from tests.worker.conftest import Stack, unique_phone
+from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""The e2e stack for worker tests: simulator and worker subprocesses, Redis event tap, a session."""
+"""The e2e stack (a pytest plugin): simulator and worker subprocesses, Redis event tap, sessions."""
 
 from __future__ import annotations
 

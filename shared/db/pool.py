@@ -18,7 +18,9 @@ def make_pool(
         min_size=min_size,
         max_size=max_size,
         open=False,
-        kwargs={"row_factory": dict_row, "autocommit": False},
+        # autocommit: a read costs one round trip, not BEGIN + query + COMMIT; repository
+        # functions that need several statements to be atomic open conn.transaction() themselves
+        kwargs={"row_factory": dict_row, "autocommit": True},
         # a request waits this long for a connection, then fails fast (503) instead of hanging
         timeout=acquire_timeout_s,
         name="wagateway",

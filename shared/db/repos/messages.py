@@ -212,19 +212,20 @@ async def worker_adopt_sent(
     A copy of that row stored meanwhile as "observed" (no client id) is folded into this message.
     Returns None when the row already belongs to another of our sends (then it is not this one).
     """
-    cur = await conn.execute(
-        "SELECT id, client_msg_id FROM wa_messages"
-        " WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s AND id <> %(id)s",
-        {"sid": session_id, "wid": wa_msg_id, "id": message_id},
-    )
-    other = await cur.fetchone()
-    if other is not None and other["client_msg_id"] is not None:
-        return None
-    if other is not None:
-        await conn.execute("DELETE FROM wa_messages WHERE id = %(id)s", {"id": other["id"]})
-    return await worker_mark_sent(
-        conn, session_id=session_id, message_id=message_id, wa_msg_id=wa_msg_id
-    )
+    async with conn.transaction():  # one unit, whether or not the caller is in one
+        cur = await conn.execute(
+            "SELECT id, client_msg_id FROM wa_messages"
+            " WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s AND id <> %(id)s",
+            {"sid": session_id, "wid": wa_msg_id, "id": message_id},
+        )
+        other = await cur.fetchone()
+        if other is not None and other["client_msg_id"] is not None:
+            return None
+        if other is not None:
+            await conn.execute("DELETE FROM wa_messages WHERE id = %(id)s", {"id": other["id"]})
+        return await worker_mark_sent(
+            conn, session_id=session_id, message_id=message_id, wa_msg_id=wa_msg_id
+        )
 
 
 async def count_for_chat_before(

@@ -118,25 +118,26 @@ async def worker_set_state(
     detail: str | None = None,
 ) -> tuple[str, WaSession] | None:
     """Write an observed transition; return (previous state, new row), None if deleted."""
-    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
-        await cur.execute(
-            "SELECT * FROM wa_sessions WHERE id = %(id)s FOR UPDATE", {"id": session_id}
-        )
-        before = await cur.fetchone()
-        if before is None:
-            return None
-        await cur.execute(
-            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = %(d)s,"
-            " worker_id = %(w)s,"
-            " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
-            " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
-            " last_ready_at = CASE WHEN %(s)s = 'ready' THEN now() ELSE last_ready_at END,"
-            " updated_at = now() WHERE id = %(id)s RETURNING *",
-            {"s": state, "r": reason, "d": detail, "w": worker_id, "id": session_id},
-        )
-        after = await cur.fetchone()
-    assert after is not None
-    return before.state, after
+    async with conn.transaction():  # one unit, whether or not the caller is in one
+        async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+            await cur.execute(
+                "SELECT * FROM wa_sessions WHERE id = %(id)s FOR UPDATE", {"id": session_id}
+            )
+            before = await cur.fetchone()
+            if before is None:
+                return None
+            await cur.execute(
+                "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = %(d)s,"
+                " worker_id = %(w)s,"
+                " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
+                " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
+                " last_ready_at = CASE WHEN %(s)s = 'ready' THEN now() ELSE last_ready_at END,"
+                " updated_at = now() WHERE id = %(id)s RETURNING *",
+                {"s": state, "r": reason, "d": detail, "w": worker_id, "id": session_id},
+            )
+            after = await cur.fetchone()
+        assert after is not None
+        return before.state, after
 
 
 async def worker_set_qr(
@@ -184,23 +185,24 @@ async def create_within_limit(
     The company row is locked for the rest of the transaction, so two concurrent creates count
     one after the other and cannot both pass.
     """
-    cur = await conn.execute(
-        "SELECT max_sessions FROM companies WHERE id = %(cid)s FOR UPDATE", {"cid": company_id}
-    )
-    company = await cur.fetchone()
-    if company is None:
-        return None, 0
-    limit = int(company["max_sessions"])
-    if await count(conn, company_id=company_id) >= limit:
-        return None, limit
-    async with conn.cursor(row_factory=class_row(WaSession)) as cur2:
-        await cur2.execute(
-            "INSERT INTO wa_sessions (company_id, name, desired_state)"
-            " VALUES (%(cid)s, %(name)s, %(d)s) RETURNING *",
-            {"cid": company_id, "name": name, "d": desired_state},
+    async with conn.transaction():  # one unit, whether or not the caller is in one
+        cur = await conn.execute(
+            "SELECT max_sessions FROM companies WHERE id = %(cid)s FOR UPDATE", {"cid": company_id}
         )
-        row = await cur2.fetchone()
-    return row, limit
+        company = await cur.fetchone()
+        if company is None:
+            return None, 0
+        limit = int(company["max_sessions"])
+        if await count(conn, company_id=company_id) >= limit:
+            return None, limit
+        async with conn.cursor(row_factory=class_row(WaSession)) as cur2:
+            await cur2.execute(
+                "INSERT INTO wa_sessions (company_id, name, desired_state)"
+                " VALUES (%(cid)s, %(name)s, %(d)s) RETURNING *",
+                {"cid": company_id, "name": name, "d": desired_state},
+            )
+            row = await cur2.fetchone()
+        return row, limit
 
 
 async def admin_set_state(
@@ -216,25 +218,26 @@ async def admin_set_state(
 
     Returns (previous state, new row), or None when the session is not in ``company_id``.
     """
-    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
-        await cur.execute(
-            "SELECT * FROM wa_sessions WHERE id = %(id)s AND company_id = %(cid)s FOR UPDATE",
-            {"id": session_id, "cid": company_id},
-        )
-        before = await cur.fetchone()
-        if before is None:
-            return None
-        await cur.execute(
-            "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = NULL,"
-            " worker_id = NULL, qr_payload = NULL, qr_expires_at = NULL,"
-            " phone = CASE WHEN %(clear)s THEN NULL ELSE phone END,"
-            " display_name = CASE WHEN %(clear)s THEN NULL ELSE display_name END,"
-            " updated_at = now() WHERE id = %(id)s RETURNING *",
-            {"s": state, "r": reason, "clear": clear_identity, "id": session_id},
-        )
-        after = await cur.fetchone()
-    assert after is not None
-    return before.state, after
+    async with conn.transaction():  # one unit, whether or not the caller is in one
+        async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+            await cur.execute(
+                "SELECT * FROM wa_sessions WHERE id = %(id)s AND company_id = %(cid)s FOR UPDATE",
+                {"id": session_id, "cid": company_id},
+            )
+            before = await cur.fetchone()
+            if before is None:
+                return None
+            await cur.execute(
+                "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = NULL,"
+                " worker_id = NULL, qr_payload = NULL, qr_expires_at = NULL,"
+                " phone = CASE WHEN %(clear)s THEN NULL ELSE phone END,"
+                " display_name = CASE WHEN %(clear)s THEN NULL ELSE display_name END,"
+                " updated_at = now() WHERE id = %(id)s RETURNING *",
+                {"s": state, "r": reason, "clear": clear_identity, "id": session_id},
+            )
+            after = await cur.fetchone()
+        assert after is not None
+        return before.state, after
 
 
 async def list_for_operators(conn: Conn) -> list[OpsSession]:

@@ -2,18 +2,25 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PIP := .venv/bin/pip
-APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk
+APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl
 
 .PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
 
 setup: sysdeps venv
 
-venv: .venv/.installed
+venv: .venv/.installed node_modules/.installed
 
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+# The dashboard's browser libraries (served under /vendor/), exactly as package-lock.json pins them;
+# reinstalled only when node_modules is missing or older than package.json / package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (dashboard /vendor/ files)"; exit 1; }
+	npm ci --no-audit --no-fund
 	touch $@
 
 # Missing Debian packages are installed only when running as root (CI, fresh machine).

@@ -12,6 +12,8 @@ from redis.asyncio import Redis
 
 from gateway.auth.passwords import Passwords
 from gateway.auth.ratelimit import LoginRateLimiter
+from gateway.auth.usercache import UserCache
+from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
@@ -23,6 +25,7 @@ from gateway.keys import (
     PG,
     REDIS,
     SETTINGS,
+    USER_CACHE,
 )
 from gateway.metrics import HttpMetrics, metrics_middleware
 from gateway.realtime.hub import Hub
@@ -42,6 +45,7 @@ from gateway.routes import (
     stats,
 )
 from gateway.routing import Endpoint, add_endpoints
+from gateway.web import setup_dashboard
 from shared.db.pool import make_pool
 from shared.settings import Settings
 
@@ -105,11 +109,13 @@ async def _unknown_route(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[metrics_middleware, error_middleware],
+        # CORS outside the error middleware, so error responses carry CORS headers too
+        middlewares=[metrics_middleware, cors_middleware, error_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     app[PASSWORDS] = Passwords(settings)
+    app[USER_CACHE] = UserCache(settings.auth_cache_s)
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
@@ -120,5 +126,6 @@ def create_app(settings: Settings) -> web.Application:
     endpoints = tuple(all_endpoints())
     app[ENDPOINTS] = endpoints
     add_endpoints(app, endpoints)
+    setup_dashboard(app)
     app.router.add_route("*", "/api/{tail:.*}", _unknown_route)
     return app

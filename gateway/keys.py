@@ -15,6 +15,7 @@ from shared.settings import Settings
 if TYPE_CHECKING:
     from gateway.auth.passwords import Passwords
     from gateway.auth.principal import Principal
+    from gateway.auth.usercache import UserCache
     from gateway.metrics import HttpMetrics
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
@@ -24,6 +25,7 @@ PG = web.AppKey("pg", AsyncConnectionPool)
 REDIS = web.AppKey("redis", Redis)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
+USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, seconds
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")

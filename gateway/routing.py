@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from gateway.auth.principal import Principal, Role
 from gateway.auth.tokens import bearer_token, decode_token
 from gateway.errors import Forbidden, Unauthorized
-from gateway.keys import AUTH_DEGRADED, PG, PRINCIPAL, SETTINGS
+from gateway.keys import AUTH_DEGRADED, PG, PRINCIPAL, SETTINGS, USER_CACHE
 from shared.db.repos import users
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -94,10 +94,14 @@ async def authenticate(request: web.Request) -> Principal:
     """Bearer token -> a still-existing, enabled user. The only REST authentication path."""
     settings = request.app[SETTINGS]
     claims = decode_token(settings, bearer_token(request.headers.get("Authorization")))
-    async with request.app[PG].connection() as conn:
-        user = await users.get_active(conn, user_id=claims.user_id)
+    cache = request.app[USER_CACHE]
+    user = cache.get(claims.user_id)
     if user is None:
-        raise Unauthorized("user no longer exists or is disabled")
+        async with request.app[PG].connection() as conn:
+            user = await users.get_active(conn, user_id=claims.user_id)
+        if user is None:
+            raise Unauthorized("user no longer exists or is disabled")
+        cache.put(user)
     return Principal.of(user)
 
 

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     gateway_host: str = Field("127.0.0.1", validation_alias="APP_GATEWAY_HOST")
     gateway_port: int = Field(8080, validation_alias="APP_GATEWAY_PORT")
     max_body_bytes: int = Field(256 * 1024, validation_alias="APP_MAX_BODY_BYTES")
+    auth_cache_s: float = Field(2.0, ge=0, validation_alias="APP_AUTH_CACHE_S")
     login_attempts: int = Field(10, ge=1, validation_alias="APP_LOGIN_ATTEMPTS")
     login_window_s: int = Field(300, ge=1, validation_alias="APP_LOGIN_WINDOW_S")
     # argon2id cost; lowered only in tests so the suite stays quick

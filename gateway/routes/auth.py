@@ -71,5 +71,6 @@ async def me(request: web.Request) -> web.Response:
             if principal.role is not Role.OPERATOR and principal.company_id
             else None
         )
-    assert user is not None
+    if user is None:  # disabled or deleted since its token was checked (the cache's window)
+        raise Unauthorized("user no longer exists or is disabled")
     return ok({"user": user_public(user), "company": company_public(company) if company else None})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -143,3 +144,26 @@ async def test_bad_tokens_are_401_json(
     for header in ("", "Basic abc", "Bearer "):
         resp = await client.get("/api/auth/me", headers={"Authorization": header})
         assert resp.status == 401
+
+
+async def test_a_disabled_user_is_cut_off_within_the_cache_ttl(
+    settings: Settings, make_company: MakeCompany, make_user: MakeUser, pg: Any, redis: Any
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from gateway.app import create_app
+    from shared.db.repos import users
+
+    cached = settings.model_copy(update={"auth_cache_s": 0.5})
+    user = await make_user("admin", await make_company())
+    async with TestClient(TestServer(create_app(cached))) as c:
+        assert (await c.get("/api/managers", headers=user.headers)).status == 200
+        async with pg.connection() as conn:
+            await users.set_disabled(
+                conn, company_id=user.user.company_id, user_id=user.id, disabled=True
+            )
+        # within the TTL the cached user still passes; after it, the token is refused
+        assert (await c.get("/api/managers", headers=user.headers)).status == 200
+        assert (await c.get("/api/auth/me", headers=user.headers)).status == 401  # reads afresh
+        await asyncio.sleep(0.6)
+        assert (await c.get("/api/managers", headers=user.headers)).status == 401

@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from schemathesis.core.result import Ok
 
 from gateway.app import all_endpoints
+from gateway.web.routes import PATHS as DASHBOARD_PATHS
 from tests.conftest import Account, MakeUser
 from tests.gateway.conftest import MakeTenant
 from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
@@ -38,7 +39,12 @@ def _registered(app: web.Application) -> set[tuple[str, str]]:
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("formatter") or info.get("path")
-        if not path or route.method in ("HEAD", "OPTIONS") or path.startswith(SKIPPED_ROUTES):
+        if (
+            not path
+            or route.method in ("HEAD", "OPTIONS")
+            or path.startswith(SKIPPED_ROUTES)
+            or path in DASHBOARD_PATHS  # the dashboard's static files are not API
+        ):
             continue
         if "directory" in info:  # static files
             continue

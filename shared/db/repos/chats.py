@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 from shared.db.types import Chat, Conn
 
+_CHAT_FIELDS = tuple(f.name for f in fields(Chat))
 _SCOPED = "JOIN wa_sessions s ON s.id = c.session_id AND s.company_id = %(cid)s"
 
 
@@ -36,18 +38,25 @@ async def list_for_session(
         " AND (%(q)s::text IS NULL OR c.name ILIKE %(q)s OR c.wa_chat_id ILIKE %(q)s)"
         " AND (NOT %(unread)s OR c.unread_count > 0)"
     )
-    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+    # the total rides along with the page (one query, not two); only a page past the end,
+    # which has no rows to carry it, needs its own count
+    async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            f"SELECT c.* FROM wa_chats c {_SCOPED} WHERE {where}"
+            f"SELECT c.*, count(*) OVER () AS total_matching FROM wa_chats c {_SCOPED}"
+            f" WHERE {where}"
             " ORDER BY c.last_message_at DESC NULLS LAST, c.id LIMIT %(lim)s OFFSET %(off)s",
             params,
         )
-        rows = await cur.fetchall()
-    total_cur = await conn.execute(
-        f"SELECT count(*) AS n FROM wa_chats c {_SCOPED} WHERE {where}", params
-    )
-    total = await total_cur.fetchone()
-    return rows, int(total["n"]) if total else 0
+        raw = await cur.fetchall()
+    if raw:
+        total = int(raw[0]["total_matching"])
+    else:
+        total_cur = await conn.execute(
+            f"SELECT count(*) AS n FROM wa_chats c {_SCOPED} WHERE {where}", params
+        )
+        counted = await total_cur.fetchone()
+        total = int(counted["n"]) if counted else 0
+    return [Chat(**{f: r[f] for f in _CHAT_FIELDS}) for r in raw], total
 
 
 async def get(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> Chat | None:

@@ -1,0 +1,97 @@
+"""Dashboard routes: index, static files, service worker, manifest, whitelisted vendor files."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from gateway.web.routes import NODE_MODULES, PATHS, VENDOR_FILES
+
+Client = TestClient[Any, Any]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/", "text/html"),
+        ("/sw.js", "text/javascript"),
+        ("/manifest.webmanifest", "application/manifest+json"),
+        ("/static/js/app.js", "text/javascript"),
+        ("/static/css/app.css", "text/css"),
+        ("/static/icons/icon.svg", "image/svg+xml"),
+        ("/static/icons/icon-192.png", "image/png"),
+        ("/vendor/socket.io.min.js", "text/javascript"),
+    ],
+)
+async def test_assets_are_served_with_type_and_revalidation(
+    client: Client, path: str, content_type: str
+) -> None:
+    resp = await client.get(path)
+    assert resp.status == 200, path
+    assert resp.content_type == content_type
+    assert resp.headers["Cache-Control"] == "no-cache"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    etag = resp.headers["ETag"]
+    again = await client.get(path, headers={"If-None-Match": etag})
+    assert again.status == 304
+
+
+async def test_index_is_the_app_shell(client: Client) -> None:
+    html = await (await client.get("/")).text()
+    for needle in ('id="view"', 'src="/vendor/socket.io.min.js"', 'src="/static/js/app.js"'):
+        assert needle in html
+    assert 'rel="manifest" href="/manifest.webmanifest"' in html
+
+
+async def test_manifest_points_at_served_icons(client: Client) -> None:
+    manifest = json.loads(await (await client.get("/manifest.webmanifest")).text())
+    assert manifest["scope"] == "/" and manifest["display"] == "standalone"
+    for icon in manifest["icons"]:
+        resp = await client.get(icon["src"])
+        assert resp.status == 200 and resp.content_type == icon["type"], icon
+
+
+async def test_vendor_file_is_the_npm_package_file(client: Client) -> None:
+    body = await (await client.get("/vendor/socket.io.min.js")).read()
+    assert body == (NODE_MODULES / VENDOR_FILES["socket.io.min.js"]).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vendor/socket.io.js",  # in the package, not whitelisted
+        "/vendor/package.json",
+        "/vendor/..%2F..%2Fpyproject.toml",
+        "/vendor/%2e%2e%2f%2e%2e%2fpyproject.toml",
+        "/vendor/../../pyproject.toml",
+        "/vendor/socket.io-client%2Fdist%2Fsocket.io.js",
+        "/static/..%2F..%2F..%2Fpyproject.toml",
+        "/static/%2e%2e/routes.py",
+        "/static/../routes.py",
+        "/static/js/nope.js",
+        "/static/js",  # a directory
+        "/index.html",
+    ],
+)
+async def test_traversal_and_unknown_files_are_404(client: Client, path: str) -> None:
+    resp = await client.get(path)
+    assert resp.status == 404, path
+    assert resp.content_type == "application/json"
+
+
+async def test_api_routes_still_answer_json(client: Client) -> None:
+    resp = await client.get("/api/nope")
+    assert resp.status == 404 and (await resp.json())["success"] is False
+    assert (await client.get("/health")).status == 200
+
+
+async def test_paths_name_exactly_the_dashboard_routes(client: Client) -> None:
+    registered = {
+        route.resource.canonical
+        for route in client.app.router.routes()
+        if route.resource is not None and route.handler.__module__ == "gateway.web.routes"
+    }
+    assert registered == PATHS

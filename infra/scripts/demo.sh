@@ -15,6 +15,8 @@ export APP_PROFILE_DIR="${APP_PROFILE_DIR:-$RUN_DIR/profiles}"
 SIM_PORT="${SIM_PORT:-8090}"
 export WA_URL="${WA_URL:-http://127.0.0.1:$SIM_PORT}"
 WORKERS="${WORKERS:-2}"
+NGINX_PORT="${NGINX_PORT:-8000}"
+GATEWAY2_PORT="${GATEWAY2_PORT:-8081}"
 mkdir -p "$APP_PROFILE_DIR"
 
 pids=()
@@ -50,16 +52,24 @@ wait_http "http://127.0.0.1:$SIM_PORT/_sim/health" 30
 for i in $(seq 1 "$WORKERS"); do
   APP_WORKER_ID="demo-worker-$i" start "worker-$i" "$PY" -m worker
 done
-start gateway "$PY" -m gateway
+start gateway-1 "$PY" -m gateway
+APP_GATEWAY_PORT="$GATEWAY2_PORT" start gateway-2 "$PY" -m gateway
 wait_http "http://127.0.0.1:$APP_GATEWAY_PORT/health" 30
+wait_http "http://127.0.0.1:$GATEWAY2_PORT/health" 30
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+bash infra/nginx/render-local.sh "$NGINX_PORT" "$APP_GATEWAY_PORT" "$GATEWAY2_PORT" >/dev/null
+start nginx "$NGINX_BIN" -p "$RUN_DIR/nginx" -e "$RUN_DIR/nginx/logs/error.log" \
+  -c "$RUN_DIR/nginx/nginx.conf" -g 'daemon off;'
+wait_http "http://127.0.0.1:$NGINX_PORT/health" 30
 
 cat <<MSG
 
-  gateway:  http://127.0.0.1:$APP_GATEWAY_PORT   (health: /health, API: /api/..., spec: /api/openapi.json)
-  phone:    http://127.0.0.1:$SIM_PORT/_sim/phone   (the simulated phone: scan QR codes, chat as contacts)
-  workers:  $WORKERS, profiles in $APP_PROFILE_DIR
-  logs:     $RUN_DIR/logs/
-  try:      curl -s -X POST http://127.0.0.1:$APP_GATEWAY_PORT/api/auth/login \\
+  dashboard: http://127.0.0.1:$NGINX_PORT/   (nginx in front of two gateways; API /api/..., spec /api/openapi.json)
+  phone:     http://127.0.0.1:$SIM_PORT/_sim/phone   (the simulated phone: scan QR codes, chat as contacts)
+  gateways:  http://127.0.0.1:$APP_GATEWAY_PORT and http://127.0.0.1:$GATEWAY2_PORT
+  workers:   $WORKERS, profiles in $APP_PROFILE_DIR
+  logs:      $RUN_DIR/logs/
+  try:       curl -s -X POST http://127.0.0.1:$NGINX_PORT/api/auth/login \\
               -H 'Content-Type: application/json' \\
               -d '{"email":"admin@demo.local","password":"demo-admin-1"}'
 

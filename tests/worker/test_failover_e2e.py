@@ -63,7 +63,8 @@ async def test_sigterm_hands_off_without_new_qr_and_kill9_expires(stack: Stack) 
     # while nobody drives the session, a customer writes
     await stack.sim.inbound(phone, contact, "sent while the worker was away", name="Bob")
     await _wait_ready(stack, session_id, mark, "restored")
-    assert (await stack.session_row(session_id)).worker_id == "w2"
+    restored = await stack.session_row(session_id)
+    assert (restored.worker_id, restored.phone, restored.display_name) == ("w2", phone, "Shop")
     assert not [e for e in stack.tap.seen[mark:] if e.type == "qr"], "a new QR was shown"
     await _inbound_stored(stack, session_id, f"{contact}@c.us", "sent while the worker was away")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from shared.db.repos import chats, messages
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
 from tests.support.dashboard import Dashboard, make_chrome, quit_chrome
+from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
@@ -39,8 +41,24 @@ def chrome(tmp_path: Path) -> Iterator[webdriver.Chrome]:
         quit_chrome(driver)
 
 
-def _dashboard(chrome: webdriver.Chrome, client: Client) -> Dashboard:
-    return Dashboard(chrome, str(client.make_url("")))
+@pytest.fixture
+def front(client: Client) -> Iterator[str]:
+    """The dashboard as a person reaches it: through a real nginx with the repo's config."""
+    binary = nginx_binary()
+    assert binary, "nginx is not installed (make setup installs it)"
+    prefix = make_prefix()
+    assert client.server.port is not None
+    proxy = start_nginx(binary, prefix, [client.server.port])
+    try:
+        yield proxy.url
+    finally:
+        proxy.stop()
+        shutil.rmtree(prefix, ignore_errors=True)
+    assert proxy.leftovers() == []
+
+
+def _dashboard(chrome: webdriver.Chrome, front: str) -> Dashboard:
+    return Dashboard(chrome, front + "/")
 
 
 async def _create_session(client: Client, headers: dict[str, str], name: str) -> str:
@@ -50,7 +68,11 @@ async def _create_session(client: Client, headers: dict[str, str], name: str) ->
 
 
 async def test_login_roles_and_manager_sees_only_granted_sessions(
-    client: Client, chrome: webdriver.Chrome, make_tenant: MakeTenant, make_user: MakeUser
+    client: Client,
+    chrome: webdriver.Chrome,
+    front: str,
+    make_tenant: MakeTenant,
+    make_user: MakeUser,
 ) -> None:
     tenant, other = await make_tenant(), await make_tenant()
     operator = await make_user("operator")
@@ -63,7 +85,7 @@ async def test_login_roles_and_manager_sees_only_granted_sessions(
         headers=tenant.admin.headers,
     )
     assert grant.status in (200, 201), await grant.text()
-    page = _dashboard(chrome, client)
+    page = _dashboard(chrome, front)
 
     await run(page.login, tenant.admin.user.email, "wrong-password")
     assert await run(page.login_error) != ""
@@ -96,6 +118,7 @@ async def test_connect_then_chat_live_with_ticks_and_nothing_dynamic_cached(
     stack: Stack,
     client: Client,
     chrome: webdriver.Chrome,
+    front: str,
     make_tenant: MakeTenant,
     make_user: MakeUser,
 ) -> None:
@@ -103,7 +126,7 @@ async def test_connect_then_chat_live_with_ticks_and_nothing_dynamic_cached(
     stack.start_worker("w1")
     sid = await _create_session(client, tenant.admin.headers, "Sales")
     stack.tap.sessions.add(UUID(sid))
-    page = _dashboard(chrome, client)
+    page = _dashboard(chrome, front)
     await run(page.login, tenant.admin.user.email, tenant.admin.password)
     await run(page.wait_session_rows, 1)
     assert await run(page.socket_transport) == "websocket"
@@ -159,6 +182,7 @@ async def test_connect_then_chat_live_with_ticks_and_nothing_dynamic_cached(
 async def test_history_paging_languages_access_and_escaping(
     client: Client,
     chrome: webdriver.Chrome,
+    front: str,
     make_tenant: MakeTenant,
     pg: AsyncConnectionPool,
 ) -> None:
@@ -182,7 +206,7 @@ async def test_history_paging_languages_access_and_escaping(
                 status="delivered",
                 wa_timestamp=start + timedelta(minutes=i),
             )
-    page = _dashboard(chrome, client)
+    page = _dashboard(chrome, front)
     await run(page.login, tenant.admin.user.email, tenant.admin.password)
     await run(page.wait_view, "sessions")
 

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from shared.settings import Settings
-from tests.infra.nginxproc import Nginx, free_port, make_prefix, nginx_binary, render
+from tests.support.nginx import Nginx, make_prefix, nginx_binary, start_nginx
 
 
 @dataclass
@@ -84,12 +84,6 @@ async def gateways(
     finally:
         for runner in reversed(runners):
             await runner.cleanup()
-
-
-def start_nginx(binary: str, prefix: Path, gateway_ports: list[int]) -> Nginx:
-    port = free_port()
-    conf = render(prefix, port, gateway_ports)
-    return Nginx(binary, prefix, conf, port)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from shared.settings import Settings
-from tests.infra.nginxproc import NGINX_DIR
+from tests.support.nginx import NGINX_DIR
 from tests.support.procs import ROOT
 
 COMPOSE_DIR = ROOT / "infra" / "compose"

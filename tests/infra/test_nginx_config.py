@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from shared.settings import Settings
-from tests.infra.nginxproc import NGINX_DIR, config_test, free_port, render, self_signed_cert
+from tests.support.nginx import NGINX_DIR, config_test, free_port, render, self_signed_cert
 
 
 def _conf(name: str) -> str:

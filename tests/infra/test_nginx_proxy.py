@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 
 from tests.conftest import MakeCompany, MakeUser
-from tests.infra.conftest import Gateway, start_nginx
-from tests.infra.nginxproc import Nginx, free_port, render, self_signed_cert
+from tests.infra.conftest import Gateway
+from tests.support.nginx import Nginx, free_port, render, self_signed_cert, start_nginx
 from tests.support.sockets import SocketProbe
 
 ORIGIN = "https://dashboard.example.test"

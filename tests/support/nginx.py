@@ -198,3 +198,10 @@ __all__ = [
     "render",
     "self_signed_cert",
 ]
+
+
+def start_nginx(binary: str, prefix: Path, gateway_ports: list[int]) -> Nginx:
+    """nginx on a free port with the repo's config and these gateways as its upstream."""
+    port = free_port()
+    conf = render(prefix, port, gateway_ports)
+    return Nginx(binary, prefix, conf, port)

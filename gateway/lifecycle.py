@@ -103,21 +103,42 @@ async def start(request: web.Request, session: WaSession) -> CommandOut:
     return _out(session, "running", jobs.START_SESSION, "start requested; a worker will pick it up")
 
 
-async def stop(request: web.Request, session: WaSession) -> CommandOut:
+async def _halt(
+    request: web.Request,
+    session: WaSession,
+    *,
+    reason: Reason,
+    command: jobs.CommandName,
+    forget: bool,
+    action: str,
+    done: str,
+) -> CommandOut:
+    """Stop wanting the session to run: the holder gets ``command``; with no holder, the state is
+    written here (and, with ``forget``, the phone identity dropped)."""
     holder = await lease_holder(request.app[REDIS], session.id)
     async with request.app[PG].connection() as conn:
         await _set_desired(conn, session, "stopped")
         event = None
         if holder is None:
-            session, event = await _write_stopped(
-                conn, session, Reason.STOPPED_BY_ADMIN, forget=False
-            )
-        await _audit(request, conn, "session.stop", session, worker=holder)
+            session, event = await _write_stopped(conn, session, reason, forget=forget)
+        await _audit(request, conn, action, session, worker=holder)
     await _publish(request, event)
     if holder is None:
-        return _out(session, "stopped", None, "session stopped (no worker held it)")
-    await send_command(request.app[ARQ], session.id, "stop", reason=Reason.STOPPED_BY_ADMIN)
-    return _out(session, "stopped", jobs.STOP, f"stop sent to worker {holder}")
+        return _out(session, "stopped", None, f"session {done} (no worker held it)")
+    await send_command(request.app[ARQ], session.id, command, reason=reason)
+    return _out(session, "stopped", command, f"{command} sent to worker {holder}")
+
+
+async def stop(request: web.Request, session: WaSession) -> CommandOut:
+    return await _halt(
+        request,
+        session,
+        reason=Reason.STOPPED_BY_ADMIN,
+        command="stop",
+        forget=False,
+        action="session.stop",
+        done="stopped",
+    )
 
 
 async def restart(request: web.Request, session: WaSession) -> CommandOut:
@@ -134,20 +155,15 @@ async def restart(request: web.Request, session: WaSession) -> CommandOut:
 
 async def disconnect(request: web.Request, session: WaSession) -> CommandOut:
     """Log the device out of WhatsApp and stop."""
-    holder = await lease_holder(request.app[REDIS], session.id)
-    async with request.app[PG].connection() as conn:
-        await _set_desired(conn, session, "stopped")
-        event = None
-        if holder is None:
-            session, event = await _write_stopped(
-                conn, session, Reason.DISCONNECTED_BY_ADMIN, forget=True
-            )
-        await _audit(request, conn, "session.disconnect", session, worker=holder)
-    await _publish(request, event)
-    if holder is None:
-        return _out(session, "stopped", None, "session disconnected (no worker held it)")
-    await send_command(request.app[ARQ], session.id, "logout", reason=Reason.DISCONNECTED_BY_ADMIN)
-    return _out(session, "stopped", jobs.LOGOUT, f"logout sent to worker {holder}")
+    return await _halt(
+        request,
+        session,
+        reason=Reason.DISCONNECTED_BY_ADMIN,
+        command="logout",
+        forget=True,
+        action="session.disconnect",
+        done="disconnected",
+    )
 
 
 async def reset(request: web.Request, session: WaSession) -> CommandOut:

@@ -164,6 +164,16 @@ class Nginx:
         path = self.prefix / "logs" / "access.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def logged(self, text: str, timeout_s: float = 5.0) -> bool:
+        """Whether ``text`` shows up in the access log; nginx writes a request's line only after
+        the response went out, so a client that has its answer may look a moment too early."""
+        deadline = time.monotonic() + timeout_s
+        while text not in self.access_log():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def stop(self) -> None:
         """TERM (fast shutdown), then KILL the group; the master and every worker are gone after."""
         pids = [self.popen.pid, *self.workers, *_children(self.popen.pid)]

@@ -43,6 +43,9 @@ class Sel:
 
 
 INVALID_NUMBER_TEXT = "Phone number shared via url is invalid."
+# explicit waits re-check this often: each check is one cheap script call, and every capture and
+# send pays about half of it
+POLL_S = 0.01
 USE_HERE_TEXT = "Use here"
 WID_KEYS = ("last-wid-md", "WANoiseInfo")
 
@@ -269,7 +272,7 @@ def _wait(driver: WebDriver, timeout_s: float, check: Any, what: str) -> Any:
             return got
         if time.monotonic() > deadline:
             raise PageError("timeout", f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(POLL_S)
 
 
 def open_chat_by_name(driver: WebDriver, name: str, timeout_s: float = 10.0) -> None:

@@ -92,8 +92,3 @@ class Lease:
                 log.warning("session=%s lease could not be renewed within its TTL", self.session_id)
             on_lost()
             return
-
-
-async def holder(redis: Redis, session_id: str) -> str | None:
-    raw = await redis.get(lease_key(session_id))
-    return raw.decode() if isinstance(raw, bytes) else raw

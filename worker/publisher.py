@@ -104,13 +104,21 @@ class Publisher:
         await self._publish(events.QrEvent(**self._env(), data=data))
         log.info("worker=%s session=%s qr rotated", self.worker_id, self.session_id)
 
-    async def ready(self, phone: str | None, display_name: str | None) -> None:
+    async def _identity(self, phone: str | None, display_name: str | None) -> None:
         async with self.pg.connection() as conn:
             await sessions.worker_set_identity(
                 conn, session_id=self.session_id, phone=phone, display_name=display_name
             )
+
+    async def ready(self, phone: str | None, display_name: str | None) -> None:
+        await self._identity(phone, display_name)
         data = events.ReadyData(phone_number=phone, display_name=display_name)
         await self._publish(events.ReadyEvent(**self._env(), data=data))
+
+    async def forget_identity(self) -> None:
+        """The device was logged out: its phone and name no longer belong to the session.
+        (No event: the state transition that follows says what happened.)"""
+        await self._identity(None, None)
 
     async def chat(self, chat: Chat) -> None:
         await self._publish(

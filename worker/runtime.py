@@ -160,7 +160,7 @@ class SessionRuntime:
     async def _on_qr(self, ref: str, *, logged_out: bool) -> None:
         if logged_out:
             self._synced = False
-            await self.publisher.ready(None, None)
+            await self.publisher.forget_identity()
         reason = Reason.LOGGED_OUT if logged_out else Reason.QR_SHOWN
         await self.publisher.transition(SessionState.QR, reason)
         if ref != self._qr_ref:
@@ -308,7 +308,7 @@ class SessionRuntime:
         async with self._page:
             with contextlib.suppress(PageError, WebDriverException):
                 await self._call(pages.logout, self._settings.wa_url)
-        await self.publisher.ready(None, None)
+        await self.publisher.forget_identity()
 
 
 _LINKED = (

@@ -229,10 +229,12 @@ async def test_conflict_is_taken_over_and_phone_logout_returns_to_qr(stack: Stac
     await stack.sim.network(phone, True)
     await stack.tap.wait_for(is_state("ready", "network_restored"), 30, "back online")
 
+    ready_events = stack.tap.count(of_type("ready"))
     await stack.sim.unlink(phone)
     await stack.tap.wait_for(is_state("qr", "logged_out"), 30, "logged out -> qr")
     row = await stack.session_row(session_id)
     assert row.phone is None and row.state == "qr"
+    assert stack.tap.count(of_type("ready")) == ready_events  # a logout is no "ready"
 
 
 def _events_for(stack: Stack, session_id: UUID, kind: str) -> list[Any]:

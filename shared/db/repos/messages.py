@@ -20,6 +20,22 @@ _ROW_RANK = (
 )
 
 
+async def _insert_once(
+    conn: Conn, insert: str, select_existing: str, params: dict[str, object]
+) -> tuple[Message, bool]:
+    """``insert`` (ON CONFLICT DO NOTHING RETURNING *), else the row already there:
+    (row, created_now). Both statements take the same parameters."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(insert, params)
+        row = await cur.fetchone()
+        if row is not None:
+            return row, True
+        await cur.execute(select_existing, params)
+        existing = await cur.fetchone()
+    assert existing is not None
+    return existing, False
+
+
 async def worker_upsert_observed(
     conn: Conn,
     *,
@@ -34,35 +50,26 @@ async def worker_upsert_observed(
     wa_timestamp: datetime | None,
 ) -> tuple[Message, bool]:
     """Store a message seen on the page once; return (row, created_now)."""
-    async with conn.cursor(row_factory=class_row(Message)) as cur:
-        await cur.execute(
-            "INSERT INTO wa_messages (session_id, chat_id, wa_msg_id, direction, sender, body,"
-            "  type, status, wa_timestamp)"
-            " VALUES (%(sid)s, %(cid)s, %(wid)s, %(dir)s, %(sender)s, %(body)s, %(type)s,"
-            "  %(st)s, %(ts)s)"
-            " ON CONFLICT (session_id, wa_msg_id) DO NOTHING RETURNING *",
-            {
-                "sid": session_id,
-                "cid": chat_id,
-                "wid": wa_msg_id,
-                "dir": direction,
-                "sender": sender,
-                "body": body,
-                "type": msg_type,
-                "st": status,
-                "ts": wa_timestamp,
-            },
-        )
-        row = await cur.fetchone()
-        if row is not None:
-            return row, True
-        await cur.execute(
-            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s",
-            {"sid": session_id, "wid": wa_msg_id},
-        )
-        existing = await cur.fetchone()
-    assert existing is not None
-    return existing, False
+    return await _insert_once(
+        conn,
+        "INSERT INTO wa_messages (session_id, chat_id, wa_msg_id, direction, sender, body,"
+        "  type, status, wa_timestamp)"
+        " VALUES (%(sid)s, %(cid)s, %(wid)s, %(dir)s, %(sender)s, %(body)s, %(type)s,"
+        "  %(st)s, %(ts)s)"
+        " ON CONFLICT (session_id, wa_msg_id) DO NOTHING RETURNING *",
+        "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s",
+        {
+            "sid": session_id,
+            "cid": chat_id,
+            "wid": wa_msg_id,
+            "dir": direction,
+            "sender": sender,
+            "body": body,
+            "type": msg_type,
+            "st": status,
+            "ts": wa_timestamp,
+        },
+    )
 
 
 async def create_outgoing(
@@ -75,30 +82,21 @@ async def create_outgoing(
     sent_by_user_id: UUID | None,
 ) -> tuple[Message, bool]:
     """A pending outgoing message; the same ``client_msg_id`` returns the first row again."""
-    async with conn.cursor(row_factory=class_row(Message)) as cur:
-        await cur.execute(
-            "INSERT INTO wa_messages (session_id, chat_id, client_msg_id, direction, body,"
-            "  status, sent_by_user_id)"
-            " VALUES (%(sid)s, %(cid)s, %(cmid)s, 'out', %(body)s, 'pending', %(uid)s)"
-            " ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING *",
-            {
-                "sid": session_id,
-                "cid": chat_id,
-                "cmid": client_msg_id,
-                "body": body,
-                "uid": sent_by_user_id,
-            },
-        )
-        row = await cur.fetchone()
-        if row is not None:
-            return row, True
-        await cur.execute(
-            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND client_msg_id = %(cmid)s",
-            {"sid": session_id, "cmid": client_msg_id},
-        )
-        existing = await cur.fetchone()
-    assert existing is not None
-    return existing, False
+    return await _insert_once(
+        conn,
+        "INSERT INTO wa_messages (session_id, chat_id, client_msg_id, direction, body,"
+        "  status, sent_by_user_id)"
+        " VALUES (%(sid)s, %(cid)s, %(cmid)s, 'out', %(body)s, 'pending', %(uid)s)"
+        " ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING *",
+        "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND client_msg_id = %(cmid)s",
+        {
+            "sid": session_id,
+            "cid": chat_id,
+            "cmid": client_msg_id,
+            "body": body,
+            "uid": sent_by_user_id,
+        },
+    )
 
 
 async def worker_get(conn: Conn, *, session_id: UUID, message_id: UUID) -> Message | None:

@@ -47,6 +47,10 @@ def send_guard_key(message_id: str) -> str:
     return f"wa:sending:{message_id}"
 
 
+# hash kind -> count: what workers could not interpret on WhatsApp Web's page, across the
+# deployment (the gateway's /metrics shows it as wa_page_unparsed_total{kind})
+DRIFT_COUNTS = "wa:drift"
+
 # gateway-internal: a manager's rights changed; every gateway re-checks that manager's live sockets
 ACCESS_CHANNEL = "wa:access"
 

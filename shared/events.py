@@ -12,7 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from shared.states import SessionState
+from shared.states import MessageStatus, SessionState
 
 
 class Wire(BaseModel):
@@ -36,7 +36,7 @@ class MessagePayload(Wire):
     sender: str | None
     body: str
     type: str
-    status: Literal["pending", "sent", "delivered", "read", "failed"]
+    status: MessageStatus
     error: str | None = None
     timestamp: datetime | None
     created_at: datetime
@@ -45,6 +45,8 @@ class MessagePayload(Wire):
 class ChatPayload(Wire):
     id: UUID
     wa_chat_id: str
+    phone_jid: str | None = None  # <digits>@c.us when known
+    lid: str | None = None  # <digits>@lid when known (WhatsApp's privacy id of the same person)
     name: str
     is_group: bool
     unread_count: int
@@ -67,6 +69,14 @@ class QrData(Wire):
     expires_at: datetime | None
 
 
+class PairingCodeData(Wire):
+    """A code to type on the phone ("Link with phone number instead"), instead of a QR scan."""
+
+    code: str  # 8 characters, as WhatsApp shows them (no dash)
+    phone: str  # the digits the code was asked for
+    expires_at: datetime | None
+
+
 class ReadyData(Wire):
     phone_number: str | None
     display_name: str | None
@@ -80,7 +90,7 @@ class MessageData(Wire):
 class MessageAckData(Wire):
     chat_id: UUID
     message_id: UUID
-    status: Literal["pending", "sent", "delivered", "read", "failed"]
+    status: MessageStatus
 
 
 class DisconnectedData(Wire):
@@ -110,6 +120,11 @@ class StateEvent(_Envelope):
 class QrEvent(_Envelope):
     type: Literal["qr"] = "qr"
     data: QrData
+
+
+class PairingCodeEvent(_Envelope):
+    type: Literal["pairing_code"] = "pairing_code"
+    data: PairingCodeData
 
 
 class ReadyEvent(_Envelope):
@@ -145,6 +160,7 @@ class ChatEvent(_Envelope):
 Event = Annotated[
     StateEvent
     | QrEvent
+    | PairingCodeEvent
     | ReadyEvent
     | MessageEvent
     | MessageSentEvent

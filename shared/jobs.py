@@ -19,8 +19,18 @@ REFRESH_QR = "refresh_qr"
 SYNC_CHATS = "sync_chats"
 MARK_READ = "mark_read"
 STOP = "stop"
+PAIRING_CODE = "pairing_code"
 
-SESSION_COMMANDS = (SEND_TEXT, LOGOUT, RESTART, REFRESH_QR, SYNC_CHATS, MARK_READ, STOP)
+SESSION_COMMANDS = (
+    SEND_TEXT,
+    LOGOUT,
+    RESTART,
+    REFRESH_QR,
+    SYNC_CHATS,
+    MARK_READ,
+    STOP,
+    PAIRING_CODE,
+)
 
 
 class JobArgs(BaseModel):
@@ -61,6 +71,13 @@ class SessionCommand(JobArgs):
 class MarkRead(JobArgs):
     session_id: UUID
     wa_chat_id: str
+
+
+class RequestPairingCode(JobArgs):
+    """Ask the page for a pairing code for ``phone`` (digits with country code)."""
+
+    session_id: UUID
+    phone: str = Field(pattern=r"^\d{7,15}$")
 
 
 CommandName = Literal["logout", "restart", "refresh_qr", "sync_chats", "stop"]

@@ -28,6 +28,8 @@ def chat_payload(chat: Chat) -> ChatPayload:
     return ChatPayload(
         id=chat.id,
         wa_chat_id=chat.wa_chat_id,
+        phone_jid=chat.phone_jid,
+        lid=chat.lid,
         name=chat.name,
         is_group=chat.is_group,
         unread_count=chat.unread_count,

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
     conflict_takeover_s: float = Field(3.0, ge=0, validation_alias="APP_CONFLICT_TAKEOVER_S")
     page_timeout_s: float = Field(30.0, gt=0, validation_alias="APP_PAGE_TIMEOUT_S")
+    # a sent message whose row has not appeared by then becomes 'unconfirmed' (never re-sent)
+    send_confirm_s: float = Field(15.0, gt=0, validation_alias="APP_SEND_CONFIRM_S")
+    # a dialog the worker does not know that blocks the page longer than this -> blocked
+    unknown_dialog_s: float = Field(30.0, gt=0, validation_alias="APP_UNKNOWN_DIALOG_S")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class SessionState(StrEnum):
@@ -37,7 +38,13 @@ class Reason(StrEnum):
     REPEATED_FAILURES = "repeated_failures"
     WORKER_RESTART = "worker_restart"
     WORKER_LOST = "worker_lost"
+    # the 2026 page
+    PAIRING_CODE = "pairing_code"  # state qr: a pairing code is on screen instead of the QR
+    UNKNOWN_DIALOG = "unknown_dialog"  # blocked: a dialog we do not know blocks the page
+    PASSKEY_REQUIRED = "passkey_required"  # blocked: WhatsApp asks for a passkey after the scan
 
 
-# a message's delivery status only moves forward along this order ('failed' stands apart)
-MESSAGE_STATUS_ORDER = ("pending", "sent", "delivered", "read")
+# a message's delivery status only moves forward along this order ('failed' stands apart);
+# 'unconfirmed' = typed and sent on the page, its row not seen yet (never re-sent automatically)
+MESSAGE_STATUS_ORDER = ("pending", "unconfirmed", "sent", "delivered", "read")
+MessageStatus = Literal["pending", "unconfirmed", "sent", "delivered", "read", "failed"]

@@ -72,6 +72,10 @@ class WaSession:
     last_ready_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # {"<kind>": {"count": n, "lastAt": iso}}: what the worker could not interpret on the page
+    page_drift: dict[str, Any]
+    pairing_code: str | None
+    pairing_code_expires_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class Chat:
     last_message_preview: str | None
     archived: bool
     assigned_manager_id: UUID | None
+    phone_jid: str | None  # <digits>@c.us, when known
+    lid: str | None  # <digits>@lid, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,20 @@ async def mark_read(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return "read"
 
 
-SESSION_FUNCTIONS = (send_text, logout, stop, restart, refresh_qr, sync_chats, mark_read)
+async def pairing_code(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    args = jobs.RequestPairingCode.model_validate(payload)
+    return await _runtime(ctx).request_pairing_code(args.phone)
+
+
+SESSION_FUNCTIONS = (
+    send_text,
+    logout,
+    stop,
+    restart,
+    refresh_qr,
+    sync_chats,
+    mark_read,
+    pairing_code,
+)
 assert {f.__name__ for f in SESSION_FUNCTIONS} == set(jobs.SESSION_COMMANDS)
 assert start_session.__name__ == jobs.START_SESSION

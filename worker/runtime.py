@@ -304,6 +304,11 @@ class SessionRuntime:
             if not await self._call(pages.reload_qr):
                 await self._call(pages.open_home, self._settings.wa_url)
 
+    async def request_pairing_code(self, phone: str) -> str:
+        """Ask the page for a pairing code for ``phone`` (the 2026-page issue builds this)."""
+        log.warning("session=%s pairing code asked for but not supported yet", self.session_id)
+        return "unsupported"
+
     async def logout(self) -> None:
         async with self._page:
             with contextlib.suppress(PageError, WebDriverException):

@@ -72,6 +72,8 @@ def _drift_entry(value: Any) -> DriftOut:
 
 def page_drift_out(raw: dict[str, Any]) -> dict[str, DriftOut]:
     """``wa_sessions.page_drift`` as the worker wrote it (``{kind: {count, lastAt}}``)."""
+    if not isinstance(raw, dict):  # jsonb of another shape: nothing readable to show
+        return {}
     return {str(kind): _drift_entry(value) for kind, value in raw.items()}
 
 

@@ -90,6 +90,9 @@ async def _wait_for_new_code(
         if fresh.pairing_code is not None and _code_of(fresh) != before:
             return fresh
         _refuse(fresh)  # linked by a QR scan meanwhile, or stopped: no code is coming
+        if fresh.state == SessionState.BLOCKED and session.state != SessionState.BLOCKED:
+            detail = f": {fresh.state_detail}" if fresh.state_detail else ""
+            raise Conflict(f"the session went to blocked ({fresh.state_reason}){detail}")
     return None
 
 
@@ -108,7 +111,7 @@ async def _wait_for_new_code(
         " answers 504 when none came. On the phone: WhatsApp > Linked devices > Link a device"
         " > Link with phone number instead, then type the code. Every new code is also sent"
         " as whatsapp:pairing_code to the company's admins. 409 when the session is linked"
-        " already or stopped."
+        " already or stopped, or goes blocked while waiting."
     ),
 )
 async def pairing_code(request: web.Request) -> web.Response:
@@ -132,7 +135,7 @@ async def pairing_code(request: web.Request) -> web.Response:
     await request_pairing_code(request.app[ARQ], args, expires_s=wait_s)
     fresh = await _wait_for_new_code(request, session, wait_s)
     if fresh is None or fresh.pairing_code is None:
-        log.warning("session=%s no pairing code within %.0fs", session.id, wait_s)
+        log.warning("session=%s pairing_code=none wait_s=%.0f", session.id, wait_s)
         raise GatewayTimeout(
             f"no pairing code within {wait_s:.0f} s: the session's worker may still be starting"
             " or busy, or WhatsApp refused the number; try again"

@@ -250,3 +250,19 @@ async def test_other_company_is_404_and_managers_403(
     assert (await client.post(_url(session), json=body, headers=b.admin.headers)).status == 404
     assert (await client.post(_url(session), json=body, headers=a.manager.headers)).status == 403
     assert await queued(arq, f"wa:session:{session.id}") == []
+
+
+async def test_blocked_meanwhile_is_409_with_the_reason(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, redis: Redis, arq: ArqRedis
+) -> None:
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="qr")
+    asked = asyncio.create_task(
+        client.post(_url(session), json={"phone": "79035556677"}, headers=t.admin.headers)
+    )
+    await next_command(arq, session.id)
+    await set_state(pg, redis, session, "blocked", "unknown_dialog", "Review our terms.")
+    resp = await asked
+    assert resp.status == 409
+    message = (await resp.json())["error"]["message"]
+    assert message == "the session went to blocked (unknown_dialog): Review our terms."

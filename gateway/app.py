@@ -21,13 +21,14 @@ from gateway.keys import (
     HTTP_METRICS,
     HUB,
     METRICS_REGISTRY,
+    PAGE_DRIFT,
     PASSWORDS,
     PG,
     REDIS,
     SETTINGS,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, metrics_middleware
+from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
@@ -39,6 +40,7 @@ from gateway.routes import (
     messages,
     openapi,
     ops,
+    pairing,
     sessions,
     shortcuts,
     socketinfo,
@@ -56,6 +58,7 @@ ROUTERS = (
     managers.router,
     sessions.router,
     control.router,
+    pairing.router,
     access.router,
     chats.router,
     messages.router,
@@ -119,6 +122,7 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
+    app[PAGE_DRIFT] = PageDrift(registry)
     hub = Hub(settings)
     app[HUB] = hub
     hub.attach(app)

@@ -53,9 +53,12 @@ def validation_error(exc: ValidationError, *, where: str) -> ValidationFailed:
     return ValidationFailed(f"{first['field']}: {first['message']}{more}", details=details)
 
 
-async def parse_body(request: web.Request, model: type[M]) -> M:
+async def parse_body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
+    """The body as ``model``; with ``optional``, no body at all reads as ``{}``."""
     raw = await request.read()
     if not raw.strip():
+        if optional:
+            return model.model_validate({})
         raise BadRequest("body: a JSON object is required", details=[{"field": "body"}])
     try:
         return model.model_validate_json(raw)

@@ -26,6 +26,10 @@ def to_socket(event: events.Event) -> Outgoing:
             return Outgoing("whatsapp:state", {"sessionId": _sid(event), **data})
         case events.QrEvent():
             return Outgoing("whatsapp:qr", {"sessionId": _sid(event), **data}, admins_only=True)
+        case events.PairingCodeEvent():
+            return Outgoing(
+                "whatsapp:pairing_code", {"sessionId": _sid(event), **data}, admins_only=True
+            )
         case events.ReadyEvent():
             return Outgoing("whatsapp:ready", {"sessionId": _sid(event), **data})
         case events.MessageEvent():
@@ -55,6 +59,7 @@ SERVER_EVENTS = (
     "connection-confirmed",
     "whatsapp:state",
     "whatsapp:qr",
+    "whatsapp:pairing_code",
     "whatsapp:ready",
     "whatsapp:message",
     "whatsapp:message_sent",

@@ -9,8 +9,8 @@ import pytest
 from worker.browser.times import DateOrder, TimeReader
 
 
-def _at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

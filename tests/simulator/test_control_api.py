@@ -29,7 +29,8 @@ async def client() -> AsyncIterator[Client]:
 async def linked_page(client: Client, phone: str = PHONE) -> tuple[FakePage, dict[str, Any]]:
     page = await FakePage.connect(client)
     ref = (await page.until("qr"))["ref"]
-    resp = await client.post("/_sim/link", json={"ref": ref.split(",")[0], "phone": f"+{phone}"})
+    first_field = ref.removeprefix("https://wa.me/settings/linked_devices#").split(",")[0]
+    resp = await client.post("/_sim/link", json={"ref": first_field, "phone": f"+{phone}"})
     assert resp.status == 200
     linked = await page.until("linked")
     ready = await page.until("ready")
@@ -107,6 +108,7 @@ async def test_link_reconnect_and_unknown_device(client: Client) -> None:
     assert devices == [{
         "deviceId": device_id, "status": "linked", "qrRef": None, "phone": PHONE,
         "displayName": f"+{PHONE}", "wid": f"{PHONE}:1@c.us", "connected": True,
+        "linkCode": None, "linkPhone": None, "passkeyPhone": None,
     }]  # fmt: skip
     await page.close()
     again = await FakePage.connect(client, device_id)

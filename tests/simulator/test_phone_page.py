@@ -25,6 +25,7 @@ def test_a_person_links_a_device_and_chats_as_a_contact(
     number.send_keys("15550002222")
     device.find_element(By.CSS_SELECTOR, "button.link").click()
     page.wait_chat_list()
+    page.click_dialog_button("Continue")  # "A fresh look for WhatsApp Web"
     assert sim.get("/_sim/devices")[0]["phone"] == "15550002222"
 
     form = phone.find('[data-testid="inbound-form"]')

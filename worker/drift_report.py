@@ -1,8 +1,9 @@
 """Never silent: every ``Drift`` the page layer returns is counted, logged once and surfaced.
 
-Each one bumps ``HINCRBY wa:drift <kind> 1`` at once (the deployment-wide counter the gateway's
-``/metrics`` shows); the first of each kind in a session is logged with its ≤ 40-char excerpt; the
-session's ``page_drift`` ({kind: {count, lastAt}}) is written in batches, not once per row.
+Each one (the same row, chat or dialog seen again counts once) bumps ``HINCRBY wa:drift <kind>``
+at once (the deployment-wide counter the gateway's ``/metrics`` shows); the first of each kind in a
+session is logged with its ≤ 40-char excerpt; the session's ``page_drift`` ({kind: {count,
+lastAt}}) is written in batches, not once per row.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from worker.browser.drift import Drift
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY_S = 2.0
+# things already counted (a broken row is read again on every scan of its chat); bounded
+MAX_REMEMBERED = 10_000
 
 
 class DriftReporter:
@@ -32,6 +35,7 @@ class DriftReporter:
         self._redis = redis
         self._session_id = session_id
         self._logged: set[str] = set()
+        self._counted: set[tuple[str, str]] = set()
         self._pending: dict[str, tuple[int, datetime]] = {}
         self._flushed_at = time.monotonic()
 
@@ -42,6 +46,12 @@ class DriftReporter:
 
     async def _one(self, drift: Drift) -> None:
         kind = str(drift.kind)
+        if drift.key:
+            if (kind, drift.key) in self._counted:
+                return
+            if len(self._counted) >= MAX_REMEMBERED:
+                self._counted.clear()
+            self._counted.add((kind, drift.key))
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 pipe.hincrby(DRIFT_COUNTS, kind, 1)

@@ -117,7 +117,7 @@ def phone_from_wid(wid: str | None) -> str | None:
 
 
 def snapshot(driver: WebDriver) -> Snapshot:
-    return _snapshot(scripts.run(driver, "snapshot.js"))
+    return parse_snapshot(scripts.run(driver, "snapshot.js"))
 
 
 def wait_snapshot(driver: WebDriver, timeout_s: float) -> Snapshot:
@@ -126,14 +126,14 @@ def wait_snapshot(driver: WebDriver, timeout_s: float) -> Snapshot:
     The wait happens inside the page, so the worker reacts to a new message within milliseconds
     without polling WebDriver in a tight loop.
     """
-    return _snapshot(scripts.wait_and_snapshot(driver, int(timeout_s * 1000)))
+    return parse_snapshot(scripts.wait_and_snapshot(driver, int(timeout_s * 1000)))
 
 
 def inject_observer(driver: WebDriver) -> None:
     scripts.run(driver, "observer.js")
 
 
-def _snapshot(raw: dict[str, Any]) -> Snapshot:
+def parse_snapshot(raw: dict[str, Any]) -> Snapshot:
     drift: list[Drift] = []
     unread = []
     for chat in raw.get("chats") or []:

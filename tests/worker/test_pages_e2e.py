@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
 from shared.settings import Settings
@@ -19,6 +20,7 @@ from tests.support.stack import unique_phone
 from worker.browser import actions, pages
 from worker.browser.actions import PageError
 from worker.browser.chromium import LOCALE
+from worker.browser.drift import DriftKind
 from worker.browser.pages import Screen, Snapshot
 from worker.browser.profile import ensure_profile_dir
 from worker.browser.selectors import SELECTORS
@@ -28,6 +30,7 @@ from worker.browser.times import TimeReader
 pytestmark = pytest.mark.e2e
 T = TypeVar("T")
 PROFILES = ("2026", "legacy")
+VERA = "Вера"  # noqa: RUF001 - a Cyrillic name on purpose
 
 
 @dataclass
@@ -41,8 +44,12 @@ class Page:
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         return await self.browser.call(fn, *args)
 
-    async def post(self, path: str, body: dict[str, Any]) -> Any:
-        return await self.sim._req("POST", path, body)
+    async def reload(self, **config: Any) -> Snapshot:
+        """Apply page settings that are fixed per page load (locale), then come back ready."""
+        await self.sim.config(**config)
+        await self.call(actions.open_home, self.wa_url)
+        await _screen(self, Screen.READY)
+        return await _settled(self)
 
 
 async def _until(check: Callable[[], Awaitable[T | None]], what: str, timeout_s: float = 30) -> T:
@@ -180,3 +187,185 @@ async def test_menu_logout_unlinks_the_device(linked: Page) -> None:
     assert snap.phone is None
     devices = [d for d in await linked.sim.devices() if d.get("phone") == linked.phone]
     assert all(d["status"] != "linked" for d in devices)
+
+
+async def _open(page: Page, name: str) -> pages.ChatView:
+    await page.call(actions.open_chat_by_name, name, 10.0)
+    return await page.call(pages.read_open_chat, TimeReader(LOCALE))
+
+
+async def test_every_id_form_is_read_as_the_bare_id(linked: Page) -> None:
+    contact = unique_phone()
+    sent = [
+        await linked.sim.inbound_message(linked.phone, contact, f"form {form}", "Ida", form)
+        for form in ("bare", "legacy", "opaque")
+    ]
+    group = {"id": "120363000000000001", "name": "Team"}
+    in_group = await linked.sim.inbound_message(
+        linked.phone, contact, "in the group", "Ida", "legacy", "lid", group
+    )
+    view = await _until(lambda: _read_when(linked, "Ida", 3), "three rows from Ida", timeout_s=15)
+    assert [r.wa_msg_id for r in view.rows] == [m["id"] for m in sent]
+    assert [r.body for r in view.rows] == ["form bare", "form legacy", "form opaque"]
+    assert view.drift == []
+    if linked.profile == "2026":
+        assert sent[0]["dataId"] == sent[0]["id"] and sent[1]["dataId"] != sent[1]["id"]
+        assert view.chat_hints == [f"{contact}@c.us"]  # only the legacy-form row says it
+    team = await _until(lambda: _read_when(linked, "Team", 1), "the group row", timeout_s=15)
+    (row,) = team.rows
+    assert row.wa_msg_id == in_group["id"] and team.chat_hints == ["120363000000000001@g.us"]
+    lids = {c["lid"] for c in await linked.sim.contacts(linked.phone)}
+    assert row.participant in lids or linked.profile == "legacy"
+
+
+async def _read_when(page: Page, name: str, rows: int) -> pages.ChatView | None:
+    try:
+        view = await _open(page, name)
+    except PageError:
+        return None
+    return view if len(view.rows) >= rows else None
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "ru-RU"])
+async def test_times_in_12_and_24_hours(linked: Page, locale: str) -> None:
+    await linked.reload(locale=locale)
+    contact = unique_phone()
+    sent = await linked.sim.inbound_message(linked.phone, contact, "what time is it", "Tim")
+    view = await _until(lambda: _read_when(linked, "Tim", 1), "the row", timeout_s=15)
+    pre = await linked.call(
+        lambda d: d.execute_script(
+            "return document.querySelector(arguments[0]).getAttribute('data-pre-plain-text')",
+            SELECTORS["prePlain"],
+        )
+    )
+    twelve_hours = linked.profile == "2026" and locale == "en-US"
+    assert (" AM, " in pre or " PM, " in pre) is twelve_hours, pre
+    (message,) = [m for m in await linked.sim.messages(linked.phone, sent["chatId"])]
+    minute = datetime.fromtimestamp(message["ts"] // 60 * 60, UTC)
+    reader = TimeReader(locale if linked.profile == "2026" else "en-GB")
+    read = reader.read(pre)
+    assert read.timestamp == minute and read.sender == "Tim"
+    assert view.rows[0].timestamp == minute or locale != "en-US"  # the worker's own locale
+
+
+async def test_popups_known_and_unknown(linked: Page) -> None:
+    for kind, name, button in [
+        ("whats_new", "whats_new", "Got it"),
+        ("notice", "notice", "OK"),
+    ]:
+        await linked.sim.dialog(linked.phone, kind)
+        shown = await _until(lambda: _dialog(linked), f"the {kind} popup")
+        assert shown.known is not None and (shown.known.name, shown.known.button) == (name, button)
+        assert await linked.call(actions.press_dialog_button, button)
+        await _until(lambda: _no_dialog(linked), f"the {kind} popup to close")
+    await linked.sim.dialog(linked.phone, "unknown")
+    odd = await _until(lambda: _dialog(linked), "the unknown popup")
+    assert odd.known is None and odd.buttons == ("Review",)
+    assert "Review our updated terms" in odd.text
+    # it blocks the page: a click on the app under it is intercepted
+    with pytest.raises(WebDriverException) as blocked:
+        await linked.call(actions.logout, linked.wa_url, 2.0)
+    assert "intercepted" in str(blocked.value)
+
+
+async def _no_dialog(page: Page) -> bool:
+    return (await page.call(pages.snapshot)).dialog is None
+
+
+async def test_chat_info_drawer_says_the_number_or_the_group(linked: Page) -> None:
+    if linked.profile == "legacy":
+        pytest.skip("the legacy page has no info drawer")
+    contact = unique_phone()
+    await linked.sim.inbound(linked.phone, contact, "hi", name="Nora")
+    await _until(lambda: _read_when(linked, "Nora", 1), "Nora's chat")
+    info = await linked.call(actions.read_chat_info, 5.0)
+    assert (info.phone, info.is_group) == (contact, False)
+    lid_only = unique_phone()
+    await linked.sim.inbound(linked.phone, lid_only, "hello", name="Lee", via="lid")
+    await _until(lambda: _read_when(linked, "Lee", 1), "Lee's chat")
+    assert (await linked.call(actions.read_chat_info, 5.0)).phone is None  # number not known
+    group = {"id": "120363000000000002", "name": "Crew"}
+    await linked.sim.inbound(linked.phone, contact, "all", name="Nora", group=group)
+    await _until(lambda: _read_when(linked, "Crew", 1), "the group")
+    assert (await linked.call(actions.read_chat_info, 5.0)).is_group
+    assert (await linked.call(pages.snapshot)).screen is Screen.READY
+
+
+async def test_unread_badges_in_russian(linked: Page) -> None:
+    if linked.profile == "legacy":
+        pytest.skip("the legacy page labels badges in English")
+    await linked.reload(locale="ru-RU")
+    contact = unique_phone()
+    for text in ("раз", "два", "три"):
+        await linked.sim.inbound(linked.phone, contact, text, name=VERA)
+
+    async def badge() -> Snapshot | None:
+        snap = await linked.call(pages.snapshot)
+        return snap if any(u.name == VERA and u.count == 3 for u in snap.unread) else None
+
+    snap = await _until(badge, "a badge of 3")
+    assert snap.drift == ()
+    listed, drift = await linked.call(pages.list_chats, 10)
+    assert [(c.name, c.unread) for c in listed if c.name == VERA] == [(VERA, 3)]
+    assert drift == []
+
+
+async def test_a_broken_row_is_drift_and_the_rest_is_read(linked: Page) -> None:
+    contact = unique_phone()
+    for text in ("one", "two"):
+        await linked.sim.inbound(linked.phone, contact, text, name="Rob")
+    await _until(lambda: _read_when(linked, "Rob", 2), "two rows")
+    await linked.call(
+        lambda d: d.execute_script(
+            "const row = document.querySelector(arguments[0]).closest('[role=row]');"
+            "const copy = row.cloneNode(true);"
+            "copy.querySelector('[data-id]').setAttribute('data-id', 'not an id');"
+            "row.parentElement.append(copy);",
+            SELECTORS["messageRow"],
+        )
+    )
+    view = await linked.call(pages.read_open_chat, TimeReader(LOCALE))
+    assert [r.body for r in view.rows] == ["one", "two"]
+    assert [d.kind for d in view.drift] == [DriftKind.ROW_UNPARSED]
+    assert len(view.drift[0].excerpt) <= 40
+
+
+async def test_a_late_outgoing_row_is_found_later(linked: Page) -> None:
+    times = TimeReader(LOCALE)
+    contact = unique_phone()
+    await linked.call(actions.open_chat_by_phone, linked.wa_url, contact, 30.0)
+    await linked.sim.config(outgoingRowDelayMs=1500)
+    before = await linked.call(actions.type_and_send, "late row", False, 15.0)
+    assert await linked.call(actions.wait_sent_row, "late row", before, times, 0.3) is None
+    assert [m["text"] for m in await linked.sim.sent(linked.phone)] == ["late row"]
+    row = await linked.call(actions.wait_sent_row, "late row", before, times, 10.0)
+    assert row is not None and row.direction == "out"
+
+
+@pytest.fixture
+async def landing(page: Page) -> Page:
+    await _screen(page, Screen.QR)
+    return page
+
+
+async def test_pairing_code_links_the_device(landing: Page) -> None:
+    with pytest.raises(PageError) as refused:
+        await landing.call(actions.request_link_code, landing.wa_url, "123", 15.0)
+    assert refused.value.reason == "invalid_phone"
+    phone = unique_phone()
+    code = await landing.call(actions.request_link_code, landing.wa_url, phone, 15.0)
+    assert len(code) == 8 and code.isalnum() and code.upper() == code
+    snap = await landing.call(pages.snapshot)
+    assert (snap.screen, snap.link_code) == (Screen.LINK_CODE, code)
+    await landing.sim.link_code(code, phone, "By Code")
+    ready = await _screen(landing, Screen.READY)
+    assert ready.phone == phone
+
+
+async def test_passkey_prompt_after_the_scan(landing: Page) -> None:
+    await landing.sim.config(passkeyAfterScan=True)
+    qr = await _screen(landing, Screen.QR)
+    assert qr.qr_ref
+    await landing.sim.link(qr.qr_ref, unique_phone(), "Key")
+    snap = await _screen(landing, Screen.PASSKEY)
+    assert snap.excerpt and "passkey" in snap.excerpt.lower()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import re
 import secrets
 import string
@@ -61,15 +60,17 @@ def new_msg_id() -> str:
     return "3EB0" + secrets.token_hex(8).upper()
 
 
-_INBOUND_SHAPES = itertools.cycle(
-    [("3A", 9), ("", 16), ("AC", 15)]  # iPhone, Android, another client: prefix + random bytes
-)
+# The ids of messages from contacts' phones: iPhone, Android, another client (prefix, random bytes).
+_INBOUND_SHAPES = [("3A", 9), ("", 16), ("AC", 15)]
 
 
-def new_inbound_id() -> str:
-    """The id of a message a contact's phone made: the three shapes in turn."""
-    prefix, nbytes = next(_INBOUND_SHAPES)
-    return prefix + secrets.token_hex(nbytes).upper()
+def new_inbound_id(n: int) -> str:
+    """The ``n``-th id an account receives: the three shapes in turn."""
+    prefix, nbytes = _INBOUND_SHAPES[n % len(_INBOUND_SHAPES)]
+    while True:
+        made = prefix + secrets.token_hex(nbytes).upper()
+        if prefix or not made.startswith(("3A", "3EB0", "AC")):  # keep the shapes apart
+            return made
 
 
 def new_opaque_id() -> str:

@@ -113,6 +113,7 @@ class Account:
     online: bool = True
     held: list[Message] = field(default_factory=list)  # inbound while the network is cut
     next_device_no: int = 1
+    received: int = 0  # messages from contacts so far (their ids take turns in shape)
     passkey: bool = False  # a new device of this account must pass a passkey check
 
     @property

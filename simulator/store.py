@@ -190,8 +190,11 @@ class Store:
             chat_id = existing.chat_id
             if sender_name:
                 existing.name = sender_name
+        account.received += 1
         msg = Message(
-            ids.new_opaque_id() if id_form == "opaque" else ids.new_inbound_id(),
+            ids.new_opaque_id()
+            if id_form == "opaque"
+            else ids.new_inbound_id(account.received - 1),
             chat_id,
             False,
             sender,
@@ -311,7 +314,7 @@ class Store:
             self.person(account, jid, phone_known=True)
             account.contacts.setdefault(jid, f"Contact {n:03d}")
             msg = Message(
-                ids.new_inbound_id(),
+                ids.new_inbound_id(n),
                 jid,
                 False,
                 jid,

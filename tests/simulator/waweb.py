@@ -210,3 +210,24 @@ class WaWeb:
 
     def click_dialog_button(self, label: str) -> None:
         self.find(DIALOG).find_element(By.XPATH, f".//button[normalize-space()='{label}']").click()
+
+    def dismiss_popups(self) -> None:
+        """Press the button of every popup on screen (the 2026 "fresh look" greeting, notices)."""
+        while self.has(DIALOG):
+            self.find(DIALOG).find_element(By.CSS_SELECTOR, "button").click()
+
+    def by_xpath(self, xpath: str) -> WebElement:
+        return self.wait(lambda d: next(iter(d.find_elements(By.XPATH, xpath)), None))
+
+    # -- log in with phone number ------------------------------------------------------------
+
+    def request_pairing_code(self, phone: str) -> None:
+        """Landing -> "Log in with phone number" -> type the number -> Next."""
+        self.by_xpath(LINK_PHONE).click()
+        box = self.find(PHONE_INPUT)
+        box.clear()
+        box.send_keys(phone)
+        self.by_xpath("//button[normalize-space()='Next']").click()
+
+    def pairing_code(self) -> str:
+        return self.wait(lambda d: self.find(LINK_CODE).get_attribute("data-link-code"))

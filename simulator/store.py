@@ -18,13 +18,14 @@ from simulator.models import (
     Person,
     Profile,
 )
+from simulator.people import People
 
 MAX_TEXT = 65_536
 # The id part of a legacy row id: true_/false_<jid>_<ID>[_<participant>]
 _LEGACY_ID = re.compile(r"^(?:true|false)_[^_]+@[a-z.]+_([^_]+)(?:_.+)?$")
 
 
-class Store:
+class Store(People):
     def __init__(self) -> None:
         self.devices: dict[str, Device] = {}
         self.accounts: dict[str, Account] = {}
@@ -113,46 +114,7 @@ class Store:
             raise not_found(f"no linked account with phone {digits}", "unknown_account", "phone")
         return account
 
-    # -- people ------------------------------------------------------------------------------
-
-    def person(self, account: Account, phone_jid: str, *, phone_known: bool) -> Person:
-        """The account's contact behind ``phone_jid`` (created on first sight)."""
-        person = account.people.get(phone_jid)
-        if person is None:
-            person = Person(phone_jid, ids.lid_of(ids.jid_user(phone_jid)))
-            account.people[phone_jid] = person
-            self.lid_owner[person.lid] = phone_jid
-        person.phone_known = person.phone_known or phone_known
-        return person
-
-    def phone_of(self, jid: str) -> str:
-        """The digits a message to ``jid`` reaches: the phone behind a lid, else the JID's user."""
-        return ids.jid_user(self.lid_owner.get(jid, jid))
-
-    def owner_of_lid(self, lid: str, field: str = "from") -> str:
-        phone_jid = self.lid_owner.get(lid)
-        if phone_jid is None:
-            raise bad_request(f"{field}: no known contact has the lid {lid}", field)
-        return phone_jid
-
-    @staticmethod
-    def chat_of_person(account: Account, person: Person) -> Chat | None:
-        """One person is one chat, whichever of its ids the chat was created under."""
-        return account.chats.get(person.phone_jid) or account.chats.get(person.lid)
-
-    def find_chat(self, account: Account, jid: str) -> Chat | None:
-        """A chat by its id, or by the other id of the same person."""
-        chat = account.chats.get(jid)
-        person = account.people.get(self.lid_owner.get(jid, jid))
-        if chat is None and person is not None:
-            chat = self.chat_of_person(account, person)
-        return chat
-
     # -- chats and messages ------------------------------------------------------------------
-
-    @staticmethod
-    def name_of(account: Account, jid: str) -> str:
-        return account.contacts.get(jid) or f"+{ids.jid_user(jid)}"
 
     def chat(self, account: Account, chat_id: str, name_jid: str | None = None) -> Chat:
         """The chat, created (empty) if needed, named after ``name_jid`` (default ``chat_id``)."""

@@ -146,9 +146,11 @@ class SessionRuntime:
                 self._failures = 0
             except (WebDriverException, PageError) as exc:
                 self._failures += 1
-                log.warning("session=%s page error (%d): %s", self.session_id, self._failures, exc)
+                log.warning(
+                    "session=%s page error (%d): %s", self.session_id, self._failures, _short(exc)
+                )
                 if self._failures >= MAX_PAGE_FAILURES:
-                    await self._block(Reason.REPEATED_FAILURES, str(exc)[:500])
+                    await self._block(Reason.REPEATED_FAILURES, _short(exc))
                     return
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(0.2 * self._failures, 3)):
@@ -346,6 +348,12 @@ class SessionRuntime:
             with contextlib.suppress(PageError, WebDriverException):
                 await self._call(actions.logout, self._settings.wa_url)
         await self.publisher.forget_identity()
+
+
+def _short(exc: Exception) -> str:
+    """Selenium's messages carry a stack trace of the driver: keep the first line."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 _LINKED = (

@@ -193,8 +193,9 @@ def find_sent(driver: WebDriver, body: str, times: TimeReader) -> Row | None:
 
 
 def press_dialog_button(driver: WebDriver, label: str) -> bool:
-    """Press the button labelled ``label`` of the dialog on top; False when there is none."""
-    for dialog in _find(driver, S["dialog"]):
+    """Press the button labelled ``label`` of the topmost dialog that has one (popups stack,
+    the newest last in the document); False when there is none."""
+    for dialog in reversed(_find(driver, S["dialog"])):
         button = _with_text(dialog, S["dialogButton"], label)
         if button is not None:
             button.click()

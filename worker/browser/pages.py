@@ -142,8 +142,12 @@ def parse_snapshot(raw: dict[str, Any]) -> Snapshot:
             unread.append(UnreadChat(chat["name"], count))
     dialog = None
     if raw.get("dialog") is not None:
-        text, buttons = str(raw["dialog"]), tuple(raw.get("dialogButtons") or ())
-        dialog = Dialog(text.strip(), buttons, known_dialog(text, list(buttons)))
+        buttons = tuple(raw.get("dialogButtons") or ())
+        lines = str(raw["dialog"]).strip().split("\n")
+        while len(lines) > 1 and lines[-1].strip() in buttons:  # the buttons' own labels
+            lines.pop()
+        text = "\n".join(lines).strip()
+        dialog = Dialog(text, buttons, known_dialog(text, list(buttons)))
     code = raw.get("linkCode")
     return Snapshot(
         screen=Screen(raw.get("state") or "unknown"),

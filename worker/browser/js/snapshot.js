@@ -9,7 +9,9 @@ const out = { state: "unknown", url: location.href, qrRef: null, syncPercent: nu
   displayName: null, chats: [], openChat: null, dialog: null, dialogButtons: [], linkCode: null,
   alert: null, excerpt: null };
 try { out.wid = window.localStorage.getItem("last-wid-md"); } catch (e) { out.wid = null; }
-const dialog = q(S.dialog);
+// the dialog on top: popups stack, the newest last in the document
+const dialogs = document.querySelectorAll(S.dialog);
+const dialog = dialogs.length ? dialogs[dialogs.length - 1] : null;
 if (dialog) {
   out.dialog = dialog.innerText;
   out.dialogButtons = Array.from(dialog.querySelectorAll(S.dialogButton))
@@ -25,7 +27,7 @@ const percent = (el) => {
 };
 if (lower.includes(T.unsupported)) {
   out.state = "unsupported";
-} else if (dialog && dialog.innerText.toLowerCase().includes(T.conflict)) {
+} else if (Array.from(dialogs).some((d) => d.innerText.toLowerCase().includes(T.conflict))) {
   out.state = "conflict";
 } else if (q(S.paneSide)) {
   out.state = q(S.offline) ? "offline" : "ready";

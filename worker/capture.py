@@ -1,7 +1,8 @@
 """Store what the open chat shows: its identity from context, each message once, acks forward,
 and late rows of ``unconfirmed`` sends reconciled to ``sent`` (never stored as new messages).
 
-Called under the runtime's page lock; the page work goes through the browser thread.
+Also the two ways chats get read: those with an unread badge, and the catch-up sync of the most
+recent ones. Called under the runtime's page lock; page work goes through the browser thread.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from shared.db.types import Chat, Message
 from worker.browser import actions, pages
 from worker.browser.actions import PageError, normalized
 from worker.browser.drift import Drift, DriftKind
-from worker.browser.pages import ChatView, Row
+from worker.browser.pages import ChatView, Row, UnreadChat
 from worker.browser.times import TimeReader
 from worker.chat_ids import ChatIds, from_context, page_ids
 from worker.drift_report import DriftReporter
@@ -40,9 +41,15 @@ class Opened:
 
 class Capture:
     def __init__(
-        self, publisher: Publisher, drift: DriftReporter, call: PageCall, locale: str
+        self,
+        publisher: Publisher,
+        drift: DriftReporter,
+        call: PageCall,
+        locale: str,
+        timeout_s: float,
     ) -> None:
         self._publisher = publisher
+        self._timeout = timeout_s
         self._drift = drift
         self._call = call
         self.times = TimeReader(locale)
@@ -97,6 +104,32 @@ class Capture:
         return ids
 
     # --- rows ------------------------------------------------------------------------------
+
+    async def unread(self, chats: tuple[UnreadChat, ...]) -> None:
+        """Open and read every chat with an unread badge."""
+        for chat in chats:
+            await self._call(actions.open_chat_by_name, chat.name, self._timeout)
+            self.opened(chat.name)
+            await self.read_open_chat()
+
+    async def sync(self, limit: int) -> None:
+        """The most recent chats (at most ``limit``), read in full: catches up whatever came
+        while no worker was watching."""
+        listed, drift = await self._call(pages.list_chats, limit)
+        await self._drift.report(drift)
+        for chat in reversed(listed):  # oldest first, so the newest chat stays open
+            try:
+                await self._call(actions.open_chat_by_name, chat.name, self._timeout)
+                self.opened(chat.name)
+                await self.read_open_chat()
+            except PageError as exc:
+                log.warning(
+                    "session=%s sync skipped chat %r: %s",
+                    self._publisher.session_id,
+                    chat.name,
+                    exc,
+                )
+        log.info("session=%s synced chats=%d", self._publisher.session_id, len(listed))
 
     async def read_open_chat(self) -> None:
         await self.store(await self._call(pages.read_open_chat, self.times))

@@ -35,6 +35,7 @@ from worker.browser.thread import BrowserThread
 from worker.capture import Capture
 from worker.dialogs import Act, DialogWatch
 from worker.drift_report import DriftReporter
+from worker.linking import Linking
 from worker.publisher import Publisher
 from worker.sending import Sender
 
@@ -43,8 +44,6 @@ T = TypeVar("T")
 
 # WhatsApp rotates the QR about every 20 s; used for the expiresAt hint sent with each code
 QR_LIFETIME = timedelta(seconds=20)
-# a pairing code is valid about 3 minutes (the page does not say)
-PAIRING_CODE_LIFETIME = timedelta(seconds=180)
 MAX_PAGE_FAILURES = 20
 # a screen that is none of the known ones for this long is page drift (not a page in transit)
 SCREEN_UNKNOWN_S = 10.0
@@ -85,13 +84,13 @@ class SessionRuntime:
         self._own_name: str | None = None
         self._conflict_since: float | None = None
         self._unknown_since: float | None = None
-        self._link: tuple[str, str] | None = None  # (code, phone) on screen
         self._failures = 0
         self._timeout = settings.page_timeout_s
         self._dialogs = DialogWatch(settings.unknown_dialog_s)
         self.drift = DriftReporter(publisher.pg, redis, session_id=publisher.session_id)
-        self.capture = Capture(publisher, self.drift, self._call, LOCALE)
+        self.capture = Capture(publisher, self.drift, self._call, LOCALE, self._timeout)
         self._sender = Sender(settings, publisher, redis, self.capture, self._call)
+        self._linking = Linking(settings, publisher, self._call)
 
     @property
     def session_id(self) -> str:
@@ -175,18 +174,23 @@ class SessionRuntime:
         elif snap.screen is Screen.QR and snap.qr_ref:
             await self._on_qr(snap.qr_ref, logged_out=self._logged_out(snap))
         elif snap.screen is Screen.LINK_CODE and snap.link_code:
-            await self._on_link_code(snap.link_code)
+            await self._linking.on_code_screen(snap.link_code)
         elif snap.screen is Screen.QR_EXPIRED:
             await self.publisher.give_up()
             await self.publisher.transition(SessionState.STOPPED, Reason.QR_TIMEOUT)
             self.request_end(End.NEEDS_ADMIN)
         elif snap.screen is Screen.SYNCING:
-            reason = Reason.QR_SCANNED if self._shown_qr else Reason.RESTORED
+            reason = Reason.QR_SCANNED if self._linked_here else Reason.RESTORED
             await self.publisher.transition(SessionState.AUTHENTICATED, reason)
         elif snap.screen is Screen.READY:
             await self._on_ready(snap)
         elif snap.screen is Screen.OFFLINE:
             await self.publisher.transition(SessionState.DISCONNECTED, Reason.NETWORK_LOST)
+
+    @property
+    def _linked_here(self) -> bool:
+        """This run showed a QR or a pairing code: a link that follows was made now."""
+        return self._shown_qr or self._linking.used
 
     def _logged_out(self, snap: Snapshot) -> bool:
         return self.publisher.state in _LINKED or snap.logged_out_redirect
@@ -230,25 +234,12 @@ class SessionRuntime:
         if logged_out:
             self._synced = False
             await self.publisher.forget_identity()
-        if self._link is not None:  # the pairing code expired: the page is back to the QR
-            self._link = None
-            await self.publisher.clear_pairing_code()
+        await self._linking.on_qr_screen()
         reason = Reason.LOGGED_OUT if logged_out else Reason.QR_SHOWN
         await self.publisher.transition(SessionState.QR, reason)
         if ref != self._qr_ref:
             self._qr_ref, self._shown_qr = ref, True
             await self.publisher.qr(ref, datetime.now(UTC) + QR_LIFETIME)
-
-    async def _on_link_code(self, code: str) -> None:
-        """The pairing code screen (asked by ``request_pairing_code``): publish a new code."""
-        self._shown_qr = True
-        phone = self._link[1] if self._link else ""
-        if self._link is None or self._link[0] != code:
-            self._link = (code, phone)
-            await self.publisher.pairing_code(
-                code, phone, datetime.now(UTC) + PAIRING_CODE_LIFETIME
-            )
-        await self.publisher.transition(SessionState.QR, Reason.PAIRING_CODE)
 
     async def _on_conflict(self) -> None:
         await self.publisher.transition(SessionState.CONFLICT, Reason.CONFLICT)
@@ -265,41 +256,21 @@ class SessionRuntime:
                 SessionState.DISCONNECTED: Reason.NETWORK_RESTORED,
                 SessionState.CONFLICT: Reason.TAKEN_OVER,
             }.get(
-                previous or SessionState.IDLE, Reason.SYNCED if self._shown_qr else Reason.RESTORED
+                previous or SessionState.IDLE,
+                Reason.SYNCED if self._linked_here else Reason.RESTORED,
             )
             self._conflict_since = None
-            self._link = None
+            self._linking.linked()
             name = snap.display_name or self._own_name
             if name is None:  # the 2026 page shows it only in the Profile drawer
                 name = self._own_name = await self._call(actions.read_own_name, self._timeout)
             await self.publisher.ready(snap.phone, name)
             if not self._synced:
-                await self._sync_chats()
+                await self.capture.sync(self._settings.sync_chats_limit)
                 self._synced = True
             await self.publisher.transition(SessionState.READY, reason)
-        await self._capture(snap)
-
-    # --- capture -----------------------------------------------------------------------
-
-    async def _capture(self, snap: Snapshot) -> None:
         await self.capture.drain()
-        for chat in snap.unread:
-            await self._call(actions.open_chat_by_name, chat.name, self._timeout)
-            self.capture.opened(chat.name)
-            await self.capture.read_open_chat()
-
-    async def _sync_chats(self) -> None:
-        """Most recent chats (bounded), read in full: catches up whatever came while away."""
-        listed, drift = await self._call(pages.list_chats, self._settings.sync_chats_limit)
-        await self.drift.report(drift)
-        for chat in reversed(listed):  # oldest first, so the newest chat stays open
-            try:
-                await self._call(actions.open_chat_by_name, chat.name, self._timeout)
-                self.capture.opened(chat.name)
-                await self.capture.read_open_chat()
-            except PageError as exc:
-                log.warning("session=%s sync skipped chat %r: %s", self.session_id, chat.name, exc)
-        log.info("session=%s synced chats=%d", self.session_id, len(listed))
+        await self.capture.unread(snap.unread)
 
     # --- commands ----------------------------------------------------------------------
 
@@ -315,7 +286,7 @@ class SessionRuntime:
 
     async def sync(self) -> None:
         async with self._page:
-            await self._sync_chats()
+            await self.capture.sync(self._settings.sync_chats_limit)
 
     async def refresh_qr(self) -> None:
         async with self._page:
@@ -323,25 +294,8 @@ class SessionRuntime:
                 await self._call(actions.open_home, self._settings.wa_url)
 
     async def request_pairing_code(self, phone: str) -> str:
-        """On the QR landing: ask WhatsApp for a pairing code for ``phone``, store and publish
-        it; the state stays ``qr`` with reason ``pairing_code``. Returns what happened."""
         async with self._page:
-            try:
-                code = await self._call(
-                    actions.request_link_code, self._settings.wa_url, phone, self._timeout
-                )
-            except PageError as exc:
-                log.warning("session=%s pairing code not shown: %s", self.session_id, exc)
-                if exc.reason != "not_on_landing":  # back to the QR for the next try
-                    await self._call(actions.open_home, self._settings.wa_url)
-                return f"{exc.reason}: {exc}"
-            self._link = (code, phone)
-            self._shown_qr = True
-            await self.publisher.pairing_code(
-                code, phone, datetime.now(UTC) + PAIRING_CODE_LIFETIME
-            )
-            await self.publisher.transition(SessionState.QR, Reason.PAIRING_CODE)
-        return "code shown"
+            return await self._linking.request(phone)
 
     async def logout(self) -> None:
         async with self._page:

@@ -21,9 +21,6 @@ from worker.browser.rowid import parse_row_id
 from worker.browser.selectors import SELECTORS, KnownDialog, known_dialog
 from worker.browser.times import TimeReader
 
-WID_KEYS = ("last-wid-md", "WANoiseInfo")
-
-
 class Screen(StrEnum):
     UNKNOWN = "unknown"
     LOADING = "loading"

@@ -69,6 +69,8 @@ TEXTS: Final[dict[str, str]] = {
     "next": "next",
     "logOut": "log out",
     "invalidNumber": "phone number shared via url is invalid",
+    # localStorage key of the linked account's id ("<digits>:<device>@c.us", JSON-quoted)
+    "widStorageKey": "last-wid-md",
 }
 
 

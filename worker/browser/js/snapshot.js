@@ -8,7 +8,7 @@ const lower = body.toLowerCase();
 const out = { state: "unknown", url: location.href, qrRef: null, syncPercent: null, wid: null,
   displayName: null, chats: [], openChat: null, dialog: null, dialogButtons: [], linkCode: null,
   alert: null, excerpt: null };
-try { out.wid = window.localStorage.getItem("last-wid-md"); } catch (e) { out.wid = null; }
+try { out.wid = window.localStorage.getItem(T.widStorageKey); } catch (e) { out.wid = null; }
 // the dialog on top: popups stack, the newest last in the document
 const dialogs = document.querySelectorAll(S.dialog);
 const dialog = dialogs.length ? dialogs[dialogs.length - 1] : null;

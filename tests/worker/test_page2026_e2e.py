@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from arq.jobs import JobStatus
 
 from shared import events, jobs
 from shared.constants import DRIFT_COUNTS, session_queue
@@ -281,3 +282,42 @@ async def test_a_send_whose_row_is_late_is_unconfirmed_then_sent(stack: Stack) -
     assert texts.count("after a restart") == 1 and texts.count("yes, here") == 1
     outgoing = [m for m in await _messages(stack, session_id, chat.id) if m.direction == "out"]
     assert sorted(m.body for m in outgoing) == ["after a restart", "yes, here"]
+
+
+async def test_every_id_form_is_stored_once_under_its_bare_id(stack: Stack) -> None:
+    stack.start_worker("w1")
+    phone, contact = unique_phone(), unique_phone()
+    session_id = await _ready(stack, phone)
+    group = {"id": "120363000000000009", "name": "Crew"}
+    sent = [
+        await stack.sim.inbound_message(phone, contact, "bare", name="Eve"),
+        await stack.sim.inbound_message(phone, contact, "legacy", name="Eve", id_form="legacy"),
+        await stack.sim.inbound_message(phone, contact, "opaque", name="Eve", id_form="opaque"),
+        await stack.sim.inbound_message(
+            phone, contact, "group", name="Eve", id_form="legacy", via="lid", group=group
+        ),
+    ]
+    for n in range(1, 5):
+        await _inbound(stack, n)
+    # read everything again: nothing is stored or published twice
+    sync = await stack.arq.enqueue_job(
+        jobs.SYNC_CHATS,
+        jobs.SessionCommand(session_id=session_id).to_payload(),
+        _queue_name=session_queue(str(session_id)),
+    )
+    assert sync is not None
+    for _ in range(300):  # the worker keeps no results: done once arq no longer knows it
+        if await sync.status() == JobStatus.not_found:
+            break
+        await asyncio.sleep(0.1)
+    assert "synced chats=2" in stack.logs()
+    got = {
+        str(e.data.message.wa_message_id): e
+        for e in stack.tap.seen
+        if isinstance(e, events.MessageEvent)
+    }
+    assert sorted(got) == sorted(m["id"] for m in sent) and stack.tap.count(of_type("message")) == 4
+    assert got[sent[3]["id"]].data.message.wa_chat_id == "120363000000000009@g.us"
+    assert {got[m["id"]].data.message.wa_chat_id for m in sent[:3]} == {f"{contact}@c.us"}
+    crew = await _wait_chat(stack, session_id, "120363000000000009@g.us")
+    assert crew.is_group and crew.name == "Crew"

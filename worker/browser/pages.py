@@ -21,6 +21,7 @@ from worker.browser.rowid import parse_row_id
 from worker.browser.selectors import SELECTORS, KnownDialog, known_dialog
 from worker.browser.times import TimeReader
 
+
 class Screen(StrEnum):
     UNKNOWN = "unknown"
     LOADING = "loading"

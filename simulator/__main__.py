@@ -22,6 +22,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--qr-count", type=int, default=6, help="codes before the reload button")
     p.add_argument("--load-ms", type=int, default=800, help="startup splash")
     p.add_argument("--sync-ms", type=int, default=1_500, help='"Loading your chats" after a scan')
+    p.add_argument(
+        "--page-profile",
+        choices=["2026", "legacy"],
+        default="2026",
+        help="the page as WhatsApp Web serves it in 2026, or the 2023-era page",
+    )
+    p.add_argument(
+        "--locale",
+        choices=["auto", "en-US", "en-GB", "ru-RU"],
+        default="auto",
+        help="times and unread labels of the 2026 page (auto: the browser's language)",
+    )
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
 
@@ -39,8 +51,15 @@ def main(argv: list[str] | None = None) -> None:
         qr_count=args.qr_count,
         load_ms=args.load_ms,
         sync_ms=args.sync_ms,
+        page_profile=args.page_profile,
+        locale=args.locale,
     )
-    log.info("simulator on http://%s:%s (control API under /_sim/)", args.host, args.port)
+    log.info(
+        "simulator on http://%s:%s (control API under /_sim/) page_profile=%s",
+        args.host,
+        args.port,
+        args.page_profile,
+    )
     web.run_app(create_app(config), host=args.host, port=args.port, print=None, shutdown_timeout=2)
 
 

@@ -7,15 +7,17 @@ from typing import Any, cast
 from aiohttp import web
 
 from simulator import ids, views
+from simulator.dialogs import DIALOG_KINDS, new_dialog
 from simulator.engine import Engine
 from simulator.errors import bad_request, not_found
 from simulator.keys import ENGINE
-from simulator.models import Account, Ack
+from simulator.models import Account, Ack, IdForm
 from simulator.parse import json_object, optional_text, required_text
 from simulator.store import MAX_TEXT
 
 MAX_NAME = 100
 MAX_SEED = 10_000
+MAX_DIALOG_TEXT = 1_000
 
 
 def _engine_account(request: web.Request) -> tuple[Engine, Account]:
@@ -35,8 +37,8 @@ async def list_chats(request: web.Request) -> web.Response:
 
 
 async def chat_messages(request: web.Request) -> web.Response:
-    _, account = _engine_account(request)
-    chat = account.chats.get(request.match_info["chat_id"])
+    engine, account = _engine_account(request)
+    chat = engine.store.find_chat(account, request.match_info["chat_id"])
     if chat is None:
         raise not_found("unknown chat", "unknown_chat", "chatId")
     return web.json_response([views.message_json(m) for m in chat.messages])
@@ -52,15 +54,43 @@ async def unlink(request: web.Request) -> web.Response:
 
 
 async def inbound(request: web.Request) -> web.Response:
-    """A contact writes: ``{from, text, name?, group?: {id, name?}}`` -> ``{messageId, chatId}``."""
+    """A contact writes: ``{from, text, name?, group?, via?, idForm?}`` -> ``{messageId, …}``."""
     engine, account = _engine_account(request)
-    body = await json_object(request, {"from", "text", "name", "group"})
-    sender = ids.parse_contact(body.get("from"), "from")
+    body = await json_object(request, {"from", "text", "name", "group", "via", "idForm"})
+    phone_jid, via = _sender(engine, body)
     text = required_text(body, "text", max_len=MAX_TEXT)
     name = optional_text(body, "name", max_len=MAX_NAME)
     group = _group(body.get("group"), account)
-    msg = await engine.inbound(account, sender, text, name, group)
-    return web.json_response({"messageId": msg.data_id, "chatId": msg.chat_id})
+    id_form = _choice(body, "idForm", ("bare", "legacy", "opaque"), "bare")
+    person = engine.store.person(account, phone_jid, phone_known=via == "pn")
+    via_jid = person.phone_jid if via == "pn" else person.lid
+    msg = await engine.inbound(
+        account, person, via_jid, text, name=name, group=group, id_form=cast(IdForm, id_form)
+    )
+    return web.json_response(
+        {
+            "messageId": msg.serialized,
+            "id": msg.msg_id,
+            "chatId": msg.chat_id,
+            "dataId": msg.page_id(engine.config.page_profile),
+        }
+    )
+
+
+def _sender(engine: Engine, body: dict[str, Any]) -> tuple[str, str]:
+    """``from`` as a phone (digits, ``@c.us``, ``@s.whatsapp.net``) or a known ``@lid``."""
+    raw = body.get("from")
+    if isinstance(raw, str) and ids.is_lid(raw.strip()):
+        phone_jid = engine.store.owner_of_lid(raw.strip())
+        return phone_jid, _choice(body, "via", ("pn", "lid"), "lid")
+    return ids.parse_contact(raw, "from"), _choice(body, "via", ("pn", "lid"), "pn")
+
+
+def _choice(body: dict[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = body.get(key, default)
+    if value not in allowed:
+        raise bad_request(f"{key} must be one of {', '.join(allowed)}", key)
+    return str(value)
 
 
 def _group(value: Any, account: Account) -> tuple[str, str | None] | None:
@@ -79,7 +109,37 @@ def _group(value: Any, account: Account) -> tuple[str, str | None] | None:
 
 async def sent(request: web.Request) -> web.Response:
     engine, account = _engine_account(request)
-    return web.json_response([views.sent_json(m) for m in engine.store.sent(account)])
+    store = engine.store
+    out = [views.sent_json(m, store.phone_of(m.chat_id)) for m in store.sent(account)]
+    return web.json_response(out)
+
+
+async def contacts(request: web.Request) -> web.Response:
+    """Everyone the account has talked to, with both ids: ``[{phoneJid, lid, name, …}]``."""
+    _, account = _engine_account(request)
+    return web.json_response([views.contact_json(account, p) for p in account.people.values()])
+
+
+async def dialog(request: web.Request) -> web.Response:
+    """A popup on every device of the account: ``{kind, text?, button?}``."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"kind", "text", "button"})
+    kind = _choice(body, "kind", tuple(DIALOG_KINDS), "")
+    text = optional_text(body, "text", max_len=MAX_DIALOG_TEXT)
+    button = optional_text(body, "button", max_len=MAX_NAME)
+    shown = new_dialog(kind, text, button)
+    tabs = await engine.show_dialog(account, shown)
+    return web.json_response({**views.page_dialog(shown), "tabs": tabs})
+
+
+async def passkey(request: web.Request) -> web.Response:
+    """``{on}``: new devices of this account must pass the passkey check after the scan."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"on"})
+    if not isinstance(body.get("on"), bool):
+        raise bad_request("on must be true or false", "on")
+    account.passkey = body["on"]
+    return web.json_response(views.account_json(account, engine.store.devices_of(account)))
 
 
 async def ack(request: web.Request) -> web.Response:
@@ -90,7 +150,7 @@ async def ack(request: web.Request) -> web.Response:
     if body.get("ack") not in ("delivered", "read"):
         raise bad_request('ack must be "delivered" or "read"', "ack")
     msg = await engine.set_ack(account, message_id.strip(), cast(Ack, body["ack"]))
-    return web.json_response(views.sent_json(msg))
+    return web.json_response(views.sent_json(msg, engine.store.phone_of(msg.chat_id)))
 
 
 async def conflict(request: web.Request) -> web.Response:
@@ -133,3 +193,6 @@ def setup_account_routes(app: web.Application) -> None:
     app.router.add_post(f"{base}/conflict", conflict)
     app.router.add_post(f"{base}/network", network)
     app.router.add_post(f"{base}/seed-chats", seed_chats)
+    app.router.add_get(f"{base}/contacts", contacts)
+    app.router.add_post(f"{base}/dialog", dialog)
+    app.router.add_post(f"{base}/passkey", passkey)

@@ -1,4 +1,4 @@
-"""Timings and failure injection of the simulator, changeable at run time (``/_sim/config``)."""
+"""Page profile, locale, timings and failure injection, set at run time (``/_sim/config``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.errors import bad_request
 from simulator.ids import normalize_phone
+from simulator.models import Profile
 
 # JSON (camelCase) name -> dataclass attribute, for the integer timings in milliseconds.
 _MS_FIELDS = {
@@ -15,8 +16,19 @@ _MS_FIELDS = {
     "loadMs": "load_ms",
     "syncMs": "sync_ms",
     "slowLoadMs": "slow_load_ms",
+    "outgoingRowDelayMs": "outgoing_row_delay_ms",
+    "linkCodeMs": "link_code_ms",
 }
-_BOOL_FIELDS = {"qrNeverAppears": "qr_never_appears", "sendFails": "send_fails"}
+_BOOL_FIELDS = {
+    "qrNeverAppears": "qr_never_appears",
+    "sendFails": "send_fails",
+    "passkeyAfterScan": "passkey_after_scan",
+}
+# JSON name -> (attribute, allowed values)
+_CHOICE_FIELDS = {
+    "pageProfile": ("page_profile", ("2026", "legacy")),
+    "locale": ("locale", ("auto", "en-US", "en-GB", "ru-RU")),
+}
 _MAX_MS = 3_600_000
 
 
@@ -33,12 +45,18 @@ class SimConfig:
     qr_never_appears: bool = False  # landing page stays on a spinner
     send_fails: bool = False  # every outgoing message ends as msg-failed
     invalid_numbers: set[str] = field(default_factory=set)  # numbers "not on WhatsApp"
+    page_profile: Profile = "2026"  # "2026" (today's page) or "legacy" (the 2023-era page)
+    locale: str = "auto"  # times and unread labels: "auto" = the browser's navigator.language
+    outgoing_row_delay_ms: int = 0  # a sent message's row shows late (the contact has it at once)
+    link_code_ms: int = 180_000  # life of a pairing code ("log in with phone number")
+    passkey_after_scan: bool = False  # every scan is followed by the passkey check
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: getattr(self, attr) for name, attr in _MS_FIELDS.items()}
         out["qrCount"] = self.qr_count
         out.update({name: getattr(self, attr) for name, attr in _BOOL_FIELDS.items()})
         out["invalidNumbers"] = sorted(self.invalid_numbers)
+        out.update({name: getattr(self, attr) for name, (attr, _) in _CHOICE_FIELDS.items()})
         return out
 
     def update(self, body: dict[str, Any]) -> None:
@@ -57,8 +75,15 @@ class SimConfig:
                 if not isinstance(value, list):
                     raise bad_request("invalidNumbers must be a list of phone numbers", key)
                 changes["invalid_numbers"] = {normalize_phone(v, key) for v in value}
+            elif key in _CHOICE_FIELDS:
+                attr, allowed = _CHOICE_FIELDS[key]
+                if value not in allowed:
+                    raise bad_request(f"{key} must be one of {', '.join(allowed)}", key)
+                changes[attr] = value
             else:
-                known = ", ".join([*_MS_FIELDS, "qrCount", *_BOOL_FIELDS, "invalidNumbers"])
+                known = ", ".join(
+                    [*_MS_FIELDS, "qrCount", *_BOOL_FIELDS, "invalidNumbers", *_CHOICE_FIELDS]
+                )
                 raise bad_request(f"unknown config field {key!r}; known: {known}", key)
         for attr, value in changes.items():
             setattr(self, attr, value)

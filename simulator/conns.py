@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator.models import Profile
+
 log = logging.getLogger(__name__)
 
 
@@ -23,6 +25,7 @@ class Conn:
     device_id: str | None = None
     active: bool = False
     open_chat: str | None = None
+    profile: Profile = "2026"  # the page profile this tab was served (fixed for its life)
     task: asyncio.Task[None] | None = None  # the running screen sequence (splash, QR codes, sync)
 
     async def send(self, payload: dict[str, Any]) -> None:
@@ -60,6 +63,9 @@ class Conns:
     def remove(self, conn: Conn) -> None:
         self._all.discard(conn)
         conn.stop()
+
+    def all(self) -> list[Conn]:
+        return list(self._all)
 
     def of(self, device_id: str) -> list[Conn]:
         return [c for c in self._all if c.device_id == device_id]

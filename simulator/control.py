@@ -1,4 +1,4 @@
-"""``/_sim/`` routes about devices and the simulator itself: list, link (scan), config, reset."""
+"""``/_sim/`` routes about devices and the simulator itself: list, link (scan or code), config."""
 
 from __future__ import annotations
 
@@ -28,7 +28,19 @@ async def link(request: web.Request) -> web.Response:
     ref = required_text(body, "ref", max_len=1000)
     name = optional_text(body, "displayName", max_len=MAX_NAME) or f"+{phone}"
     device = await engine.link(ref.strip(), phone, name)
-    account = engine.store.accounts[phone]
+    account = engine.store.accounts.get(device.phone or "")
+    return web.json_response(views.device_json(device, account, engine.is_connected(device)))
+
+
+async def link_code(request: web.Request) -> web.Response:
+    """The pairing code is typed on the phone: ``{code, phone, displayName?}`` (like a scan)."""
+    engine = request.app[ENGINE]
+    body = await json_object(request, {"code", "phone", "displayName"})
+    phone = ids.normalize_phone(body.get("phone"))
+    code = required_text(body, "code", max_len=20)
+    name = optional_text(body, "displayName", max_len=MAX_NAME) or f"+{phone}"
+    device = await engine.link_code(code.strip(), phone, name)
+    account = engine.store.accounts.get(device.phone or "")
     return web.json_response(views.device_json(device, account, engine.is_connected(device)))
 
 
@@ -37,9 +49,10 @@ async def get_config(request: web.Request) -> web.Response:
 
 
 async def set_config(request: web.Request) -> web.Response:
-    config = request.app[ENGINE].config
-    config.update(await json_object(request, set(config.to_json())))
-    return web.json_response(config.to_json())
+    engine = request.app[ENGINE]
+    engine.config.update(await json_object(request, set(engine.config.to_json())))
+    await engine.settings_changed()
+    return web.json_response(engine.config.to_json())
 
 
 async def health(request: web.Request) -> web.Response:
@@ -58,6 +71,7 @@ def setup_control_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/health", health)
     app.router.add_get("/_sim/devices", list_devices)
     app.router.add_post("/_sim/link", link)
+    app.router.add_post("/_sim/link-code", link_code)
     app.router.add_get("/_sim/config", get_config)
     app.router.add_post("/_sim/config", set_config)
     app.router.add_post("/_sim/reset", reset)

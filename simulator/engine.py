@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from simulator import views
 from simulator.config import SimConfig
 from simulator.conns import Conn, Conns
-from simulator.models import Account, Ack, Device, Message
+from simulator.dialogs import Dialogs
+from simulator.linking import Linking
+from simulator.models import Account, Ack, Device, IdForm, Message, Person
 from simulator.store import Store
 
-SYNC_STEPS = 10
+Frame = dict[str, Any]
+Payload = Frame | Callable[[Conn], Frame]  # a frame, or one built for each tab's profile
 
 
-class Engine:
+class Engine(Linking, Dialogs):
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self._initial = copy.deepcopy(config)
@@ -24,9 +28,21 @@ class Engine:
 
     # -- page life cycle ---------------------------------------------------------------------
 
+    def page_settings(self) -> Frame:
+        return {"outgoingRowDelayMs": self.config.outgoing_row_delay_ms}
+
     async def hello(self, conn: Conn, device_id: str | None, resume: bool) -> None:
         """A page (re)connects: linked profiles get their chats, new ones a QR code."""
         self.conns.add(conn)
+        conn.profile = self.config.page_profile
+        await conn.send(
+            {
+                "type": "page",
+                "profile": conn.profile,
+                "locale": self.config.locale,
+                **self.page_settings(),
+            }
+        )
         device = self.store.devices.get(device_id) if device_id else None
         if device_id and (device is None or device.status != "linked"):
             await conn.send({"type": "logged_out"})
@@ -48,28 +64,10 @@ class Engine:
         if device is not None and device.status == "pending":
             self.store.drop_device(device.device_id)
 
-    def _load_s(self) -> float:
-        return (self.config.load_ms + self.config.slow_load_ms) / 1000
-
-    async def _pending(self, conn: Conn, device: Device) -> None:
-        await asyncio.sleep(self._load_s())
-        if self.config.qr_never_appears:
-            await conn.send({"type": "landing"})
-            return
-        await self._qr_cycle(conn, device)
-
-    async def _qr_cycle(self, conn: Conn, device: Device) -> None:
-        for n in range(self.config.qr_count):
-            await conn.send({"type": "qr", "ref": self.store.rotate_ref(device)})
-            ms = self.config.qr_first_ms if n == 0 else self.config.qr_rotate_ms
-            await asyncio.sleep(ms / 1000)
-        self.store.expire_refs(device)
-        await conn.send({"type": "qr_expired"})
-
-    async def qr_reload(self, conn: Conn) -> None:
-        device = self.store.devices.get(conn.device_id or "")
-        if device is not None and device.status == "pending" and device.data_ref is None:
-            conn.run(self._qr_cycle(conn, device))
+    async def settings_changed(self) -> None:
+        """``/_sim/config`` changed: open pages learn the settings they apply live."""
+        for conn in self.conns.all():
+            await conn.send({"type": "settings", **self.page_settings()})
 
     async def _start_linked(self, conn: Conn, device: Device, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -83,20 +81,6 @@ class Engine:
             await stale.send({"type": "conflict"})
         await self.resync(conn)
 
-    async def _sync(self, conn: Conn, device: Device) -> None:
-        noise = {
-            "deviceId": device.device_id,
-            "pubKey": device.noise_pub,
-            "privKey": device.noise_priv,
-        }
-        await conn.send({"type": "linked", "wid": device.wid, "noiseInfo": noise})
-        for step in range(SYNC_STEPS + 1):
-            await conn.send({"type": "sync", "percent": step * 100 // SYNC_STEPS})
-            if step < SYNC_STEPS:
-                await asyncio.sleep(self.config.sync_ms / SYNC_STEPS / 1000)
-        conn.active = True
-        await self.resync(conn)
-
     async def resync(self, conn: Conn) -> None:
         """The full picture: on load, after "Use here", after the network comes back."""
         found = self.linked(conn)
@@ -108,7 +92,11 @@ class Engine:
         chat = account.chats.get(conn.open_chat or "")
         if chat is not None and account.online:
             self.store.mark_read(chat)
-            opened = {"chatId": chat.chat_id, "messages": views.page_messages(chat)}
+            opened = {
+                "chatId": chat.chat_id,
+                "messages": views.page_messages(chat, conn.profile),
+                "info": views.chat_info(account, chat, chat.chat_id),
+            }
         await conn.send(
             {
                 "type": "ready",
@@ -118,6 +106,8 @@ class Engine:
                 "open": opened,
             }
         )
+        for frame in self.due_dialogs(conn, device):
+            await conn.send(frame)
 
     def linked(self, conn: Conn) -> tuple[Device, Account] | None:
         device = self.store.devices.get(conn.device_id or "")
@@ -125,16 +115,14 @@ class Engine:
             return None
         return device, self.store.accounts[device.phone]
 
-    async def push(
-        self, account: Account, payload: dict[str, Any], offline_too: bool = False
-    ) -> None:
+    async def push(self, account: Account, payload: Payload, offline_too: bool = False) -> None:
         """To the active tab of each of the account's devices, unless its network is cut."""
         if not (account.online or offline_too):
             return
         for device in self.store.devices_of(account):
             conn = self.conns.active(device.device_id)
             if conn is not None:
-                await conn.send(payload)
+                await conn.send(payload(conn) if callable(payload) else payload)
 
     def open_tabs(self, account: Account) -> list[Conn]:
         found = (self.conns.active(d.device_id) for d in self.store.devices_of(account))
@@ -181,29 +169,26 @@ class Engine:
                 "type": "messages",
                 "chatId": chat_id,
                 "name": chat.name if chat else self.store.name_of(account, chat_id),
-                "messages": views.page_messages(chat) if chat else [],
+                "messages": views.page_messages(chat, conn.profile) if chat else [],
+                "info": views.chat_info(account, chat, chat_id),
             }
         )
 
     async def send_text(self, account: Account, chat_id: str, msg_id: str, text: str) -> Message:
-        fail = (
-            self.config.send_fails
-            or chat_id.split("@", maxsplit=1)[0] in self.config.invalid_numbers
-        )
+        fail = self.config.send_fails or self.store.phone_of(chat_id) in self.config.invalid_numbers
         msg = self.store.add_outbound(account, chat_id, msg_id, text, fail=fail)
-        chat = account.chats[chat_id]
-        payload = {"type": "msg", "message": views.page_message(msg), "chat": views.page_chat(chat)}
-        await self.push(account, payload)
+        await self.push(account, self._msg_frame(account, msg))
         return msg
 
-    # -- what the phone (and its contacts) do: the control API -------------------------------
+    def _msg_frame(self, account: Account, msg: Message) -> Callable[[Conn], Frame]:
+        chat = views.page_chat(account.chats[msg.chat_id])
+        return lambda conn: {
+            "type": "msg",
+            "message": views.page_message(msg, conn.profile),
+            "chat": chat,
+        }
 
-    async def link(self, ref: str, phone: str, display_name: str) -> Device:
-        device = self.store.find_pending(ref)
-        self.store.link(device, phone, display_name)
-        for conn in self.conns.of(device.device_id):
-            conn.run(self._sync(conn, device))
-        return device
+    # -- what the phone (and its contacts) do: the control API -------------------------------
 
     async def unlink(self, account: Account, device_id: str | None) -> list[Device]:
         gone = self.store.unlink(account, device_id)
@@ -217,12 +202,17 @@ class Engine:
     async def inbound(
         self,
         account: Account,
-        sender: str,
+        person: Person,
+        via: str,
         text: str,
+        *,
         name: str | None,
         group: tuple[str, str | None] | None,
+        id_form: IdForm,
     ) -> Message:
-        msg = self.store.add_inbound(account, sender, text, name, group)
+        msg = self.store.add_inbound(
+            account, person, via, text, sender_name=name, group=group, id_form=id_form
+        )
         if account.online:
             await self._announce(account, msg)
         return msg
@@ -231,14 +221,20 @@ class Engine:
         chat = account.chats[msg.chat_id]
         if any(c.open_chat == chat.chat_id for c in self.open_tabs(account)):
             self.store.mark_read(chat)  # the user is looking at this chat
-        payload = {"type": "msg", "message": views.page_message(msg), "chat": views.page_chat(chat)}
-        await self.push(account, payload)
+        await self.push(account, self._msg_frame(account, msg))
 
     async def set_ack(self, account: Account, message_id: str, ack: Ack) -> Message:
         msg = self.store.message(account, message_id)
         if self.store.set_ack(msg, ack):
-            payload = {"type": "ack", "chatId": msg.chat_id, "id": msg.data_id, "ack": msg.ack}
-            await self.push(account, payload)
+            await self.push(
+                account,
+                lambda conn: {
+                    "type": "ack",
+                    "chatId": msg.chat_id,
+                    "id": msg.page_id(conn.profile),
+                    "ack": msg.ack,
+                },
+            )
         return msg
 
     async def conflict(self, account: Account) -> None:

@@ -19,7 +19,7 @@ from simulator.store import MAX_TEXT
 log = logging.getLogger(__name__)
 
 _MSG_ID = re.compile(r"^[0-9A-F]{8,40}$")
-_CHAT_ID = re.compile(r"^(\d{7,15}@c\.us|\d{5,20}-\d{5,20}@g\.us)$")
+_CHAT_ID = re.compile(r"^(\d{7,15}@c\.us|\d{14,15}@lid|\d{5,20}(-\d{5,20})?@g\.us)$")
 
 
 async def ws_chat(request: web.Request) -> web.WebSocketResponse:
@@ -54,6 +54,12 @@ async def _dispatch(engine: Engine, conn: Conn, data: dict[str, Any]) -> None:
         )
     elif kind == "qr_reload":
         await engine.qr_reload(conn)
+    elif kind == "link_code_request":
+        await engine.request_link_code(conn, data.get("phone"))
+    elif kind == "qr_back":
+        await engine.back_to_qr(conn)
+    elif kind == "dialog_done":
+        engine.dialog_done(conn, data.get("id"))
     elif kind == "takeover":
         await engine.takeover(conn)
     elif kind == "logout":
@@ -77,8 +83,8 @@ async def _chat_action(engine: Engine, conn: Conn, kind: str, data: dict[str, An
     chat_id = data.get("chatId")
     if not isinstance(chat_id, str) or not _CHAT_ID.match(chat_id):
         raise bad_request(f"bad chatId {chat_id!r}")
-    if chat_id.endswith("@g.us") and chat_id not in account.chats:
-        raise bad_request(f"unknown group {chat_id!r}")
+    if (chat_id.endswith(("@g.us", "@lid"))) and chat_id not in account.chats:
+        raise bad_request(f"unknown chat {chat_id!r}")
     if kind == "open":
         await engine.open_chat(conn, account, chat_id)
         return
@@ -97,6 +103,9 @@ async def _check_phone(engine: Engine, conn: Conn, phone: object) -> None:
     valid = ids.is_phone(digits) and digits not in engine.config.invalid_numbers
     reply: dict[str, Any] = {"type": "phone", "phone": digits, "valid": valid}
     if valid and found is not None:
-        jid = ids.user_jid(digits)
-        reply.update(chatId=jid, name=engine.store.name_of(found[1], jid))
+        account, jid = found[1], ids.user_jid(digits)
+        person = engine.store.person(account, jid, phone_known=True)
+        chat = engine.store.chat_of_person(account, person)  # one person, one chat
+        chat_id = chat.chat_id if chat else jid
+        reply.update(chatId=chat_id, name=chat.name if chat else engine.store.name_of(account, jid))
     await conn.send(reply)

@@ -1,4 +1,4 @@
-"""The server-side state: linked accounts, their devices, chats and messages."""
+"""The server-side state: linked accounts, their devices, contacts, chats and messages."""
 
 from __future__ import annotations
 
@@ -7,23 +7,37 @@ from typing import Literal
 
 Ack = Literal["pending", "sent", "delivered", "read", "failed"]
 ACK_ORDER: dict[str, int] = {"failed": -1, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
+IdForm = Literal["bare", "legacy", "opaque"]
+Profile = Literal["2026", "legacy"]
 
 
 @dataclass(eq=False)
 class Message:
-    msg_id: str  # 20 upper-case hex chars
-    chat_id: str
+    msg_id: str  # the bare id: 3EB0… (own), 3A…/32 hex/AC… (contacts), or an opaque string
+    chat_id: str  # the chat it shows in (the id that chat was created under)
     from_me: bool
-    sender: str  # JID of the author
+    sender: str  # phone JID of the author
     author: str  # name shown in data-pre-plain-text
     text: str
     ts: int  # unix seconds
     seq: int  # global order of arrival
     ack: Ack
+    remote: str = ""  # the id it came in under (a phone JID, a lid, a group); "" = chat_id
+    participant: str | None = None  # a group message from others: its author as sent (pn or lid)
+    id_form: IdForm = "bare"  # how the 2026 page shows its data-id
 
     @property
-    def data_id(self) -> str:
-        return f"{'true' if self.from_me else 'false'}_{self.chat_id}_{self.msg_id}"
+    def serialized(self) -> str:
+        """``true_/false_<remote>_<ID>``: the control API's ``messageId`` (as before 2026)."""
+        return f"{'true' if self.from_me else 'false'}_{self.remote or self.chat_id}_{self.msg_id}"
+
+    def page_id(self, profile: Profile) -> str:
+        """The row's ``data-id``: legacy pages show the serialized id, 2026 pages the bare id."""
+        if profile == "legacy":
+            return self.serialized
+        if self.id_form != "legacy":
+            return self.msg_id
+        return self.serialized + (f"_{self.participant}" if self.participant else "")
 
 
 @dataclass(eq=False)
@@ -34,10 +48,31 @@ class Chat:
     messages: list[Message] = field(default_factory=list)
     unread: int = 0
     activity: int = 0  # seq of the last message (or of creation): newest activity first
+    members: set[str] = field(default_factory=set)  # groups: phone JIDs of those who wrote
 
     @property
     def last(self) -> Message | None:
         return self.messages[-1] if self.messages else None
+
+
+@dataclass(eq=False)
+class Person:
+    """A contact of an account: both of its ids; whether the account has seen its number."""
+
+    phone_jid: str
+    lid: str
+    phone_known: bool = False  # the number reached this account (not only the lid)
+
+
+@dataclass(eq=False)
+class Dialog:
+    """A popup waiting on a device's page until its button is pressed."""
+
+    dialog_id: str
+    kind: str
+    title: str | None
+    text: str
+    button: str
 
 
 @dataclass(eq=False)
@@ -53,6 +88,11 @@ class Device:
     phone: str | None = None
     device_no: int = 0
     taken_by_other: bool = False  # a (real or pretended) other window took over: conflict
+    link_code: str | None = None  # pending: the pairing code on screen ("log in with phone")
+    link_phone: str | None = None  # the number typed on the page for that code
+    passkey_phone: str | None = None  # pending: scanned, waiting for the passkey check
+    dialogs: list[Dialog] = field(default_factory=list)  # popups not dismissed yet
+    fresh_look_due: bool = True  # the 2026 page greets each new device with "A fresh look"
 
     @property
     def wid(self) -> str | None:
@@ -67,10 +107,14 @@ class Account:
     display_name: str
     chats: dict[str, Chat] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)  # JID (person or group) -> name
-    by_data_id: dict[str, Message] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)  # phone JID -> the person
+    by_data_id: dict[str, Message] = field(default_factory=dict)  # serialized id -> message
+    by_id: dict[str, Message] = field(default_factory=dict)  # bare id -> message
     online: bool = True
     held: list[Message] = field(default_factory=list)  # inbound while the network is cut
     next_device_no: int = 1
+    received: int = 0  # messages from contacts so far (their ids take turns in shape)
+    passkey: bool = False  # a new device of this account must pass a passkey check
 
     @property
     def jid(self) -> str:

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from simulator import ids
 from simulator.errors import bad_request, not_found
-from simulator.models import ACK_ORDER, Account, Ack, Chat, Device, Message
+from simulator.models import (
+    ACK_ORDER,
+    Account,
+    Ack,
+    Chat,
+    Device,
+    IdForm,
+    Message,
+    Person,
+    Profile,
+)
+from simulator.people import People
 
 MAX_TEXT = 65_536
+# The id part of a legacy row id: true_/false_<jid>_<ID>[_<participant>]
+_LEGACY_ID = re.compile(r"^(?:true|false)_[^_]+@[a-z.]+_([^_]+)(?:_.+)?$")
 
 
-class Store:
+class Store(People):
     def __init__(self) -> None:
         self.devices: dict[str, Device] = {}
         self.accounts: dict[str, Account] = {}
+        self.lid_owner: dict[str, str] = {}  # lid -> phone JID of every person seen so far
         self._seq = 0
 
     def next_seq(self) -> int:
@@ -38,9 +53,9 @@ class Store:
         self.devices.pop(device_id, None)
 
     @staticmethod
-    def rotate_ref(device: Device) -> str:
+    def rotate_ref(device: Device, profile: Profile) -> str:
         device.previous_ref = device.data_ref
-        device.data_ref = ids.new_data_ref()
+        device.data_ref = ids.new_data_ref(profile)
         return device.data_ref
 
     @staticmethod
@@ -48,12 +63,24 @@ class Store:
         device.data_ref = device.previous_ref = None
 
     def find_pending(self, ref: str) -> Device:
-        """The pending device showing ``ref`` (full data-ref or first part) now or just before."""
+        """The pending device showing ``ref`` now or just before (any form ``ref_forms`` gives)."""
         for device in self.devices.values():
             for shown in (device.data_ref, device.previous_ref):
-                if device.status == "pending" and shown and ref in (shown, shown.split(",")[0]):
+                if device.status == "pending" and shown and ref in ids.ref_forms(shown):
                     return device
         raise not_found("no device shows this QR ref (unknown or expired)", "unknown_ref", "ref")
+
+    def find_link_code(self, code: str, phone: str) -> Device:
+        """The pending device showing pairing code ``code`` for ``phone``."""
+        wanted = code.replace("-", "").replace(" ", "").upper()
+        for device in self.devices.values():
+            if device.status == "pending" and device.link_code == wanted:
+                if device.link_phone != phone:
+                    raise bad_request(
+                        "phone is not the number typed on the page for this code", "phone"
+                    )
+                return device
+        raise not_found("no device shows this pairing code", "unknown_code", "code")
 
     def link(self, device: Device, phone: str, display_name: str) -> Account:
         account = self.accounts.get(phone)
@@ -63,6 +90,7 @@ class Store:
         device.status, device.phone = "linked", phone
         device.device_no = account.next_device_no
         account.next_device_no += 1
+        device.link_code = device.link_phone = device.passkey_phone = None
         self.expire_refs(device)
         return account
 
@@ -88,41 +116,47 @@ class Store:
 
     # -- chats and messages ------------------------------------------------------------------
 
-    @staticmethod
-    def name_of(account: Account, jid: str) -> str:
-        return account.contacts.get(jid) or f"+{ids.jid_user(jid)}"
-
-    def chat(self, account: Account, chat_id: str) -> Chat:
-        """The chat, created (empty) if needed."""
+    def chat(self, account: Account, chat_id: str, name_jid: str | None = None) -> Chat:
+        """The chat, created (empty) if needed, named after ``name_jid`` (default ``chat_id``)."""
         chat = account.chats.get(chat_id)
         if chat is None:
             is_group = chat_id.endswith("@g.us")
-            chat = Chat(chat_id, self.name_of(account, chat_id), is_group, activity=self.next_seq())
+            name = self.name_of(account, name_jid or chat_id)
+            chat = Chat(chat_id, name, is_group, activity=self.next_seq())
             account.chats[chat_id] = chat
         return chat
 
     def add_inbound(
         self,
         account: Account,
-        sender: str,
+        person: Person,
+        via: str,
         text: str,
+        *,
         sender_name: str | None = None,
         group: tuple[str, str | None] | None = None,
+        id_form: IdForm = "bare",
     ) -> Message:
-        """A contact (or a group member) writes; held while the account's network is cut."""
+        """A contact (or a group member) writes under ``via`` (its phone JID or its lid)."""
+        sender = person.phone_jid
         if sender_name:
             account.contacts[sender] = sender_name
-        chat_id = sender
+        chat_id = via
         if group is not None:
             chat_id, group_name = group
             if group_name:
                 account.contacts[chat_id] = group_name
                 if chat_id in account.chats:
                     account.chats[chat_id].name = group_name
-        elif sender_name and chat_id in account.chats:
-            account.chats[chat_id].name = sender_name
+        elif (existing := self.chat_of_person(account, person)) is not None:
+            chat_id = existing.chat_id
+            if sender_name:
+                existing.name = sender_name
+        account.received += 1
         msg = Message(
-            ids.new_msg_id(),
+            ids.new_opaque_id()
+            if id_form == "opaque"
+            else ids.new_inbound_id(account.received - 1),
             chat_id,
             False,
             sender,
@@ -131,6 +165,9 @@ class Store:
             int(time.time()),
             self.next_seq(),
             "delivered",
+            remote=chat_id if group else via,
+            participant=via if group else None,
+            id_form=id_form,
         )
         if account.online:
             self._deliver(account, msg)
@@ -139,21 +176,32 @@ class Store:
         return msg
 
     def _deliver(self, account: Account, msg: Message) -> Chat:
-        chat = self.chat(account, msg.chat_id)
+        name_jid = msg.chat_id
+        if not msg.from_me and msg.participant is None:  # one person, one chat (also when held)
+            person = account.people[msg.sender]
+            existing = self.chat_of_person(account, person)
+            msg.chat_id = existing.chat_id if existing else msg.chat_id
+            name_jid = msg.sender
+        chat = self.chat(account, msg.chat_id, name_jid)
         msg.seq = self.next_seq()
         chat.messages.append(msg)
         chat.activity = msg.seq
         if not msg.from_me:
             chat.unread += 1
-        account.by_data_id[msg.data_id] = msg
+            if chat.is_group:
+                chat.members.add(msg.sender)
+        account.by_data_id[msg.serialized] = msg
+        account.by_id[msg.msg_id] = msg
         return chat
 
     def add_outbound(
         self, account: Account, chat_id: str, msg_id: str, text: str, *, fail: bool
     ) -> Message:
-        existing = account.by_data_id.get(f"true_{chat_id}_{msg_id}")
-        if existing is not None:  # the page re-sent after a reconnect: keep the first
+        existing = account.by_id.get(msg_id)
+        if existing is not None and existing.from_me:  # re-sent after a reconnect: keep the first
             return existing
+        if not ids.is_lid(chat_id) and not chat_id.endswith("@g.us"):
+            self.person(account, chat_id, phone_known=True)
         ack: Ack = "failed" if fail else ("sent" if account.online else "pending")
         msg = Message(
             msg_id,
@@ -170,10 +218,11 @@ class Store:
         return msg
 
     def message(self, account: Account, message_id: str) -> Message:
-        """By data-id (``true_<chat>_<ID>``) or by the bare ID."""
-        msg = account.by_data_id.get(message_id)
-        if msg is None and "_" not in message_id:
-            msg = next((m for m in account.by_data_id.values() if m.msg_id == message_id), None)
+        """By serialized id (``true_<chat>_<ID>``), by a row's legacy data-id, or by bare id."""
+        msg = account.by_data_id.get(message_id) or account.by_id.get(message_id)
+        legacy = _LEGACY_ID.match(message_id)
+        if msg is None and legacy:
+            msg = account.by_id.get(legacy.group(1))
         if msg is None:
             raise not_found(f"unknown message {message_id!r}", "unknown_message", "messageId")
         return msg
@@ -224,9 +273,10 @@ class Store:
         made = []
         for n in range(start + 1, start + count + 1):
             jid = ids.user_jid(f"1555{n:07d}")
+            self.person(account, jid, phone_known=True)
             account.contacts.setdefault(jid, f"Contact {n:03d}")
             msg = Message(
-                ids.new_msg_id(),
+                ids.new_inbound_id(n),
                 jid,
                 False,
                 jid,

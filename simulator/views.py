@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from simulator import ids
-from simulator.models import Account, Chat, Device, Message
+from simulator.models import Account, Chat, Device, Dialog, Message, Person, Profile
 
 PAGE_HISTORY = 300  # messages of one chat sent to the page when it opens the chat
 
 
-def page_message(msg: Message) -> dict[str, Any]:
+def page_message(msg: Message, profile: Profile) -> dict[str, Any]:
+    author = msg.author
+    if profile == "2026" and author.startswith("+"):  # an unknown contact: its number, formatted
+        author = ids.format_phone(ids.jid_user(msg.sender))
     return {
-        "id": msg.data_id,
+        "id": msg.page_id(profile),
         "chatId": msg.chat_id,
         "fromMe": msg.from_me,
-        "author": msg.author,
+        "author": author,
         "text": msg.text,
         "ts": msg.ts,
         "ack": msg.ack,
@@ -38,8 +41,29 @@ def page_chat(chat: Chat) -> dict[str, Any]:
     }
 
 
-def page_messages(chat: Chat) -> list[dict[str, Any]]:
-    return [page_message(m) for m in chat.messages[-PAGE_HISTORY:]]
+def page_messages(chat: Chat, profile: Profile) -> list[dict[str, Any]]:
+    return [page_message(m, profile) for m in chat.messages[-PAGE_HISTORY:]]
+
+
+def chat_info(account: Account, chat: Chat | None, chat_id: str) -> dict[str, Any]:
+    """What the Contact info / Group info drawer shows: the number when known, or the size."""
+    if chat_id.endswith("@g.us"):
+        return {"group": True, "members": len(chat.members) + 1 if chat else 1}
+    owner = chat_id if not ids.is_lid(chat_id) else None
+    person = next((p for p in account.people.values() if chat_id in (p.phone_jid, p.lid)), None)
+    if person is not None:
+        owner = person.phone_jid if person.phone_known else None
+    return {"group": False, "phone": ids.format_phone(ids.jid_user(owner)) if owner else None}
+
+
+def page_dialog(dialog: Dialog) -> dict[str, Any]:
+    return {
+        "id": dialog.dialog_id,
+        "kind": dialog.kind,
+        "title": dialog.title,
+        "text": dialog.text,
+        "button": dialog.button,
+    }
 
 
 def me(account: Account, device: Device) -> dict[str, Any]:
@@ -55,12 +79,16 @@ def device_json(device: Device, account: Account | None, connected: bool) -> dic
         "displayName": account.display_name if account else None,
         "wid": device.wid,
         "connected": connected,
+        "linkCode": device.link_code,
+        "linkPhone": device.link_phone,
+        "passkeyPhone": device.passkey_phone,
     }
 
 
 def message_json(msg: Message) -> dict[str, Any]:
     return {
-        "messageId": msg.data_id,
+        "messageId": msg.serialized,
+        "id": msg.msg_id,
         "chatId": msg.chat_id,
         "fromMe": msg.from_me,
         "sender": msg.sender,
@@ -68,14 +96,17 @@ def message_json(msg: Message) -> dict[str, Any]:
         "text": msg.text,
         "ts": msg.ts,
         "ack": msg.ack,
+        "idForm": msg.id_form,
+        "via": msg.participant or msg.remote or msg.chat_id,
     }
 
 
-def sent_json(msg: Message) -> dict[str, Any]:
+def sent_json(msg: Message, to: str) -> dict[str, Any]:
     return {
-        "messageId": msg.data_id,
+        "messageId": msg.serialized,
+        "id": msg.msg_id,
         "chatId": msg.chat_id,
-        "to": ids.jid_user(msg.chat_id),
+        "to": to,
         "text": msg.text,
         "ts": msg.ts,
         "ack": msg.ack,
@@ -94,6 +125,15 @@ def chat_json(chat: Chat) -> dict[str, Any]:
     }
 
 
+def contact_json(account: Account, person: Person) -> dict[str, Any]:
+    return {
+        "phoneJid": person.phone_jid,
+        "lid": person.lid,
+        "name": account.contacts.get(person.phone_jid),
+        "phoneKnown": person.phone_known,
+    }
+
+
 def account_json(account: Account, devices: list[Device]) -> dict[str, Any]:
     return {
         "phone": account.phone,
@@ -102,4 +142,5 @@ def account_json(account: Account, devices: list[Device]) -> dict[str, Any]:
         "chatCount": len(account.chats),
         "heldInbound": len(account.held),
         "devices": [d.device_id for d in devices],
+        "passkey": account.passkey,
     }

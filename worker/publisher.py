@@ -6,7 +6,7 @@ Persist-then-publish: a gateway that was not listening finds everything in Postg
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -20,6 +20,7 @@ from shared.db.types import Chat, Message
 from shared.payloads import chat_payload, message_payload
 from shared.qr import png_data_url
 from shared.states import SessionState
+from worker.chat_ids import ChatIds
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Publisher:
         self.company_id = company_id
         self.worker_id = worker_id
         self.state: SessionState | None = None
+        self.reason: str | None = None
 
     async def _publish(self, event: events.Event) -> None:
         try:
@@ -53,8 +55,9 @@ class Publisher:
     async def transition(
         self, state: SessionState, reason: str | None, detail: str | None = None
     ) -> bool:
-        """Record a state change (no-op when unchanged); returns whether it changed."""
-        if state == self.state:
+        """Record a state change (no-op when state and reason are unchanged); returns whether
+        it changed."""
+        if (state, reason) == (self.state, self.reason):
             return False
         async with self.pg.connection() as conn:
             result = await sessions.worker_set_state(
@@ -68,7 +71,7 @@ class Publisher:
         if result is None:
             return False
         previous = SessionState(result[0])
-        self.state = state
+        self.state, self.reason = state, reason
         log.info(
             "worker=%s session=%s state=%s->%s reason=%s%s",
             self.worker_id,
@@ -125,31 +128,52 @@ class Publisher:
             events.ChatEvent(**self._env(), data=events.ChatData(chat=chat_payload(chat)))
         )
 
+    async def resolve_chat(self, ids: ChatIds, name: str) -> tuple[Chat, list[UUID]]:
+        """The stored chat of the open chat's person (or group), merging rows found to be one;
+        returns it and the ids of rows merged into it."""
+        async with self.pg.connection() as conn:
+            chat, merged = await chats.worker_resolve(
+                conn,
+                session_id=self.session_id,
+                wa_chat_id=ids.wa_chat_id,
+                phone_jid=ids.phone_jid,
+                lid=ids.lid,
+                name=name,
+                is_group=ids.is_group,
+            )
+        if merged:
+            log.info(
+                "session=%s chat=%s merged chats=%s (one person under several ids)",
+                self.session_id,
+                chat.id,
+                ",".join(str(m) for m in merged),
+            )
+            await self.chat(chat)
+        return chat, merged
+
+    async def chat_by_name(self, name: str) -> Chat | None:
+        async with self.pg.connection() as conn:
+            return await chats.worker_find_by_name(conn, session_id=self.session_id, name=name)
+
+    async def chat_by_wa_id(self, wa_chat_id: str) -> Chat | None:
+        async with self.pg.connection() as conn:
+            return await chats.worker_get_by_wa_id(
+                conn, session_id=self.session_id, wa_chat_id=wa_chat_id
+            )
+
     async def observed(
         self,
+        chat: Chat,
         *,
-        wa_chat_id: str,
-        chat_name: str,
         wa_msg_id: str,
         direction: str,
         sender: str | None,
         body: str,
         status: str,
-        wa_timestamp: datetime | None,
-    ) -> tuple[Message, Chat, bool]:
+        wa_timestamp: datetime,
+    ) -> tuple[Message, bool]:
         """Store a message seen on the page; publish it the first time it is seen."""
-        at = wa_timestamp or datetime.now(UTC)
-        async with self.pg.connection() as conn:
-            existing = await chats.worker_get_by_wa_id(
-                conn, session_id=self.session_id, wa_chat_id=wa_chat_id
-            )
-            chat = existing or await chats.worker_upsert(
-                conn,
-                session_id=self.session_id,
-                wa_chat_id=wa_chat_id,
-                name=chat_name,
-                is_group=wa_chat_id.endswith("@g.us"),
-            )
+        async with self.pg.connection() as conn, conn.transaction():
             message, created = await messages.worker_upsert_observed(
                 conn,
                 session_id=self.session_id,
@@ -162,25 +186,63 @@ class Publisher:
                 wa_timestamp=wa_timestamp,
             )
             if created:
-                chat = await chats.worker_upsert(
+                chat = await chats.worker_touch(
                     conn,
-                    session_id=self.session_id,
-                    wa_chat_id=wa_chat_id,
-                    name=chat_name,
-                    is_group=wa_chat_id.endswith("@g.us"),
-                    last_message_at=max(at, chat.last_message_at or at),
-                    last_message_preview=body[:200],
+                    chat_id=chat.id,
+                    at=wa_timestamp,
+                    preview=body[:200],
                     add_unread=1 if direction == "in" else 0,
                 )
         if created:
-            payload = message_payload(message, wa_chat_id=wa_chat_id)
+            payload = message_payload(message, wa_chat_id=chat.wa_chat_id)
             data = events.MessageData(chat_id=chat.id, message=payload)
             if direction == "in":
                 await self._publish(events.MessageEvent(**self._env(), data=data))
             else:  # sent from the phone itself
                 await self._publish(events.MessageSentEvent(**self._env(), data=data))
             await self.chat(chat)
-        return message, chat, created
+        return message, created
+
+    async def known_message(self, wa_msg_id: str) -> bool:
+        async with self.pg.connection() as conn:
+            found = await messages.worker_get_by_wa_id(
+                conn, session_id=self.session_id, wa_msg_id=wa_msg_id
+            )
+        return found is not None
+
+    async def unconfirmed_sends(self) -> list[Message]:
+        async with self.pg.connection() as conn:
+            return await messages.worker_list_unconfirmed(conn, session_id=self.session_id)
+
+    async def unconfirmed(self, message_id: UUID) -> Message | None:
+        """Typed and sent, but no row seen in time: ``unconfirmed`` (never re-sent), published."""
+        async with self.pg.connection() as conn:
+            msg = await messages.worker_mark_unconfirmed(
+                conn, session_id=self.session_id, message_id=message_id
+            )
+        if msg is not None:
+            log.warning(
+                "session=%s message=%s unconfirmed: sent on the page, its row not seen yet",
+                self.session_id,
+                message_id,
+            )
+            await self._publish_sent(msg)
+        return msg
+
+    async def pairing_code(self, code: str, phone: str, expires_at: datetime) -> None:
+        async with self.pg.connection() as conn:
+            await sessions.worker_set_pairing_code(
+                conn, session_id=self.session_id, code=code, expires_at=expires_at
+            )
+        data = events.PairingCodeData(code=code, phone=phone, expires_at=expires_at)
+        await self._publish(events.PairingCodeEvent(**self._env(), data=data))
+        log.info("worker=%s session=%s pairing code shown", self.worker_id, self.session_id)
+
+    async def clear_pairing_code(self) -> None:
+        async with self.pg.connection() as conn:
+            await sessions.worker_set_pairing_code(
+                conn, session_id=self.session_id, code=None, expires_at=None
+            )
 
     async def sent(self, message_id: UUID, wa_msg_id: str, ack: str | None) -> Message | None:
         async with self.pg.connection() as conn:
@@ -198,16 +260,24 @@ class Publisher:
             await self._publish_sent(msg)
         return msg
 
-    async def adopt(self, message_id: UUID, wa_msg_id: str) -> bool:
-        """Record a message found already sent on the page (a redelivered send after a crash)."""
-        async with self.pg.connection() as conn:
+    async def adopt(
+        self, message_id: UUID, wa_msg_id: str, ack: str | None = None, *, why: str
+    ) -> bool:
+        """Record a message whose row was found on the page: a redelivered send after a crash,
+        or an ``unconfirmed`` one whose row appeared late. False if the row is another send's."""
+        async with self.pg.connection() as conn, conn.transaction():
             msg = await messages.worker_adopt_sent(
                 conn, session_id=self.session_id, message_id=message_id, wa_msg_id=wa_msg_id
             )
+            if msg is not None and ack in ("delivered", "read"):
+                msg = (
+                    await messages.worker_advance_ack(
+                        conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=ack
+                    )
+                    or msg
+                )
         if msg is not None:
-            log.info(
-                "session=%s message=%s found already sent, not resent", self.session_id, message_id
-            )
+            log.info("session=%s message=%s %s", self.session_id, message_id, why)
             await self._publish_sent(msg)
         return msg is not None
 

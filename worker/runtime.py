@@ -1,8 +1,9 @@
 """One WhatsApp session in one browser: the state machine of DESIGN §8, capture, and commands.
 
 The runtime watches the page (one long-poll per tick, see ``pages.wait_snapshot``), turns what it
-sees into state transitions, stores every message it sees, and runs commands between ticks. All
-Selenium work happens on the browser's own thread; ``_page`` keeps multi-step page work atomic.
+sees into state transitions, deals with popups, stores every message it sees (``capture``), and
+runs commands between ticks. All Selenium work happens on the browser's own thread; ``_page``
+keeps multi-step page work atomic.
 """
 
 from __future__ import annotations
@@ -20,17 +21,23 @@ from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
-from shared.constants import send_guard_key
-from shared.db.repos import chats
 from shared.settings import Settings
 from shared.states import Reason, SessionState
-from worker.browser import pages
+from worker.browser import actions, pages
+from worker.browser.actions import PageError
+from worker.browser.chromium import LOCALE
+from worker.browser.drift import Drift, DriftKind
 from worker.browser.errors import BrowserError
 from worker.browser.orphans import kill_orphans
-from worker.browser.pages import PageError, Row, Screen, Snapshot
+from worker.browser.pages import Screen, Snapshot
 from worker.browser.profile import ensure_profile_dir, remove_stale_locks
 from worker.browser.thread import BrowserThread
+from worker.capture import Capture
+from worker.dialogs import Act, DialogWatch
+from worker.drift_report import DriftReporter
+from worker.linking import Linking
 from worker.publisher import Publisher
+from worker.sending import Sender
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,6 +45,13 @@ T = TypeVar("T")
 # WhatsApp rotates the QR about every 20 s; used for the expiresAt hint sent with each code
 QR_LIFETIME = timedelta(seconds=20)
 MAX_PAGE_FAILURES = 20
+# a screen that is none of the known ones for this long is page drift (not a page in transit)
+SCREEN_UNKNOWN_S = 10.0
+PASSKEY_DETAIL = (
+    "WhatsApp asks for a passkey on this computer after linking, and the server's browser has "
+    "none. On the phone, remove the passkey of this account (WhatsApp Settings > Account > "
+    "Passkeys), then start the session and link it again."
+)
 
 
 class End(StrEnum):
@@ -60,7 +74,6 @@ class SessionRuntime:
         self._settings = settings
         self.publisher = publisher
         self._browser = browser
-        self._redis = redis
         self._page = asyncio.Lock()
         self._stop = asyncio.Event()
         self._end = End.HANDOFF
@@ -68,11 +81,16 @@ class SessionRuntime:
         self._qr_ref: str | None = None
         self._shown_qr = False
         self._synced = False
+        self._own_name: str | None = None
         self._conflict_since: float | None = None
-        self._seen: set[str] = set()
-        self._acks: dict[str, str] = {}
+        self._unknown_since: float | None = None
         self._failures = 0
         self._timeout = settings.page_timeout_s
+        self._dialogs = DialogWatch(settings.unknown_dialog_s)
+        self.drift = DriftReporter(publisher.pg, redis, session_id=publisher.session_id)
+        self.capture = Capture(publisher, self.drift, self._call, LOCALE, self._timeout)
+        self._sender = Sender(settings, publisher, redis, self.capture, self._call)
+        self._linking = Linking(settings, publisher, self._call)
 
     @property
     def session_id(self) -> str:
@@ -93,6 +111,7 @@ class SessionRuntime:
                 await self._watch()
         finally:
             await self._browser.close()
+            await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
             await self.publisher.transition(*self._end_state)
         return self._end
@@ -103,7 +122,7 @@ class SessionRuntime:
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
             await self._browser.start(self._settings, profile)
-            await self._call(pages.open_home, self._settings.wa_url)
+            await self._call(actions.open_home, self._settings.wa_url)
         except BrowserError as exc:
             await self._block(exc.reason, str(exc))
             return False
@@ -126,41 +145,96 @@ class SessionRuntime:
                 self._failures = 0
             except (WebDriverException, PageError) as exc:
                 self._failures += 1
-                log.warning("session=%s page error (%d): %s", self.session_id, self._failures, exc)
+                log.warning(
+                    "session=%s page error (%d): %s", self.session_id, self._failures, _short(exc)
+                )
                 if self._failures >= MAX_PAGE_FAILURES:
-                    await self._block(Reason.REPEATED_FAILURES, str(exc)[:500])
+                    await self._block(Reason.REPEATED_FAILURES, _short(exc))
                     return
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(min(0.2 * self._failures, 3)):
                         await self._stop.wait()
+            await self.drift.flush()
             await asyncio.sleep(0)  # let a waiting command take the page lock
 
     # --- what the page shows -----------------------------------------------------------
 
     async def _on_snapshot(self, snap: Snapshot) -> None:
-        state = self.publisher.state
+        if snap.drift:
+            await self.drift.report(snap.drift)
+        await self._note_unknown_screen(snap)
         if snap.screen is Screen.UNSUPPORTED:
             await self._block(Reason.UNSUPPORTED_BROWSER, "WhatsApp Web refused this browser")
+        elif snap.screen is Screen.CONFLICT:
+            await self._on_conflict()
+        elif snap.screen is Screen.PASSKEY:
+            await self._block(Reason.PASSKEY_REQUIRED, PASSKEY_DETAIL)
+        elif await self._on_dialog(snap):
+            return  # a popup is in the way: nothing under it can be clicked
         elif snap.screen is Screen.QR and snap.qr_ref:
-            await self._on_qr(snap.qr_ref, logged_out=state in _LINKED or snap.logged_out_redirect)
+            await self._on_qr(snap.qr_ref, logged_out=self._logged_out(snap))
+        elif snap.screen is Screen.LINK_CODE and snap.link_code:
+            await self._linking.on_code_screen(snap.link_code)
         elif snap.screen is Screen.QR_EXPIRED:
             await self.publisher.give_up()
             await self.publisher.transition(SessionState.STOPPED, Reason.QR_TIMEOUT)
             self.request_end(End.NEEDS_ADMIN)
         elif snap.screen is Screen.SYNCING:
-            reason = Reason.QR_SCANNED if self._shown_qr else Reason.RESTORED
+            reason = Reason.QR_SCANNED if self._linked_here else Reason.RESTORED
             await self.publisher.transition(SessionState.AUTHENTICATED, reason)
         elif snap.screen is Screen.READY:
             await self._on_ready(snap)
         elif snap.screen is Screen.OFFLINE:
             await self.publisher.transition(SessionState.DISCONNECTED, Reason.NETWORK_LOST)
-        elif snap.screen is Screen.CONFLICT:
-            await self._on_conflict()
+
+    @property
+    def _linked_here(self) -> bool:
+        """This run showed a QR or a pairing code: a link that follows was made now."""
+        return self._shown_qr or self._linking.used
+
+    def _logged_out(self, snap: Snapshot) -> bool:
+        return self.publisher.state in _LINKED or snap.logged_out_redirect
+
+    async def _note_unknown_screen(self, snap: Snapshot) -> None:
+        if snap.screen is not Screen.UNKNOWN:
+            self._unknown_since = None
+            return
+        now = time.monotonic()
+        self._unknown_since = self._unknown_since or now
+        if now - self._unknown_since >= SCREEN_UNKNOWN_S:
+            text = snap.excerpt or snap.url
+            await self.drift.report([Drift.of(DriftKind.SCREEN_UNKNOWN, text, key=text[:40])])
+            self._unknown_since = float("inf")  # once per stretch
+
+    async def _on_dialog(self, snap: Snapshot) -> bool:
+        """Deal with a popup; True when one is (still) in the way."""
+        decision = self._dialogs.decide(snap.dialog, time.monotonic())
+        if decision.act is Act.NONE or snap.dialog is None:
+            return False
+        if decision.new_unknown:
+            await self.drift.report(
+                [Drift.of(DriftKind.DIALOG_UNKNOWN, snap.dialog.text, key=snap.dialog.text)]
+            )
+        if decision.act is Act.PRESS:
+            pressed = await self._call(actions.press_dialog_button, decision.label)
+            name = snap.dialog.known.name if snap.dialog.known else "?"
+            log.info(
+                "session=%s dialog=%s dismissed=%s button=%r",
+                self.session_id,
+                name,
+                pressed,
+                decision.label,
+            )
+        elif decision.act is Act.BLOCK:
+            log.warning("session=%s blocked by a dialog: %r", self.session_id, decision.label[:40])
+            await self._block(Reason.UNKNOWN_DIALOG, decision.label)
+        return True
 
     async def _on_qr(self, ref: str, *, logged_out: bool) -> None:
         if logged_out:
             self._synced = False
             await self.publisher.forget_identity()
+        await self._linking.on_qr_screen()
         reason = Reason.LOGGED_OUT if logged_out else Reason.QR_SHOWN
         await self.publisher.transition(SessionState.QR, reason)
         if ref != self._qr_ref:
@@ -172,7 +246,7 @@ class SessionRuntime:
         now = time.monotonic()
         self._conflict_since = self._conflict_since or now
         waited = now - self._conflict_since
-        if waited >= self._settings.conflict_takeover_s and await self._call(pages.take_over):
+        if waited >= self._settings.conflict_takeover_s and await self._call(actions.take_over):
             log.info("session=%s took over from another window", self.session_id)
 
     async def _on_ready(self, snap: Snapshot) -> None:
@@ -182,138 +256,58 @@ class SessionRuntime:
                 SessionState.DISCONNECTED: Reason.NETWORK_RESTORED,
                 SessionState.CONFLICT: Reason.TAKEN_OVER,
             }.get(
-                previous or SessionState.IDLE, Reason.SYNCED if self._shown_qr else Reason.RESTORED
+                previous or SessionState.IDLE,
+                Reason.SYNCED if self._linked_here else Reason.RESTORED,
             )
             self._conflict_since = None
-            await self.publisher.ready(snap.phone, snap.display_name)
+            self._linking.linked()
+            name = snap.display_name or self._own_name
+            if name is None:  # the 2026 page shows it only in the Profile drawer
+                name = self._own_name = await self._call(actions.read_own_name, self._timeout)
+            await self.publisher.ready(snap.phone, name)
             if not self._synced:
-                await self._sync_chats()
+                await self.capture.sync(self._settings.sync_chats_limit)
                 self._synced = True
             await self.publisher.transition(SessionState.READY, reason)
-        await self._capture(snap)
-
-    # --- capture -----------------------------------------------------------------------
-
-    async def _capture(self, snap: Snapshot) -> None:
-        await self._store(await self._call(pages.drain_observed))
-        for chat in snap.unread:
-            await self._call(pages.open_chat_by_name, chat.name, self._timeout)
-            await self._store(await self._call(pages.read_open_chat))
-
-    async def _sync_chats(self) -> None:
-        """Most recent chats (bounded), read in full: catches up whatever came while away."""
-        listed = await self._call(pages.list_chats, self._settings.sync_chats_limit)
-        for chat in reversed(listed):  # oldest first, so the newest chat stays open
-            try:
-                await self._call(pages.open_chat_by_name, chat.name, self._timeout)
-                await self._store(await self._call(pages.read_open_chat))
-            except PageError as exc:
-                log.warning("session=%s sync skipped chat %r: %s", self.session_id, chat.name, exc)
-        log.info("session=%s synced chats=%d", self.session_id, len(listed))
-
-    async def _store(self, view: pages.ChatView) -> None:
-        for row in view.rows:
-            if row.wa_msg_id in self._seen:
-                await self._track_ack(row)
-                continue
-            _, _, created = await self.publisher.observed(
-                wa_chat_id=row.wa_chat_id,
-                chat_name=view.name,
-                wa_msg_id=row.wa_msg_id,
-                direction=row.direction,
-                sender=row.sender,
-                body=row.body,
-                status="read" if row.direction == "in" else (row.ack or "sent"),
-                wa_timestamp=row.timestamp,
-            )
-            self._seen.add(row.wa_msg_id)
-            if not created:
-                await self._track_ack(row)
-            elif row.ack:
-                self._acks[row.wa_msg_id] = row.ack
-
-    async def _track_ack(self, row: Row) -> None:
-        if row.direction == "out" and row.ack and self._acks.get(row.wa_msg_id) != row.ack:
-            self._acks[row.wa_msg_id] = row.ack
-            if row.ack in ("delivered", "read"):
-                await self.publisher.ack(row.wa_msg_id, row.ack)
+        await self.capture.drain()
+        await self.capture.unread(snap.unread)
 
     # --- commands ----------------------------------------------------------------------
 
     async def send_text(self, job: jobs.SendText) -> None:
-        """Send once. A redelivered job (the guard is already set) first looks for its message
-        on the page and adopts it, so a crash between typing and recording never sends twice."""
-        guard = send_guard_key(str(job.message_id))
-        first_try = bool(await self._redis.set(guard, self._settings.worker_id, nx=True, ex=86400))
         async with self._page:
-            try:
-                await self._open_target(job)
-                if not first_try:
-                    found = await self._call(pages.find_sent, job.body)
-                    if found and await self.publisher.adopt(job.message_id, found.wa_msg_id):
-                        self._seen.add(found.wa_msg_id)
-                        return
-                row = await self._call(pages.send_text, job.body, False, self._timeout)
-            except PageError as exc:
-                await self.publisher.failed(job.message_id, f"{exc.reason}: {exc}")
-                return
-            if row.ack == "failed":
-                await self.publisher.failed(job.message_id, "send_failed: WhatsApp did not send it")
-                return
-            await self.publisher.sent(job.message_id, row.wa_msg_id, row.ack)
-            self._seen.add(row.wa_msg_id)
-            self._acks[row.wa_msg_id] = row.ack or "sent"
-
-    async def _open_target(self, job: jobs.SendText) -> None:
-        if job.to_phone is not None:
-            await self._call(
-                pages.open_chat_by_phone, self._settings.wa_url, job.to_phone, self._timeout
-            )
-            return
-        assert job.wa_chat_id is not None
-        name = await self._chat_name(job.wa_chat_id)
-        try:
-            await self._call(pages.open_chat_by_name, name, self._timeout)
-        except PageError:
-            if not job.wa_chat_id.endswith("@c.us"):
-                raise
-            digits = job.wa_chat_id.split("@", 1)[0]
-            await self._call(pages.open_chat_by_phone, self._settings.wa_url, digits, self._timeout)
-
-    async def _chat_name(self, wa_chat_id: str) -> str:
-        async with self.publisher.pg.connection() as conn:
-            chat = await chats.worker_get_by_wa_id(
-                conn, session_id=self.publisher.session_id, wa_chat_id=wa_chat_id
-            )
-        return chat.name if chat and chat.name else wa_chat_id.split("@", 1)[0]
+            await self._sender.send(job)
 
     async def mark_read(self, wa_chat_id: str) -> None:
-        name = await self._chat_name(wa_chat_id)
         async with self._page:
-            await self._call(
-                pages.open_chat_by_name, name, self._timeout
-            )  # opening a chat marks it read
-            await self._store(await self._call(pages.read_open_chat))
+            title = await self._sender.open_chat_of(wa_chat_id)  # opening a chat marks it read
+            self.capture.opened(title)
+            await self.capture.read_open_chat()
 
     async def sync(self) -> None:
         async with self._page:
-            await self._sync_chats()
+            await self.capture.sync(self._settings.sync_chats_limit)
 
     async def refresh_qr(self) -> None:
         async with self._page:
-            if not await self._call(pages.reload_qr):
-                await self._call(pages.open_home, self._settings.wa_url)
+            if not await self._call(actions.reload_qr):
+                await self._call(actions.open_home, self._settings.wa_url)
 
     async def request_pairing_code(self, phone: str) -> str:
-        """Ask the page for a pairing code for ``phone`` (the 2026-page issue builds this)."""
-        log.warning("session=%s pairing code asked for but not supported yet", self.session_id)
-        return "unsupported"
+        async with self._page:
+            return await self._linking.request(phone)
 
     async def logout(self) -> None:
         async with self._page:
             with contextlib.suppress(PageError, WebDriverException):
-                await self._call(pages.logout, self._settings.wa_url)
+                await self._call(actions.logout, self._settings.wa_url)
         await self.publisher.forget_identity()
+
+
+def _short(exc: Exception) -> str:
+    """Selenium's messages carry a stack trace of the driver: keep the first line."""
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 _LINKED = (

@@ -1,9 +1,12 @@
-// Boot, the live channel (/ws/chat) and the screens: splash, QR landing, sync, app, dialogs.
+// Boot, the live channel (/ws/chat) and the screens: splash, linking, sync, app, dialogs.
 
 import { ChatList } from './chatlist.js';
 import { Conversation } from './conversation.js';
+import { closeDialog, dialog } from './dialogs.js';
+import { drawQr, landing, pairingCode, passkeyPrompt, phoneEntry, phoneInvalid, showQrExpired } from './landing.js';
+import { applyPageFrame, is2026, legacyTestId, page } from './page.js';
+import { sideColumn, updateBanner } from './side.js';
 import { h } from './util.js';
-import { drawQr, landing, showQrExpired } from './landing.js';
 
 const KEY_WID = 'last-wid-md';
 const KEY_NOISE = 'WANoiseInfo';
@@ -52,7 +55,7 @@ function connect(resume) {
     const inApp = state.screen === 'app';
     if (inApp) {
       state.wsDown = true;
-      updateBanner();
+      banner();
     } else {
       startup();
     }
@@ -63,10 +66,15 @@ function connect(resume) {
 
 function handle(frame) {
   switch (frame.type) {
+    case 'page': if (state.screen !== 'app') applyPageFrame(frame); break;
+    case 'settings': page.rowDelayMs = frame.outgoingRowDelayMs || 0; break;
     case 'pending': break;
-    case 'landing': landing(root); state.screen = 'landing'; break;
+    case 'landing': showLanding(); break;
     case 'qr': qr(frame.ref); break;
-    case 'qr_expired': showQrExpired(root, send); break;
+    case 'qr_expired': if (state.screen === 'landing') showQrExpired(root, send); break;
+    case 'link_code': state.screen = 'link-code'; pairingCode(root, frame.code, frame.phone, backToQr); break;
+    case 'link_code_invalid': phoneInvalid(root); break;
+    case 'passkey': state.screen = 'passkey'; passkeyPrompt(root); break;
     case 'linked':
       localStorage.setItem(KEY_NOISE, JSON.stringify(frame.noiseInfo));
       localStorage.setItem(KEY_WID, JSON.stringify(frame.wid));
@@ -81,8 +89,11 @@ function handle(frame) {
       break;
     case 'ack': state.conversation?.setAck(frame.id, frame.ack); break;
     case 'messages': state.conversation?.onMessages(frame); break;
-    case 'network': state.netDown = !frame.online; updateBanner(); break;
+    case 'network': state.netDown = !frame.online; banner(); break;
     case 'conflict': dialog('conflict', CONFLICT, [['Use here', () => send({ type: 'takeover' })]]); break;
+    case 'dialog':
+      dialog(`notice-${frame.id}`, frame.text, [[frame.button, () => send({ type: 'dialog_done', id: frame.id })]], frame.title);
+      break;
     case 'phone': phoneChecked(frame); break;
     case 'logged_out': logout(); break;
     default: console.warn('simulator frame', frame);
@@ -97,27 +108,41 @@ function startup() {
     h('div', { class: 'startup-title', text: 'WhatsApp' })));
 }
 
+function showLanding() {
+  landing(root, () => {
+    state.screen = 'link-phone';
+    phoneEntry(root, (phone) => send({ type: 'link_code_request', phone }), backToQr);
+  });
+  state.screen = 'landing';
+}
+
+function backToQr() {
+  showLanding();
+  send({ type: 'qr_back' });
+}
+
 function qr(ref) {
-  if (state.screen !== 'landing') {
-    landing(root);
-    state.screen = 'landing';
-  }
+  if (state.screen === 'link-phone') return; // the person is typing a number: the QR waits
+  if (state.screen !== 'landing') showLanding();
   drawQr(root, ref);
 }
 
+// Legacy: one testid'd line "Loading your chats [NN%]". 2026: the title and "NN%" apart, no testid.
 function syncing(percent) {
   state.screen = 'syncing';
-  const label = `Loading your chats [${percent}%]`;
-  const existing = root.querySelector('[data-testid="sync-progress"]');
-  if (existing) {
-    existing.textContent = label;
-    root.querySelector('.syncing progress').value = percent;
+  const bar = root.querySelector('.syncing progress');
+  if (bar) {
+    bar.value = percent;
+    root.querySelector('.sync-progress').textContent = is2026() ? `${percent}%` : `Loading your chats [${percent}%]`;
     return;
   }
+  const lines = is2026()
+    ? [h('div', { class: 'sync-title', text: 'Loading your chats' }), h('div', { class: 'sync-progress', text: `${percent}%` })]
+    : [h('div', { 'data-testid': 'sync-progress', class: 'sync-progress', text: `Loading your chats [${percent}%]` })];
   root.replaceChildren(h('div', { class: 'syncing' },
     h('div', { class: 'startup-logo', 'aria-hidden': 'true' }),
     h('progress', { value: String(percent), max: '100' }),
-    h('div', { 'data-testid': 'sync-progress', class: 'sync-progress', text: label }),
+    ...lines,
     h('div', { class: 'sync-note', text: "Don't close this window. Your messages are downloading." })));
 }
 
@@ -133,7 +158,7 @@ function ready(frame) {
     const name = state.chats.get(frame.open.chatId)?.name || frame.open.chatId;
     state.conversation.onMessages({ ...frame.open, name });
   }
-  updateBanner();
+  banner();
   for (const queued of state.outbox.splice(0)) send(queued);
   if (state.deepLink) {
     send({ type: 'check_phone', phone: state.deepLink.phone });
@@ -143,13 +168,7 @@ function ready(frame) {
 function buildApp() {
   state.screen = 'app';
   const pane = h('div', { id: 'pane-side', class: 'pane-side' });
-  state.side = h('div', { id: 'side', class: 'side' },
-    h('header', { class: 'side-header' },
-      h('div', { class: 'chat-avatar' }, h('span', { 'data-icon': 'default-user' })),
-      h('span', { 'data-testid': 'profile-name', dir: 'auto', title: state.me.name, text: state.me.name }),
-      h('div', { role: 'button', tabindex: '0', title: 'Menu', 'aria-label': 'Menu', class: 'icon-button menu-button', onclick: toggleMenu },
-        h('span', { 'data-icon': 'menu' }))),
-    pane);
+  state.side = sideColumn(state.me, pane, send);
   state.slot = h('div', { class: 'main-slot' });
   root.replaceChildren(h('div', { class: 'app-wrapper' }, state.side, state.slot));
   state.conversation = new Conversation({
@@ -160,49 +179,15 @@ function buildApp() {
   showIntro();
 }
 
-// The "⋮" menu of the side header; its only working item is "Log out" (this computer).
-function toggleMenu(event) {
-  event.stopPropagation();
-  const open = document.querySelector('.side-menu');
-  if (open) {
-    open.remove();
-    return;
-  }
-  const item = h('div', { role: 'button', 'aria-label': 'Log out', class: 'menu-item', text: 'Log out' });
-  item.addEventListener('click', () => {
-    menu.remove();
-    dialog('logout', 'Log out?', [['Cancel', () => {}], ['Log out', () => send({ type: 'logout' })]]);
-  });
-  const menu = h('div', { role: 'application', class: 'side-menu' }, h('ul', {}, h('li', {}, item)));
-  state.side.querySelector('header').append(menu);
-}
-
-document.addEventListener('click', (e) => {
-  const menu = document.querySelector('.side-menu');
-  if (menu && !menu.contains(e.target)) menu.remove();
-});
-
 function showIntro() {
   state.chats?.select(null);
-  state.slot.replaceChildren(h('div', { class: 'intro', 'data-testid': 'intro' },
+  state.slot.replaceChildren(h('div', { class: 'intro', 'data-testid': legacyTestId('intro') },
     h('h1', { text: 'WhatsApp Web' }),
     h('div', { text: 'Send and receive messages without keeping your phone online.' })));
 }
 
-// "Computer not connected": the network was cut (phone API) or the live channel dropped.
-function updateBanner() {
-  if (!state.side) return;
-  const existing = state.side.querySelector('[data-testid="offline-banner"]');
-  const show = state.netDown || state.wsDown;
-  if (show && !existing) {
-    state.side.querySelector('header').after(h('div', { class: 'offline-banner', 'data-testid': 'offline-banner' },
-      h('span', { 'data-icon': 'alert-computer' }),
-      h('div', { class: 'banner-text' },
-        h('div', { class: 'banner-title', text: 'Computer not connected' }),
-        h('div', { class: 'banner-sub', text: 'Make sure your computer has an active Internet connection.' }))));
-  } else if (!show && existing) {
-    existing.remove();
-  }
+function banner() {
+  updateBanner(state.side, state.netDown || state.wsDown);
 }
 
 function phoneChecked(frame) {
@@ -214,27 +199,6 @@ function phoneChecked(frame) {
     return;
   }
   state.conversation.open(frame.chatId, link.text || null);
-}
-
-// A modal: buttons = [[label, onClick], ...]; any button closes it.
-function dialog(name, text, buttons) {
-  closeDialog(name);
-  const overlay = h('div', { class: 'overlay', 'data-animate-modal-popup': 'true', 'data-dialog': name });
-  const actions = buttons.map(([label, onClick]) => h('button', {
-    type: 'button', class: 'popup-button', text: label,
-    onclick: () => {
-      overlay.remove();
-      onClick();
-    },
-  }));
-  overlay.append(h('div', { role: 'dialog', 'aria-modal': 'true', class: 'popup' },
-    h('div', { class: 'popup-text', text }),
-    h('div', { class: 'popup-actions' }, ...actions)));
-  document.body.append(overlay);
-}
-
-function closeDialog(name) {
-  document.querySelectorAll(`.overlay[data-dialog="${name}"]`).forEach((node) => node.remove());
 }
 
 function logout() {

@@ -1,6 +1,8 @@
 // The virtualized chat list in #pane-side: only the rows in view (plus a little overscan) exist.
+// Rows are role="listitem" on the legacy page, role="row" holding a role="gridcell" on 2026's.
 
-import { h, listTime, unreadLabel } from './util.js';
+import { is2026, listTime, unreadLabel } from './page.js';
+import { h } from './util.js';
 
 const ROW_HEIGHT = 72;
 const OVERSCAN = 3;
@@ -80,7 +82,7 @@ export class ChatList {
       keep.add(chat.id);
       let row = this.rows.get(chat.id);
       if (!row) {
-        row = h('div', { role: 'listitem', class: 'chat-row', tabindex: '-1' });
+        row = h('div', { role: is2026() ? 'row' : 'listitem', class: 'chat-row', tabindex: '-1' });
         row.addEventListener('click', () => this.onOpen(row.chatId));
         this.rows.set(chat.id, row);
         this.grid.append(row);
@@ -108,7 +110,7 @@ function fillRow(row, chat, selected) {
     ? h('div', { class: 'chat-badges' },
       h('span', { class: 'unread-badge', 'aria-label': unreadLabel(chat.unread), text: String(chat.unread) }))
     : null;
-  row.replaceChildren(
+  const cells = [
     h('div', { class: 'chat-avatar' },
       h('span', { 'data-icon': chat.isGroup ? 'default-group' : 'default-user' })),
     h('div', { class: 'chat-body' },
@@ -118,5 +120,7 @@ function fillRow(row, chat, selected) {
       h('div', { class: 'chat-line2' },
         h('span', { dir: 'ltr', title: chat.preview, class: 'preview', text: chat.preview }),
         badge)),
-  );
+  ];
+  if (is2026()) row.replaceChildren(h('div', { role: 'gridcell', 'aria-colindex': '2', class: 'chat-cell' }, ...cells));
+  else row.replaceChildren(...cells);
 }

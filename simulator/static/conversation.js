@@ -1,6 +1,7 @@
-// #main: the open chat (header, message rows with acks) and the compose footer.
+// #main: the open chat (header, message rows with acks), the compose footer, the info drawer.
 
-import { ackIcon, dmy, h, hhmm, newMsgId } from './util.js';
+import { drawer, is2026, page, prePlainText, timeOf } from './page.js';
+import { ackIcon, h, newMsgId } from './util.js';
 
 export class Conversation {
   // ctx: { send(frame), me(), slot (element #main goes into), onOpened(chatId) }
@@ -11,6 +12,8 @@ export class Conversation {
     this.rows = new Map(); // data-id -> row element
     this.opening = null; // { chatId, draft } until the server answers with the messages
     this.main = null;
+    this.info = null; // what the Contact info / Group info drawer shows
+    this.deferred = new Map(); // data-id -> own message whose row shows late (outgoingRowDelayMs)
   }
 
   open(chatId, draft = null) {
@@ -32,9 +35,11 @@ export class Conversation {
     if (this.opening && this.opening.chatId === frame.chatId) {
       const { draft } = this.opening;
       this.opening = null;
+      this.info = frame.info || null;
       this.render(frame.chatId, frame.name, frame.messages);
       if (draft) this.setDraft(draft);
     } else if (this.chatId === frame.chatId) {
+      this.info = frame.info || this.info;
       this.reconcile(frame.messages);
     }
   }
@@ -54,11 +59,13 @@ export class Conversation {
     this.box.addEventListener('paste', (e) => this.onPaste(e));
     this.box.addEventListener('input', () => this.updateButton());
     this.buttonSlot = h('div', { class: 'compose-button' });
+    const header = h('header', { class: 'main-header' },
+      h('div', { class: 'chat-avatar' },
+        h('span', { 'data-icon': this.isGroup ? 'default-group' : 'default-user' })),
+      h('div', { class: 'main-title' }, h('span', { dir: 'auto', title: name, text: name })));
+    if (is2026()) header.addEventListener('click', () => this.showInfo(name));
     this.main = h('div', { id: 'main', class: 'main' },
-      h('header', { class: 'main-header' },
-        h('div', { class: 'chat-avatar' },
-          h('span', { 'data-icon': this.isGroup ? 'default-group' : 'default-user' })),
-        h('div', { class: 'main-title' }, h('span', { dir: 'auto', title: name, text: name }))),
+      header,
       this.panel,
       h('footer', { class: 'main-footer' },
         h('div', { class: 'compose-wrap' }, this.box), this.buttonSlot));
@@ -69,10 +76,28 @@ export class Conversation {
     this.ctx.onOpened(chatId);
   }
 
+  // 2026: clicking the header opens "Contact info" (or "Group info") beside the chat.
+  showInfo(name) {
+    if (!this.main || this.ctx.slot.querySelector('.drawer')) return;
+    const info = this.info || {};
+    const label = info.group ? 'Group info' : 'Contact info';
+    const detail = info.group
+      ? `Group · ${info.members} members`
+      : (info.phone || '');
+    this.ctx.slot.append(drawer(label, 'Close', null,
+      h('div', { class: 'drawer-avatar' }),
+      h('span', { dir: 'auto', title: name, class: 'drawer-name', text: name }),
+      detail ? h('span', { dir: 'auto', class: 'drawer-detail', text: detail }) : null));
+  }
+
   // Add rows we do not have yet, refresh the ticks of those we have.
   reconcile(messages) {
     let added = false;
     for (const m of messages) {
+      if (this.deferred.has(m.id)) { // a row that shows late: keep its newest state for then
+        this.deferred.set(m.id, { ...this.deferred.get(m.id), ack: m.ack });
+        continue;
+      }
       const row = this.rows.get(m.id);
       if (row) {
         this.updateAck(row, m.ack);
@@ -87,6 +112,7 @@ export class Conversation {
   }
 
   setAck(id, ack) {
+    if (this.deferred.has(id)) this.deferred.set(id, { ...this.deferred.get(id), ack });
     const row = this.rows.get(id);
     if (row) this.updateAck(row, ack);
   }
@@ -97,19 +123,22 @@ export class Conversation {
   }
 
   messageRow(m) {
-    const pre = `[${hhmm(m.ts)}, ${dmy(m.ts)}] ${m.author}: `;
+    const pre = prePlainText(m.ts, m.author);
     const author = this.isGroup && !m.fromMe
       ? h('div', { class: 'msg-author' }, h('span', { dir: 'auto', text: m.author }))
       : null;
+    // The text span: legacy span.selectable-text; 2026 only span[data-testid="selectable-text"].
+    const textSpan = is2026()
+      ? h('span', { dir: 'ltr', 'data-testid': 'selectable-text', class: 'msg-span' }, h('span', { text: m.text }))
+      : h('span', { dir: 'ltr', class: 'selectable-text copyable-text' }, h('span', { text: m.text }));
     return h('div', { role: 'row', class: 'msg-row' },
       h('div', { 'data-id': m.id, class: `${m.fromMe ? 'message-out' : 'message-in'} focusable-list-item`, tabindex: '-1' },
         h('div', { class: 'bubble' },
           author,
           h('div', { class: 'copyable-text', 'data-pre-plain-text': pre },
-            h('div', { class: 'msg-text' },
-              h('span', { dir: 'ltr', class: 'selectable-text copyable-text' }, h('span', { text: m.text })))),
+            h('div', { class: 'msg-text' }, textSpan)),
           h('div', { class: 'msg-meta' },
-            h('span', { class: 'msg-clock', text: hhmm(m.ts) }),
+            h('span', { class: 'msg-clock', text: timeOf(m.ts) }),
             m.fromMe ? ackIcon(m.ack) : null))));
   }
 
@@ -149,16 +178,27 @@ export class Conversation {
     this.buttonSlot.replaceChildren(button);
   }
 
+  // outgoingRowDelayMs: the message leaves at once, its row joins the list later.
+  showLate(local, delayMs) {
+    this.deferred.set(local.id, local);
+    setTimeout(() => {
+      const latest = this.deferred.get(local.id);
+      this.deferred.delete(local.id);
+      if (latest && latest.chatId === this.chatId) this.reconcile([latest]);
+    }, delayMs);
+  }
+
   sendNow() {
     const text = this.composeText();
     if (!text || !this.chatId) return;
     const msgId = newMsgId();
     const me = this.ctx.me();
     const local = {
-      id: `true_${this.chatId}_${msgId}`, chatId: this.chatId, fromMe: true, author: me.name,
-      text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
+      id: is2026() ? msgId : `true_${this.chatId}_${msgId}`, chatId: this.chatId, fromMe: true,
+      author: me.name, text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
     };
-    this.reconcile([local]);
+    if (page.rowDelayMs > 0) this.showLate(local, page.rowDelayMs);
+    else this.reconcile([local]);
     this.box.replaceChildren();
     this.updateButton();
     this.ctx.send({ type: 'send', chatId: this.chatId, id: msgId, text });

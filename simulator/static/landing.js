@@ -1,23 +1,36 @@
-// The QR landing page: div[data-ref] with the canvas, rotation, and the reload button.
+// The screens before linking: the QR landing (div[data-ref], rotation, reload), "log in with phone
+// number" (number entry, then the pairing code), and the passkey check some accounts get after it.
 
 import { h } from './util.js';
 
 const QR_LABEL = 'Scan this QR code to link a device!';
+const CODE_STEPS = 'link-device-phone-number-code-screen-instructions';
 
-export function landing(root) {
+function frame(root, ...content) {
   root.replaceChildren(h('div', { class: 'landing' },
     h('div', { class: 'landing-header' }, h('span', { 'data-icon': 'wa-wordmark', text: 'WhatsApp Web' })),
-    h('div', { class: 'landing-main' },
-      h('div', { class: 'landing-text' },
-        h('h1', { text: 'Steps to log in' }),
-        h('ol', {},
-          h('li', { text: 'Open WhatsApp on your phone' }),
-          h('li', { text: 'On Android tap Menu, on iPhone tap Settings' }),
-          h('li', { text: 'Tap Linked devices, then Link device' }),
-          h('li', { text: 'Scan the QR code to confirm' }))),
-      h('div', { class: 'landing-qr' },
-        h('div', { class: 'qr-box' },
-          h('div', { class: 'qr-spinner', 'aria-label': 'Loading QR code', role: 'progressbar' }))))));
+    h('div', { class: 'landing-main' }, ...content)));
+}
+
+function linkButton(text, onClick) {
+  const button = h('span', { role: 'button', tabindex: '0', class: 'landing-link', text });
+  button.addEventListener('click', onClick);
+  return button;
+}
+
+export function landing(root, onPhone) {
+  frame(root,
+    h('div', { class: 'landing-text' },
+      h('h1', { text: 'Steps to log in' }),
+      h('ol', {},
+        h('li', { text: 'Open WhatsApp on your phone' }),
+        h('li', { text: 'On Android tap Menu, on iPhone tap Settings' }),
+        h('li', { text: 'Tap Linked devices, then Link device' }),
+        h('li', { text: 'Scan the QR code to confirm' })),
+      linkButton('Log in with phone number', onPhone)),
+    h('div', { class: 'landing-qr' },
+      h('div', { class: 'qr-box' },
+        h('div', { class: 'qr-spinner', 'aria-label': 'Loading QR code', role: 'progressbar' }))));
 }
 
 // Show a new code: draw the server-rendered PNG, then publish the ref in data-ref.
@@ -58,4 +71,68 @@ export function showQrExpired(root, send) {
     send({ type: 'qr_reload' });
   });
   box.append(h('span', {}, button));
+}
+
+// "Log in with phone number": the number, then Next (the server answers with a code or "invalid").
+export function phoneEntry(root, onNext, onBack) {
+  const input = h('input', {
+    type: 'text', inputmode: 'tel', autocomplete: 'tel', class: 'phone-input',
+    'aria-label': 'Type your phone number.', value: '+',
+  });
+  const error = h('div', { class: 'phone-error' });
+  const next = h('button', { type: 'button', class: 'popup-button', text: 'Next' });
+  next.addEventListener('click', () => {
+    error.replaceChildren();
+    onNext(input.value);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') next.click();
+  });
+  frame(root, h('div', { class: 'landing-text link-phone' },
+    h('h1', { text: 'Enter phone number' }),
+    h('p', { text: 'Enter the phone number of your WhatsApp account.' }),
+    input, error,
+    h('div', { class: 'popup-actions' }, next),
+    linkButton('Log in with QR code', onBack)));
+  input.focus();
+}
+
+export function phoneInvalid(root) {
+  root.querySelector('.phone-error')?.replaceChildren(
+    h('div', { role: 'alert', class: 'alert', text: 'Invalid phone number' }));
+}
+
+// The 8-character code: data-link-code="A,B,C,D,E,F,G,H", shown as two groups of four.
+export function pairingCode(root, code, phone, onBack) {
+  const chars = code.split('');
+  const group = (part) => h('div', { class: 'code-group' }, ...part.map((c) => h('span', { class: 'code-cell', text: c })));
+  frame(root, h('div', { class: 'landing-text link-code-screen' },
+    h('h1', { text: 'Enter code on phone' }),
+    h('p', { text: `Linking WhatsApp account +${phone}` }),
+    h('div', { 'aria-details': CODE_STEPS, 'data-link-code': chars.join(','), class: 'link-code' },
+      group(chars.slice(0, 4)), h('span', { class: 'code-sep', 'aria-hidden': 'true', text: '-' }), group(chars.slice(4))),
+    h('ol', { id: CODE_STEPS },
+      h('li', { text: 'Open WhatsApp on your phone' }),
+      h('li', { text: 'Tap Linked devices, then Link device' }),
+      h('li', { text: 'Tap Link with phone number instead and enter this code on your phone' })),
+    linkButton('Log in with QR code', onBack)));
+}
+
+// The passkey check: Continue asks the browser for a WhatsApp passkey (it never completes here).
+export function passkeyPrompt(root) {
+  const status = h('div', { class: 'phone-error' });
+  const go = h('button', { type: 'button', class: 'popup-button', text: 'Continue' });
+  go.addEventListener('click', () => {
+    status.replaceChildren();
+    const challenge = crypto.getRandomValues(new Uint8Array(32));
+    navigator.credentials.get({
+      publicKey: { rpId: 'whatsapp.com', userVerification: 'required', allowCredentials: [], challenge, timeout: 600000 },
+    }).catch(() => status.replaceChildren(
+      h('div', { role: 'alert', class: 'alert', text: "Couldn't verify it's you. Try again." })));
+  });
+  frame(root, h('div', { class: 'landing-text passkey' },
+    h('h1', { text: 'Quick security check with Passkey' }),
+    h('p', { text: 'Use the passkey for your WhatsApp account to finish logging in on this device.' }),
+    status,
+    h('div', { class: 'popup-actions' }, go)));
 }

@@ -3,7 +3,7 @@
 import { h } from './util.js';
 
 const ACK_TEXT = { pending: 'clock (not sent yet)', sent: '✓ sent', delivered: '✓✓ delivered', read: '✓✓ read', failed: '! failed' };
-const view = { account: null, chatId: null, online: true };
+const view = { account: null, chatId: null, online: true, passkey: false };
 
 async function api(method, path, body) {
   const response = await fetch(`/_sim${path}`, {
@@ -19,7 +19,7 @@ function randomPhone() {
 }
 
 async function refreshDevices() {
-  const devices = (await api('GET', '/devices')).filter((d) => d.status === 'pending' && d.qrRef);
+  const devices = (await api('GET', '/devices')).filter((d) => d.status === 'pending' && (d.qrRef || d.linkCode));
   const box = document.getElementById('pending');
   const shown = new Map([...box.querySelectorAll('.pending-device')].map((n) => [n.dataset.device, n]));
   if (!devices.length) {
@@ -35,9 +35,13 @@ async function refreshDevices() {
       box.append(node);
     }
     node.ref = device.qrRef;
+    node.linkPhone = device.linkPhone;
+    node.classList.toggle('by-code', Boolean(device.linkCode));
     const img = node.querySelector('img');
-    const src = `/_sim/qr.png?data=${encodeURIComponent(device.qrRef)}`;
+    const src = device.qrRef ? `/_sim/qr.png?data=${encodeURIComponent(device.qrRef)}` : '';
     if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+    node.querySelector('.code-hint').textContent = device.linkCode
+      ? `The computer asks for a code for +${device.linkPhone}: type the code it shows.` : '';
   }
   for (const gone of shown.values()) gone.remove();
 }
@@ -45,7 +49,17 @@ async function refreshDevices() {
 function pendingDevice(device) {
   const phone = h('input', { name: 'phone', value: randomPhone(), 'aria-label': 'Phone number' });
   const name = h('input', { name: 'displayName', value: 'Demo Business', 'aria-label': 'Display name' });
+  const code = h('input', { name: 'code', placeholder: 'code, e.g. ABCD-EFGH', 'aria-label': 'Pairing code' });
   const status = h('span', { class: 'hint' });
+  const act = async (path, body) => {
+    try {
+      await api('POST', path, body);
+      view.account = body.phone.replace(/^\+/, '');
+      status.textContent = 'linked (or waiting for the passkey check)';
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  };
   const node = h('div', { class: 'pending-device', 'data-testid': 'pending-device' },
     h('img', { alt: 'QR code' }),
     h('div', {},
@@ -53,16 +67,14 @@ function pendingDevice(device) {
       h('div', { class: 'row' },
         h('button', {
           type: 'button', class: 'link', text: 'Scan (link this device)',
-          onclick: async () => {
-            try {
-              await api('POST', '/link', { ref: node.ref, phone: phone.value, displayName: name.value });
-              view.account = phone.value.replace(/^\+/, '');
-              status.textContent = 'linked';
-            } catch (err) {
-              status.textContent = err.message;
-            }
-          },
-        }), status)));
+          onclick: () => act('/link', { ref: node.ref, phone: phone.value, displayName: name.value }),
+        }), status),
+      h('div', { class: 'code-hint hint' }),
+      h('div', { class: 'row code-row' }, code,
+        h('button', {
+          type: 'button', class: 'enter-code', text: 'Enter the code on this phone',
+          onclick: () => act('/link-code', { code: code.value, phone: node.linkPhone || phone.value, displayName: name.value }),
+        }))));
   node.dataset.device = device.deviceId;
   return node;
 }
@@ -76,10 +88,25 @@ async function refreshAccounts() {
   view.account = accounts.some((a) => a.phone === wanted) ? wanted : null;
   const current = accounts.find((a) => a.phone === view.account);
   view.online = current ? current.online : true;
+  view.passkey = current ? current.passkey : false;
   document.getElementById('network').textContent = view.online ? 'Cut network' : 'Restore network';
+  document.getElementById('passkey').textContent = view.passkey
+    ? 'New devices need a passkey: turn off' : 'Require a passkey for new devices';
   document.getElementById('account-info').textContent = current
     ? `${current.devices.length} linked device(s), ${current.chatCount} chats, network ${current.online ? 'on' : 'CUT'}`
     : 'No linked account yet: link a QR code above.';
+}
+
+async function refreshContacts() {
+  const box = document.getElementById('contacts');
+  if (!view.account) {
+    box.replaceChildren();
+    return;
+  }
+  const contacts = await api('GET', `/accounts/${view.account}/contacts`);
+  box.textContent = contacts.length
+    ? `Contacts: ${contacts.map((c) => `${c.name || '+' + c.phoneJid.split('@')[0]} (${c.phoneJid}, ${c.lid})`).join('; ')}`
+    : '';
 }
 
 async function refreshChats() {
@@ -102,7 +129,9 @@ function selectChat(chat) {
     form.groupId.value = chat.chatId;
     form.groupName.value = chat.name;
   } else {
-    form.from.value = chat.chatId.split('@')[0];
+    const lid = chat.chatId.endsWith('@lid');
+    form.from.value = lid ? chat.chatId : chat.chatId.split('@')[0];
+    form.via.value = lid ? 'lid' : 'pn';
     form.name.value = chat.name.startsWith('+') ? '' : chat.name;
     form.groupId.value = form.groupName.value = '';
   }
@@ -142,7 +171,7 @@ async function sendInbound(event) {
     status.textContent = 'Link a device first.';
     return;
   }
-  const body = { from: form.from.value, text: form.text.value };
+  const body = { from: form.from.value, text: form.text.value, via: form.via.value, idForm: form.idForm.value };
   if (form.name.value) body.name = form.name.value;
   if (form.groupId.value) body.group = { id: form.groupId.value, name: form.groupName.value || undefined };
   try {
@@ -169,6 +198,7 @@ async function refresh() {
     await refreshDevices();
     await refreshAccounts();
     await refreshChats();
+    await refreshContacts();
     await refreshMessages();
   } catch (err) {
     console.warn(err);
@@ -186,5 +216,21 @@ document.getElementById('unlink').addEventListener('click', () => accountAction(
 document.getElementById('conflict').addEventListener('click', () => accountAction('/conflict'));
 document.getElementById('network').addEventListener('click', () => accountAction('/network', { online: !view.online }));
 document.getElementById('inbound').addEventListener('submit', sendInbound);
+document.getElementById('passkey').addEventListener('click', () => accountAction('/passkey', { on: !view.passkey }));
+document.getElementById('dialog').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const status = document.getElementById('dialog-status');
+  const body = { kind: form.kind.value };
+  if (form.text.value) body.text = form.text.value;
+  if (form.button.value) body.button = form.button.value;
+  try {
+    if (!view.account) throw new Error('Link a device first.');
+    const shown = await api('POST', `/accounts/${view.account}/dialog`, body);
+    status.textContent = `shown on ${shown.tabs} open tab(s)`;
+  } catch (err) {
+    status.textContent = err.message;
+  }
+});
 refresh();
 setInterval(refresh, 1000);

@@ -13,31 +13,6 @@ export function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-const pad = (n) => String(n).padStart(2, '0');
-
-// "HH:MM" in the browser's time zone, 24 h (what data-pre-plain-text carries).
-export function hhmm(ts) {
-  const d = new Date(ts * 1000);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-// "D/M/YYYY", no leading zeros.
-export function dmy(ts) {
-  const d = new Date(ts * 1000);
-  return `${d.getDate()}/${d.getMonth() + 1}/${d.getFullYear()}`;
-}
-
-// Chat-list time: "HH:MM" today, "Yesterday", else "D/M/YYYY".
-export function listTime(ts) {
-  if (!ts) return '';
-  const d = new Date(ts * 1000);
-  const today = new Date();
-  if (d.toDateString() === today.toDateString()) return hhmm(ts);
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
-  return dmy(ts);
-}
-
 // A 20-character upper-case hex message id, like WhatsApp Web's own ("3EB0…").
 export function newMsgId() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
@@ -56,8 +31,4 @@ export const ACK_ICONS = {
 export function ackIcon(ack) {
   const [icon, label] = ACK_ICONS[ack] || ACK_ICONS.pending;
   return h('span', { 'data-icon': icon, 'aria-label': label, class: `ack ack-${ack}` });
-}
-
-export function unreadLabel(n) {
-  return `${n} unread message${n === 1 ? '' : 's'}`;
 }

@@ -14,7 +14,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
 from tests.simulator.harness import SimControl, SimServer
-from tests.simulator.waweb import WaWeb
+from tests.simulator.waweb import DIALOG, WaWeb
 
 CHROME_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -35,10 +35,16 @@ def sim_server() -> Iterator[SimServer]:
 
 
 @pytest.fixture
-def sim(sim_server: SimServer) -> SimControl:
+def profile(request: pytest.FixtureRequest) -> str:
+    """The page profile under test: "2026" unless a test parametrizes it (``indirect``)."""
+    return str(getattr(request, "param", "2026"))
+
+
+@pytest.fixture
+def sim(sim_server: SimServer, profile: str) -> SimControl:
     control = SimControl(sim_server.base_url)
     control.post("/_sim/reset")
-    control.post("/_sim/config", FAST)
+    control.post("/_sim/config", {**FAST, "pageProfile": profile})
     return control
 
 
@@ -84,15 +90,22 @@ def quit_driver(driver: webdriver.Chrome) -> None:
 
 
 @pytest.fixture
-def page(sim: SimControl, make_driver: DriverFactory) -> WaWeb:
+def page(sim: SimControl, make_driver: DriverFactory, profile: str) -> WaWeb:
     """A fresh browser on the simulator's page (not linked yet)."""
-    return WaWeb(make_driver(), sim.base_url)
+    return WaWeb(make_driver(), sim.base_url, profile)
 
 
 @pytest.fixture
 def linked(sim: SimControl, page: WaWeb) -> WaWeb:
-    """A browser linked to +15550001111 ("Acme Support"), on its chat list."""
+    """A browser linked to +15550001111 ("Acme Support"), on its chat list (popups dismissed)."""
     page.open()
     sim.link(page.qr_ref(), "15550001111", "Acme Support")
     page.wait_chat_list()
+    if page.profile == "2026":
+        assert page.dialog_text().startswith("A fresh look for WhatsApp Web")
+        page.click_dialog_button("Continue")
+        page.wait_gone(DIALOG)
     return page
+
+
+BOTH = pytest.mark.parametrize("profile", ["2026", "legacy"], indirect=True)

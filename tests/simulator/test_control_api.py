@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from pyzbar.pyzbar import decode
 
+from simulator import ids
 from simulator.app import create_app
 from simulator.config import SimConfig
 from tests.simulator.fakepage import FakePage
@@ -29,7 +31,8 @@ async def client() -> AsyncIterator[Client]:
 async def linked_page(client: Client, phone: str = PHONE) -> tuple[FakePage, dict[str, Any]]:
     page = await FakePage.connect(client)
     ref = (await page.until("qr"))["ref"]
-    resp = await client.post("/_sim/link", json={"ref": ref.split(",")[0], "phone": f"+{phone}"})
+    first_field = ref.removeprefix("https://wa.me/settings/linked_devices#").split(",")[0]
+    resp = await client.post("/_sim/link", json={"ref": first_field, "phone": f"+{phone}"})
     assert resp.status == 200
     linked = await page.until("linked")
     ready = await page.until("ready")
@@ -49,6 +52,11 @@ class Bad(NamedTuple):
 ACC = f"/_sim/accounts/{PHONE}"
 BOB = "4915112345678"
 GROUP = "120363000001-1600000000"
+CFG = "/_sim/config"
+INB = f"{ACC}/inbound"
+NOBODY = "/_sim/accounts/19998887777"
+LINK_CODE = "/_sim/link-code"
+BAD = "invalid_field"
 BAD_INPUT = [
     Bad("POST", "/_sim/link", {"ref": "2@nope", "phone": PHONE}, 404, "unknown_ref", "ref"),
     Bad("POST", "/_sim/link", {"ref": "2@nope", "phone": "12-34"}, 400, "invalid_phone", "phone"),
@@ -86,6 +94,28 @@ BAD_INPUT = [
     Bad("GET", "/_sim/no-such-route", None, 404, "not_found", None),
     Bad("DELETE", "/_sim/devices", None, 405, "method_not_allowed", None),
     Bad("GET", "/_sim/qr.png", None, 400, "invalid_field", "data"),
+    Bad("POST", CFG, {"pageProfile": "2024"}, 400, BAD, "pageProfile"),
+    Bad("POST", CFG, {"locale": "de-DE"}, 400, BAD, "locale"),
+    Bad("POST", CFG, {"linkCodeMs": 1.5}, 400, BAD, "linkCodeMs"),
+    Bad("POST", CFG, {"outgoingRowDelayMs": -5}, 400, BAD, "outgoingRowDelayMs"),
+    Bad("POST", CFG, {"passkeyAfterScan": "yes"}, 400, BAD, "passkeyAfterScan"),
+    Bad("POST", INB, {"from": BOB, "text": "x", "idForm": "wide"}, 400, BAD, "idForm"),
+    Bad("POST", INB, {"from": BOB, "text": "x", "via": "email"}, 400, BAD, "via"),
+    Bad("POST", INB, {"from": "123456789012345@lid", "text": "x"}, 400, BAD, "from"),
+    Bad("POST", INB, {"from": "12@lid", "text": "x"}, 400, "invalid_phone", "from"),
+    Bad("POST", f"{ACC}/dialog", {}, 400, BAD, "kind"),
+    Bad("POST", f"{ACC}/dialog", {"kind": "popup"}, 400, BAD, "kind"),
+    Bad("POST", f"{ACC}/dialog", {"kind": "notice", "text": ""}, 400, BAD, "text"),
+    Bad("POST", f"{ACC}/dialog", {"kind": "notice", "button": 7}, 400, BAD, "button"),
+    Bad("POST", f"{ACC}/dialog", {"kind": "notice", "colour": 1}, 400, BAD, "colour"),
+    Bad("POST", f"{ACC}/passkey", {}, 400, BAD, "on"),
+    Bad("POST", f"{ACC}/passkey", {"on": "true"}, 400, BAD, "on"),
+    Bad("POST", f"{NOBODY}/passkey", {"on": True}, 404, "unknown_account", "phone"),
+    Bad("GET", f"{NOBODY}/contacts", None, 404, "unknown_account", "phone"),
+    Bad("POST", "/_sim/link-code", {"phone": PHONE}, 400, BAD, "code"),
+    Bad("POST", "/_sim/link-code", {"code": "ABCD1234"}, 400, "invalid_phone", "phone"),
+    Bad("POST", LINK_CODE, {"code": "ABCD1234", "phone": PHONE}, 404, "unknown_code", "code"),
+    Bad("POST", "/_sim/link-code", {"code": "A", "phone": PHONE, "ref": "x"}, 400, BAD, "ref"),
 ]  # fmt: skip
 
 
@@ -107,6 +137,7 @@ async def test_link_reconnect_and_unknown_device(client: Client) -> None:
     assert devices == [{
         "deviceId": device_id, "status": "linked", "qrRef": None, "phone": PHONE,
         "displayName": f"+{PHONE}", "wid": f"{PHONE}:1@c.us", "connected": True,
+        "linkCode": None, "linkPhone": None, "passkeyPhone": None,
     }]  # fmt: skip
     await page.close()
     again = await FakePage.connect(client, device_id)
@@ -194,3 +225,180 @@ async def test_qr_png_is_a_readable_code(client: Client) -> None:
     image = Image.open(io.BytesIO(await resp.read()))
     assert image.size == (264, 264)
     assert decode(image)[0].data == b"2@abc,def,ghi,jkl"
+
+
+async def inbound(client: Client, **body: Any) -> dict[str, Any]:
+    resp = await client.post(f"/_sim/accounts/{PHONE}/inbound", json=body)
+    assert resp.status == 200, await resp.text()
+    result: dict[str, Any] = await resp.json()
+    return result
+
+
+async def test_message_id_forms_on_the_2026_page(client: Client) -> None:
+    page, _ = await linked_page(client)
+    bare = [await inbound(client, **{"from": BOB, "text": f"bare {n}"}) for n in range(3)]
+    shapes = [m["id"] for m in bare]  # an account's contacts' ids take the three shapes in turn
+    assert re.fullmatch(r"3A[0-9A-F]{18}", shapes[0])
+    assert re.fullmatch(r"[0-9A-F]{32}", shapes[1]) and not shapes[1].startswith(("3A", "AC"))
+    assert re.fullmatch(r"AC[0-9A-F]{30}", shapes[2])
+    assert all(m["dataId"] == m["id"] for m in bare)
+    assert all(m["messageId"] == f"false_{BOB}@c.us_{m['id']}" for m in bare)
+    pushed = [await page.until("msg") for _ in range(3)]
+    assert [f["message"]["id"] for f in pushed] == shapes  # the page shows bare ids
+
+    legacy = await inbound(client, **{"from": BOB, "text": "old form", "idForm": "legacy"})
+    assert legacy["dataId"] == legacy["messageId"] == f"false_{BOB}@c.us_{legacy['id']}"
+    assert (await page.until("msg"))["message"]["id"] == legacy["messageId"]
+    opaque = await inbound(client, **{"from": BOB, "text": "odd", "idForm": "opaque"})
+    assert (
+        re.fullmatch(r"wamid\.[A-Za-z0-9-]{24}", opaque["id"]) and opaque["dataId"] == opaque["id"]
+    )
+
+    group = {"id": GROUP, "name": "Team"}
+    in_group = await inbound(
+        client, **{"from": BOB, "text": "hi team", "group": group, "idForm": "legacy"}
+    )
+    gid = f"{GROUP}@g.us"
+    assert in_group["messageId"] == f"false_{gid}_{in_group['id']}"
+    assert in_group["dataId"] == f"{in_group['messageId']}_{BOB}@c.us"  # the participant follows
+    lid = ids.lid_of(BOB)
+    via_lid = await inbound(
+        client,
+        **{"from": BOB, "text": "hi", "group": {"id": GROUP}, "idForm": "legacy", "via": "lid"},
+    )
+    assert via_lid["dataId"] == f"false_{gid}_{via_lid['id']}_{lid}"
+    messages = await (await client.get(f"/_sim/accounts/{PHONE}/chats/{gid}/messages")).json()
+    assert [(m["id"], m["idForm"], m["via"]) for m in messages] == [
+        (in_group["id"], "legacy", f"{BOB}@c.us"),
+        (via_lid["id"], "legacy", lid),
+    ]
+
+    # the legacy profile keeps today's ids whatever the form asked for
+    await client.post("/_sim/config", json={"pageProfile": "legacy"})
+    old = await inbound(client, **{"from": BOB, "text": "legacy page"})
+    assert old["dataId"] == old["messageId"] == f"false_{BOB}@c.us_{old['id']}"
+    for message_id in (legacy["messageId"], legacy["id"], in_group["dataId"]):
+        resp = await client.post(f"{ACC}/ack", json={"messageId": message_id, "ack": "read"})
+        assert (await resp.json())["error"]["code"] == "invalid_state"  # found, but inbound
+
+
+async def test_one_person_is_one_chat_under_a_phone_id_and_a_lid(client: Client) -> None:
+    page, _ = await linked_page(client)
+    lid = ids.lid_of(BOB)
+    first = await inbound(client, **{"from": BOB, "text": "via lid", "via": "lid", "name": "Bob"})
+    assert first["chatId"] == lid and first["messageId"] == f"false_{lid}_{first['id']}"
+    contacts = await (await client.get(f"{ACC}/contacts")).json()
+    assert contacts == [{"phoneJid": f"{BOB}@c.us", "lid": lid, "name": "Bob", "phoneKnown": False}]
+    again = await inbound(client, **{"from": f"{BOB}@s.whatsapp.net", "text": "via number"})
+    assert again["chatId"] == lid  # the chat keeps the id it was created under
+    assert again["messageId"] == f"false_{BOB}@c.us_{again['id']}"  # the id it came in under
+    by_lid = await inbound(client, **{"from": lid, "text": "from the lid"})
+    assert by_lid["chatId"] == lid
+    chats = await (await client.get(f"{ACC}/chats")).json()
+    assert [(c["chatId"], c["name"], c["messageCount"]) for c in chats] == [(lid, "Bob", 3)]
+    for any_id in (lid, f"{BOB}@c.us"):
+        resp = await client.get(f"{ACC}/chats/{any_id}/messages")
+        assert [m["text"] for m in await resp.json()] == ["via lid", "via number", "from the lid"]
+    contacts = await (await client.get(f"{ACC}/contacts")).json()
+    assert contacts[0]["phoneKnown"] is True  # the number reached the account once
+
+    # the page writes to the lid chat; the contact (the person's phone) gets it
+    await page.send(type="open", chatId=lid)
+    opened = await page.until("messages")
+    assert opened["info"] == {"group": False, "phone": "+49 1511 2345678"}
+    await page.send(type="send", chatId=lid, id="3EB0DDDDDDDDDDDDDDDD", text="answer")
+    await page.until("msg")
+    sent = await (await client.get(f"{ACC}/sent")).json()
+    assert [(s["to"], s["chatId"], s["id"]) for s in sent] == [(BOB, lid, "3EB0DDDDDDDDDDDDDDDD")]
+    # a deep link to the number opens the same chat
+    await page.send(type="check_phone", phone=f"+{BOB}")
+    assert (await page.until("phone"))["chatId"] == lid
+
+
+async def test_pairing_code_links_like_a_scan(client: Client) -> None:
+    await client.post("/_sim/config", json={"linkCodeMs": 60_000})
+    page = await FakePage.connect(client)
+    await page.until("qr")
+    await page.send(type="link_code_request", phone="12")
+    await page.until("link_code_invalid")
+    await page.send(type="link_code_request", phone="+1 (555) 000-1111")
+    shown = await page.until("link_code")
+    code = shown["code"]
+    assert re.fullmatch(r"[A-Z0-9]{8}", code) and shown["phone"] == PHONE
+    devices = await (await client.get("/_sim/devices")).json()
+    assert [(d["linkCode"], d["linkPhone"], d["qrRef"]) for d in devices] == [(code, PHONE, None)]
+    wrong = await client.post("/_sim/link-code", json={"code": code, "phone": "15550002222"})
+    assert (wrong.status, (await wrong.json())["error"]["field"]) == (400, "phone")
+    typed = f"{code[:4]}-{code[4:].lower()}"  # as a person types it
+    resp = await client.post(
+        "/_sim/link-code", json={"code": typed, "phone": PHONE, "displayName": "Shop"}
+    )
+    device = await resp.json()
+    assert (device["status"], device["linkCode"], device["displayName"]) == ("linked", None, "Shop")
+    await page.until("linked")
+    await page.until("ready")
+
+
+async def test_a_pairing_code_expires_back_to_the_qr(client: Client) -> None:
+    await client.post("/_sim/config", json={"linkCodeMs": 100})
+    page = await FakePage.connect(client)
+    await page.until("qr")
+    await page.send(type="link_code_request", phone=PHONE)
+    code = (await page.until("link_code"))["code"]
+    ref = (await page.until("qr"))["ref"]
+    resp = await client.post("/_sim/link-code", json={"code": code, "phone": PHONE})
+    assert (resp.status, (await resp.json())["error"]["code"]) == (404, "unknown_code")
+    assert (await client.post("/_sim/link", json={"ref": ref, "phone": PHONE})).status == 200
+
+
+async def test_passkey_check_replaces_the_sync_and_nothing_completes_it(client: Client) -> None:
+    page, _ = await linked_page(client)
+    resp = await client.post(f"{ACC}/passkey", json={"on": True})
+    assert (await resp.json())["passkey"] is True
+    second = await FakePage.connect(client, tab="tab-2")
+    ref = (await second.until("qr"))["ref"]
+    device = await (await client.post("/_sim/link", json={"ref": ref, "phone": PHONE})).json()
+    assert (device["status"], device["passkeyPhone"], device["qrRef"]) == ("pending", PHONE, None)
+    await second.until("passkey")
+    accounts = await (await client.get("/_sim/accounts")).json()
+    assert len(accounts[0]["devices"]) == 1  # only the first device is linked
+    await second.close()
+    await client.post(f"{ACC}/passkey", json={"on": False})
+    await client.post("/_sim/config", json={"passkeyAfterScan": True})
+    third = await FakePage.connect(client, tab="tab-3")
+    ref = (await third.until("qr"))["ref"]
+    await client.post("/_sim/link", json={"ref": ref, "phone": "15550002222"})
+    await third.until("passkey")
+    assert [a["phone"] for a in await (await client.get("/_sim/accounts")).json()] == [PHONE]
+    del page
+
+
+async def test_dialogs_wait_on_the_device_until_dismissed(client: Client) -> None:
+    page, _ = await linked_page(client)
+    greeting = await page.until("dialog")  # the 2026 page greets a new device once
+    assert (greeting["kind"], greeting["title"], greeting["button"]) == (
+        "fresh_look",
+        "A fresh look for WhatsApp Web",
+        "Continue",
+    )
+    resp = await client.post(f"{ACC}/dialog", json={"kind": "unknown"})
+    unknown = await resp.json()
+    assert (unknown["text"], unknown["button"], unknown["tabs"]) == (
+        "Review our updated terms to keep using WhatsApp Web.",
+        "Review",
+        1,
+    )
+    assert (await page.until("dialog"))["id"] == unknown["id"]
+    custom = await (
+        await client.post(
+            f"{ACC}/dialog", json={"kind": "notice", "text": "Hello", "button": "Fine"}
+        )
+    ).json()
+    assert (custom["text"], custom["button"]) == ("Hello", "Fine")
+    await page.send(type="dialog_done", id=greeting["id"])
+    await page.send(type="dialog_done", id=custom["id"])
+    await client.post(f"{ACC}/network", json={"online": False})
+    await client.post(f"{ACC}/network", json={"online": True})
+    await page.until("ready")
+    again = await page.until("dialog")  # still there after a resync: never dismissed
+    assert again["id"] == unknown["id"]

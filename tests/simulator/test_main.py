@@ -20,9 +20,10 @@ def free_port() -> int:
         return port
 
 
-def test_module_runs_with_timing_flags() -> None:
+def test_module_runs_with_timing_and_profile_flags() -> None:
     port = free_port()
-    cmd = [sys.executable, "-m", "simulator", "--port", str(port), "--qr-first-ms", "1234"]
+    cmd = [sys.executable, "-m", "simulator", "--port", str(port), "--qr-first-ms", "1234",
+           "--page-profile", "legacy", "--locale", "ru-RU"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
@@ -38,6 +39,7 @@ def test_module_runs_with_timing_flags() -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_sim/config", timeout=5) as r:
             config = json.loads(r.read())
         assert (config["qrFirstMs"], config["qrCount"]) == (1234, 6)
+        assert (config["pageProfile"], config["locale"]) == ("legacy", "ru-RU")
     finally:
         proc.terminate()
         proc.wait(10)

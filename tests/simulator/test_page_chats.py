@@ -1,4 +1,7 @@
-"""The linked page: sync, chat list, inbound messages, sending, acks, read marks, virtualization."""
+"""The linked page: sync, chat list, inbound messages, sending, acks, read marks, virtualization.
+
+Tests marked ``BOTH`` run on the 2026 and the legacy page profile; the rest on 2026 (the default).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import re
 import pytest
 from selenium.webdriver.common.keys import Keys
 
+from tests.simulator.conftest import BOTH
 from tests.simulator.harness import PHONE, SimControl
-from tests.simulator.waweb import GRID, PROFILE, ROW, SYNC, WaWeb
+from tests.simulator.waweb import GRID, SYNC, SYNC_2026, WaWeb
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +21,27 @@ BOB = "4915112345678"
 BOB_CHAT = f"{BOB}@c.us"
 
 
+@BOTH
 def test_scan_shows_sync_progress_then_the_chat_list(sim: SimControl, page: WaWeb) -> None:
     sim.post("/_sim/config", {"syncMs": 1500})
     page.open()
     device = sim.link(page.qr_ref(), PHONE, "Acme Support")
     assert device["status"] == "linked" and device["wid"] == f"{PHONE}:1@c.us"
-    label = page.wait(lambda d: page.text_of(SYNC) if "%" in page.text_of(SYNC) else None)
-    assert re.fullmatch(r"Loading your chats \[\d{1,3}%\]", label)
+    if page.profile == "legacy":
+        label = page.wait(lambda d: page.text_of(SYNC) if "%" in page.text_of(SYNC) else None)
+        assert re.fullmatch(r"Loading your chats \[\d{1,3}%\]", label)
+    else:  # a <progress>, the title and a separate "NN%", no testid
+        screen = page.wait(
+            lambda d: page.text_of(SYNC_2026) if "%" in page.text_of(SYNC_2026) else None
+        )
+        assert re.search(r"^Loading your chats\n\d{1,3}%$", screen, re.M)
+        assert page.find(f"{SYNC_2026} progress").get_attribute("max") == "100"
+        assert not page.has("[data-testid]")
     page.wait_chat_list()
-    assert page.find(PROFILE).get_attribute("title") == "Acme Support"
+    if page.profile == "2026":
+        page.click_dialog_button("Continue")  # the fresh-look greeting of a new device
+        assert not page.has('[data-testid="profile-name"], [data-testid="intro"]')
+    assert page.own_name() == "Acme Support"
     assert json.loads(page.local_storage("last-wid-md") or "null") == f"{PHONE}:1@c.us"
     assert page.local_storage("last-wid-md") == f'"{PHONE}:1@c.us"'
     noise = json.loads(page.local_storage("WANoiseInfo") or "{}")
@@ -33,6 +49,7 @@ def test_scan_shows_sync_progress_then_the_chat_list(sim: SimControl, page: WaWe
     assert page.find(GRID).get_attribute("aria-rowcount") == "0"
 
 
+@BOTH
 def test_inbound_message_shows_in_the_list_and_in_the_open_chat(
     sim: SimControl, linked: WaWeb
 ) -> None:
@@ -42,6 +59,7 @@ def test_inbound_message_shows_in_the_list_and_in_the_open_chat(
         "name": "Bob",
         "preview": "Hello, is the shop open?",
         "unread": "1 unread message",
+        "badge": "1",
     }
     assert linked.wait(lambda d: d.title == "(1) WhatsApp")
     sim.inbound("Anyone?", BOB)
@@ -51,12 +69,13 @@ def test_inbound_message_shows_in_the_list_and_in_the_open_chat(
 
     linked.open_chat("Bob")
     msgs = linked.wait(lambda d: linked.messages() if len(linked.messages()) == 2 else None)
-    assert (
-        msgs[0]["id"]
-        == first["messageId"]
-        == f"false_{BOB_CHAT}_{first['messageId'].split('_')[-1]}"
-    )
-    assert re.fullmatch(r"\[\d\d:\d\d, \d{1,2}/\d{1,2}/\d{4}\] Bob: ", msgs[0]["pre"])
+    assert first["messageId"] == f"false_{BOB_CHAT}_{first['id']}"
+    if linked.profile == "legacy":
+        assert msgs[0]["id"] == first["dataId"] == first["messageId"]
+        assert re.fullmatch(r"\[\d\d:\d\d, \d{1,2}/\d{1,2}/\d{4}\] Bob: ", msgs[0]["pre"])
+    else:  # a bare id; headless Chromium speaks en-US: 12 h, M/D/YYYY
+        assert msgs[0]["id"] == first["dataId"] == first["id"]
+        assert re.fullmatch(r"\[\d{1,2}:\d\d [AP]M, \d{1,2}/\d{1,2}/\d{4}\] Bob: ", msgs[0]["pre"])
     assert [(m["text"], m["out"], m["icon"]) for m in msgs] == [
         ("Hello, is the shop open?", False, None),
         ("Anyone?", False, None),
@@ -66,7 +85,7 @@ def test_inbound_message_shows_in_the_list_and_in_the_open_chat(
     assert {m["ack"] for m in sim.messages(BOB_CHAT)} == {"read"}
 
     live = sim.inbound("multi\nline 😀", BOB)
-    got = linked.wait_message(lambda m: m["id"] == live["messageId"])
+    got = linked.wait_message(lambda m: m["id"] == live["dataId"])
     assert got["text"] == "multi\nline 😀"
     assert sim.messages(BOB_CHAT)[-1]["ack"] == "read"  # arrived in the open chat: read at once
 
@@ -117,7 +136,8 @@ def test_enter_and_send_button_both_send_including_emoji_and_newlines(
     sent = linked.wait(lambda d: sim.sent() if len(sim.sent()) == 6 else None)
     assert [s["text"] for s in sent] == expected
     assert {(s["chatId"], s["to"]) for s in sent} == {(BOB_CHAT, BOB)}
-    assert all(re.fullmatch(rf"true_{BOB_CHAT}_[0-9A-F]{{20}}", s["messageId"]) for s in sent)
+    assert all(re.fullmatch(rf"true_{BOB_CHAT}_3EB0[0-9A-F]{{16}}", s["messageId"]) for s in sent)
+    assert [s["messageId"].split("_")[-1] for s in sent] == [s["id"] for s in sent]
     rows = linked.wait(
         lambda d: [m for m in linked.messages() if m["out"] and m["icon"] == "msg-check"] or None
     )
@@ -128,15 +148,17 @@ def test_enter_and_send_button_both_send_including_emoji_and_newlines(
     assert linked.wait_row("Bob")["preview"] == "pasted 📦\ntwo lines"
 
 
+@BOTH
 def test_acks_progress_from_sent_to_delivered_to_read(sim: SimControl, linked: WaWeb) -> None:
     sim.inbound("hi", BOB, name="Bob")
     linked.open_chat("Bob")
     linked.type_keys("order #42 is ready")
     linked.press_enter()
     message_id = linked.wait(lambda d: sim.sent()[0]["messageId"] if sim.sent() else None)
+    data_id = message_id if linked.profile == "legacy" else sim.sent()[0]["id"]
 
     def ack() -> tuple[str | None, str | None]:
-        mine = linked.wait_message(lambda m: m["id"] == message_id)
+        mine = linked.wait_message(lambda m: m["id"] == data_id)
         return mine["icon"], mine["label"]
 
     linked.wait(lambda d: ack() == ("msg-check", " Sent "))
@@ -160,6 +182,7 @@ def test_send_failure_injection_shows_msg_failed(sim: SimControl, linked: WaWeb)
     assert sim.sent() == []
 
 
+@BOTH
 def test_chat_list_is_virtualized_with_200_chats(sim: SimControl, linked: WaWeb) -> None:
     sim.post(f"/_sim/accounts/{PHONE}/seed-chats", {"count": 200})
     linked.wait(lambda d: linked.find(GRID).get_attribute("aria-rowcount") == "200")
@@ -171,13 +194,16 @@ def test_chat_list_is_virtualized_with_200_chats(sim: SimControl, linked: WaWeb)
     names = linked.driver.execute_script(
         "const pane = arguments[0]; pane.scrollTop = 100 * 72;"
         "pane.dispatchEvent(new Event('scroll'));"
-        "return [...pane.querySelectorAll('[role=listitem] span[title]')].map(s => s.title);",
+        "return [...pane.querySelectorAll(arguments[1] + ' span[title]')].map(s => s.title);",
         pane,
+        linked.row,
     )
     assert "Contact 100" in names and "Contact 200" not in names
     linked.driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", pane)
     linked.wait_row("Contact 001")
-    assert len(linked.all(ROW)) <= 25
+    assert len(linked.all(linked.row)) <= 25
+    other_role = "listitem" if linked.profile == "2026" else "row"
+    assert not linked.has(f'#pane-side [role="{other_role}"]')
     assert "Contact 200" not in {r["name"] for r in linked.chat_rows()}
     linked.open_chat("Contact 001")
     assert linked.wait_message(lambda m: True)["text"] == "Hello from contact 1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.simulator.conftest import DriverFactory
+from tests.simulator.conftest import BOTH, DriverFactory
 from tests.simulator.harness import SimControl
 from tests.simulator.waweb import QR_BOX, QR_CANVAS, QR_RELOAD, STARTUP, WaWeb
 
@@ -23,6 +23,7 @@ def test_headless_user_agent_gets_the_update_browser_page(
     assert "HeadlessChrome" in page.driver.execute_script("return navigator.userAgent")
 
 
+@BOTH
 def test_splash_then_a_real_qr_of_the_ref_matching_the_control_api(
     sim: SimControl, page: WaWeb
 ) -> None:
@@ -30,7 +31,12 @@ def test_splash_then_a_real_qr_of_the_ref_matching_the_control_api(
     page.open()
     assert page.find(STARTUP).tag_name == "progress"
     ref = page.qr_ref()
-    first, noise, identity, adv = ref.split(",")
+    if page.profile == "legacy":
+        first, noise, identity, adv = ref.split(",")
+    else:  # the wa.me link, with the web client type as a fifth field
+        assert ref.startswith("https://wa.me/settings/linked_devices#2@")
+        first, noise, identity, adv, client = ref.split("#", 1)[1].split(",")
+        assert client == "1"
     assert first.startswith("2@") and len(noise) == len(identity) == len(adv) == 44
     assert page.qr_canvas_content() == ref
     devices = sim.get("/_sim/devices")

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.simulator.conftest import DriverFactory, quit_driver
+from tests.simulator.conftest import BOTH, DriverFactory, quit_driver
 from tests.simulator.harness import PHONE, SimControl
 from tests.simulator.waweb import BANNER, COMPOSE, DIALOG, MAIN_TITLE, PANE, QR_BOX, WaWeb
 
@@ -122,6 +122,7 @@ def test_messages_sent_while_the_browser_was_closed_show_after_reopening(
     assert json.loads(wid or "null").startswith(f"{PHONE}:")
 
 
+@BOTH
 def test_network_cut_shows_the_banner_and_holds_traffic_until_restored(
     sim: SimControl, linked: WaWeb
 ) -> None:
@@ -129,6 +130,8 @@ def test_network_cut_shows_the_banner_and_holds_traffic_until_restored(
     linked.open_chat("Bob")
     sim.post(f"/_sim/accounts/{PHONE}/network", {"online": False})
     assert "Computer not connected" in linked.find(BANNER).find_element("xpath", "..").text
+    testid = linked.has('#side [data-testid="offline-banner"]')
+    assert testid is (linked.profile == "legacy")  # the 2026 banner has the icon, no testid
     linked.type_keys("queued while offline")
     linked.press_enter()
     queued = linked.wait_message(lambda m: m["out"])
@@ -140,5 +143,5 @@ def test_network_cut_shows_the_banner_and_holds_traffic_until_restored(
     sim.post(f"/_sim/accounts/{PHONE}/network", {"online": True})
     linked.wait_gone(BANNER)
     linked.wait_message(lambda m: m["id"] == queued["id"] and m["icon"] == "msg-check")
-    linked.wait_message(lambda m: m["id"] == held["messageId"])
+    linked.wait_message(lambda m: m["id"] == held["dataId"])
     assert [s["text"] for s in sim.sent()] == ["queued while offline"]

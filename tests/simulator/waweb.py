@@ -23,24 +23,40 @@ QR_BOX = "div[data-ref]"
 QR_CANVAS = 'div[data-ref] canvas[aria-label="Scan this QR code to link a device!"]'
 QR_RELOAD = "div[data-ref] > span > button"
 STARTUP = "#startup progress"
-SYNC = '[data-testid="sync-progress"]'
+SYNC = '[data-testid="sync-progress"]'  # legacy
+SYNC_2026 = ".syncing"
 PANE = "#pane-side"
 GRID = '#pane-side div[role="grid"][aria-label="Chat list"]'
-ROW = '#pane-side [role="listitem"]'
-PROFILE = '#side header span[data-testid="profile-name"]'
+ROW = '#pane-side [role="listitem"]'  # legacy
+ROW_2026 = '#pane-side div[role="grid"] > div[role="row"]'
+PROFILE = '#side header span[data-testid="profile-name"]'  # legacy
+PROFILE_BUTTON = '#side header div[role="button"][aria-label="Profile"]'  # 2026
+PROFILE_DRAWER = 'div[aria-label="Profile"][role="region"]'
+INFO_DRAWER = 'div[role="region"][aria-label$=" info"]'
 BANNER = '#side span[data-icon="alert-computer"]'
 MAIN_TITLE = "#main header span[title]"
 MESSAGE = '#main [role="row"] div[data-id]'
+TEXT = "span.selectable-text"  # legacy
+TEXT_2026 = 'span[data-testid="selectable-text"]'
 COMPOSE = '#main footer div[contenteditable="true"][data-tab="10"]'
 SEND = '#main footer button[aria-label="Send"]'
 DIALOG = 'div[role="dialog"]'
+OVERLAY = 'div[data-animate-modal-popup="true"]'
+LINK_PHONE = "//span[@role='button'][normalize-space()='Log in with phone number']"
+PHONE_INPUT = 'input[aria-label="Type your phone number."]'
+LINK_CODE = 'div[aria-details="link-device-phone-number-code-screen-instructions"][data-link-code]'
 
 
 class WaWeb:
-    def __init__(self, driver: webdriver.Chrome, base_url: str, timeout: float = 10) -> None:
+    def __init__(
+        self, driver: webdriver.Chrome, base_url: str, profile: str = "2026", timeout: float = 10
+    ) -> None:
         self.driver = driver
         self.base_url = base_url
+        self.profile = profile
         self.timeout = timeout
+        self.row = ROW_2026 if profile == "2026" else ROW
+        self.text = TEXT_2026 if profile == "2026" else TEXT
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -110,17 +126,25 @@ class WaWeb:
 
     def chat_rows(self) -> list[dict[str, Any]]:
         rows = []
-        for row in self.all(ROW):
-            badge = row.find_elements(
-                By.CSS_SELECTOR,
-                'span[aria-label$="unread message"], span[aria-label$="unread messages"]',
-            )
+        for row in self.all(self.row):
+            badge = row.find_elements(By.CSS_SELECTOR, "span.unread-badge[aria-label]")
             rows.append({
                 "name": row.find_element(By.CSS_SELECTOR, "span[title]").get_attribute("title"),
                 "preview": row.find_element(By.CSS_SELECTOR, "span.preview").get_attribute("title"),
                 "unread": badge[0].get_attribute("aria-label") if badge else None,
+                "badge": badge[0].text if badge else None,
             })  # fmt: skip
         return rows
+
+    def own_name(self) -> str | None:
+        """Legacy: the header's name. 2026: opened from the Profile drawer (then closed again)."""
+        if self.profile == "legacy":
+            return self.find(PROFILE).get_attribute("title")
+        self.find(PROFILE_BUTTON).click()
+        name = self.find(f"{PROFILE_DRAWER} span[dir='auto'][title]").get_attribute("title")
+        self.find(f'{PROFILE_DRAWER} div[role="button"][aria-label="Back"]').click()
+        self.wait_gone(PROFILE_DRAWER)
+        return name
 
     def wait_row(
         self, name: str, check: Callable[[dict[str, Any]], bool] = lambda r: True
@@ -131,7 +155,7 @@ class WaWeb:
 
     def open_chat(self, name: str) -> None:
         self.wait_row(name)
-        self.find(f'{ROW} span[title="{name}"]').click()
+        self.find(f'{self.row} span[title="{name}"]').click()
         self.wait(
             lambda d: self.has(COMPOSE) and self.find(MAIN_TITLE).get_attribute("title") == name
         )
@@ -145,7 +169,7 @@ class WaWeb:
                 "id": node.get_attribute("data-id"),
                 "out": "message-out" in (node.get_attribute("class") or ""),
                 "pre": copyable.get_attribute("data-pre-plain-text"),
-                "text": node.find_element(By.CSS_SELECTOR, "span.selectable-text").text,
+                "text": node.find_element(By.CSS_SELECTOR, self.text).text,
                 "icon": icons[0].get_attribute("data-icon") if icons else None,
                 "label": icons[0].get_attribute("aria-label") if icons else None,
             })  # fmt: skip
@@ -186,3 +210,24 @@ class WaWeb:
 
     def click_dialog_button(self, label: str) -> None:
         self.find(DIALOG).find_element(By.XPATH, f".//button[normalize-space()='{label}']").click()
+
+    def dismiss_popups(self) -> None:
+        """Press the button of every popup on screen (the 2026 "fresh look" greeting, notices)."""
+        while self.has(DIALOG):
+            self.find(DIALOG).find_element(By.CSS_SELECTOR, "button").click()
+
+    def by_xpath(self, xpath: str) -> WebElement:
+        return self.wait(lambda d: next(iter(d.find_elements(By.XPATH, xpath)), None))
+
+    # -- log in with phone number ------------------------------------------------------------
+
+    def request_pairing_code(self, phone: str) -> None:
+        """Landing -> "Log in with phone number" -> type the number -> Next."""
+        self.by_xpath(LINK_PHONE).click()
+        box = self.find(PHONE_INPUT)
+        box.clear()
+        box.send_keys(phone)
+        self.by_xpath("//button[normalize-space()='Next']").click()
+
+    def pairing_code(self) -> str:
+        return self.wait(lambda d: self.find(LINK_CODE).get_attribute("data-link-code"))

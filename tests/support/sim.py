@@ -42,12 +42,67 @@ class SimClient:
     async def unlink(self, phone: str) -> None:
         await self._req("POST", f"/accounts/{phone}/unlink")
 
-    async def inbound(self, phone: str, sender: str, text: str, name: str | None = None) -> str:
-        body: dict[str, Any] = {"from": sender, "text": text}
-        if name:
-            body["name"] = name
-        result = await self._req("POST", f"/accounts/{phone}/inbound", body)
+    async def link_code(self, code: str, phone: str, name: str) -> dict[str, Any]:
+        """Type a pairing code on the phone ``phone`` (the number typed on the page)."""
+        result: dict[str, Any] = await self._req(
+            "POST", "/link-code", {"code": code, "phone": phone, "displayName": name}
+        )
+        return result
+
+    async def inbound(
+        self,
+        phone: str,
+        sender: str,
+        text: str,
+        name: str | None = None,
+        id_form: str | None = None,
+        via: str | None = None,
+        group: dict[str, str] | None = None,
+    ) -> str:
+        """A contact writes; returns the full serialized id (``messageId``)."""
+        result = await self.inbound_message(phone, sender, text, name, id_form, via, group)
         return str(result["messageId"])
+
+    async def inbound_message(
+        self,
+        phone: str,
+        sender: str,
+        text: str,
+        name: str | None = None,
+        id_form: str | None = None,
+        via: str | None = None,
+        group: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A contact writes: ``{messageId, id (bare), chatId, dataId (the row's data-id)}``."""
+        body: dict[str, Any] = {"from": sender, "text": text}
+        optional = {"name": name, "idForm": id_form, "via": via, "group": group}
+        body.update({key: value for key, value in optional.items() if value})
+        result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/inbound", body)
+        return result
+
+    async def contacts(self, phone: str) -> list[dict[str, Any]]:
+        """``[{phoneJid, lid, name, phoneKnown}]`` of everyone the account talked to."""
+        result: list[dict[str, Any]] = await self._req("GET", f"/accounts/{phone}/contacts")
+        return result
+
+    async def dialog(
+        self, phone: str, kind: str, text: str | None = None, button: str | None = None
+    ) -> dict[str, Any]:
+        """Show a popup (``fresh_look``, ``whats_new``, ``notice``, ``unknown``) on the page."""
+        body: dict[str, Any] = {"kind": kind}
+        optional = {"text": text, "button": button}
+        body.update({key: value for key, value in optional.items() if value})
+        result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/dialog", body)
+        return result
+
+    async def passkey(self, phone: str, on: bool) -> None:
+        """New devices of this account must pass the passkey check after the scan."""
+        await self._req("POST", f"/accounts/{phone}/passkey", {"on": on})
+
+    async def messages(self, phone: str, chat_id: str) -> list[dict[str, Any]]:
+        path = f"/accounts/{phone}/chats/{chat_id}/messages"
+        result: list[dict[str, Any]] = await self._req("GET", path)
+        return result
 
     async def sent(self, phone: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._req("GET", f"/accounts/{phone}/sent")

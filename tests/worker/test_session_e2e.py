@@ -137,11 +137,12 @@ async def test_qr_link_capture_send_and_acks(stack: Stack) -> None:
     assert (row.state, row.phone, row.display_name) == ("ready", phone, "Corner Shop")
 
     # inbound: stored once, published once
-    sim_msg_id = await stack.sim.inbound(phone, contact, "Hello, is it open?", name="Alice")
+    sim_msg = await stack.sim.inbound_message(phone, contact, "Hello, is it open?", name="Alice")
     got = await stack.tap.wait_for(of_type("message"), 30, "inbound message")
     assert isinstance(got, events.MessageEvent)
     assert got.data.message.body == "Hello, is it open?"
-    assert got.data.message.wa_message_id and sim_msg_id in got.data.message.wa_message_id
+    assert got.data.message.wa_message_id == sim_msg["id"]  # WhatsApp's bare id
+    assert got.data.message.wa_chat_id == f"{contact}@c.us"  # from the chat's info drawer
     chat = await _chat(stack, session_id, f"{contact}@c.us")
     assert chat.name == "Alice"
 
@@ -149,9 +150,9 @@ async def test_qr_link_capture_send_and_acks(stack: Stack) -> None:
     body = "Yes! Open till 9 🙂🍕\nsecond line\n\nafter a blank line"
     out = await _send(stack, session_id, chat, body)
     sent = await _status(stack, session_id, out.id, {"sent", "delivered", "read"})
-    assert sent.wa_msg_id
     seen_by_contact = [m for m in await stack.sim.sent(phone) if m["text"] == body]
     assert len(seen_by_contact) == 1
+    assert sent.wa_msg_id == seen_by_contact[0]["id"]
     assert seen_by_contact[0]["chatId"] == f"{contact}@c.us"
 
     # acks move forward and are stored

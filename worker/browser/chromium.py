@@ -12,6 +12,9 @@ import subprocess
 from worker.browser.errors import BrowserStartError
 
 _VERSION = re.compile(r"\b(\d+)\.(\d+)\.(\d+)\.(\d+)\b")
+# the browser's language: WhatsApp Web follows it for labels (the page objects match English
+# ones), and for times and dates (en-US: 12 h, M/D/YYYY), which the row reader expects from it
+LOCALE = "en-US"
 
 # Always on: quiet, no background traffic, no first-run UI. (Not --disable-crashpad-for-testing: on
 # Chromium 156 it crash-loops the network service with "FD ownership violation".)
@@ -29,7 +32,7 @@ BASE_FLAGS: tuple[str, ...] = (
     "--password-store=basic",
     "--mute-audio",
     # page objects match English labels ("Use here", aria-labels): never follow the host locale
-    "--lang=en-US",
+    f"--lang={LOCALE}",
     # the desktop two-pane layout WhatsApp's page objects expect (uc forces this size anyway)
     "--window-size=1920,1080",
     "--disable-quic",

@@ -25,7 +25,7 @@ from worker.browser import procs, tempdirs
 from worker.browser.chromedriver import private_copy
 from worker.browser.chromium import chrome_arguments, major_version
 from worker.browser.errors import BrowserStartError
-from worker.browser.launched import Launch, cleanup, watch
+from worker.browser.launched import EXIT_GRACE_S, Launch, cleanup, watch
 from worker.browser.uc_hooks import uc_hooks
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def shutdown(driver: WebDriver | None) -> None:
             return
         if state.chromedriver is None:
             state.chromedriver = _service_process(driver)
+        _close_gracefully(driver, state)
         _bounded_quit(driver)
         cleanup(state, graceful=True)
         if state.kind == "uc":
@@ -205,6 +206,27 @@ def _start_selenium(
         return webdriver.Chrome(service=service, options=options)
     finally:
         state.adopt_service()
+
+
+def _close_gracefully(driver: WebDriver, state: Launch) -> None:
+    """Close Chromium as its window would be closed, and wait for it: it writes what the page
+    keeps in localStorage to the profile on the way out, which a killed browser may not have
+    done yet (WhatsApp keeps its device keys there; losing them means a new QR)."""
+    browser = state.browser
+    if browser is None or browser.poll() is not None:
+        return
+
+    def close() -> None:
+        try:
+            driver.execute_cdp_cmd("Browser.close", {})
+        except Exception as exc:  # a wedged or closing browser: quit() and the kill follow
+            log.debug("Browser.close failed: %s", exc)
+
+    closer = threading.Thread(target=close, name="browser-close", daemon=True)
+    closer.start()
+    closer.join(EXIT_GRACE_S)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        browser.wait(EXIT_GRACE_S)
 
 
 def _bounded_quit(driver: WebDriver) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.rows import class_row, dict_row
 
 from shared.db.types import Chat, Conn
+from shared.jids import PAGE_ID_PREFIX, is_lid, is_phone, normalize_jid
 
 _CHAT_FIELDS = tuple(f.name for f in fields(Chat))
 _SCOPED = "JOIN wa_sessions s ON s.id = c.session_id AND s.company_id = %(cid)s"
@@ -120,6 +121,15 @@ async def update(
 # --- worker side -------------------------------------------------------------------------
 
 
+def _known_ids(wa_chat_id: str) -> tuple[str | None, str | None]:
+    """(phone_jid, lid) that a WhatsApp chat id itself says."""
+    if is_phone(wa_chat_id):
+        return wa_chat_id, None
+    if is_lid(wa_chat_id):
+        return None, wa_chat_id
+    return None, None
+
+
 async def worker_upsert(
     conn: Conn,
     *,
@@ -132,13 +142,14 @@ async def worker_upsert(
     last_message_preview: str | None = None,
     add_unread: int = 0,
 ) -> Chat:
-    """Insert or refresh a chat as the worker sees it; never moves activity backwards."""
+    """Insert or refresh a chat by its WhatsApp id; never moves activity backwards."""
+    phone_jid, lid = _known_ids(wa_chat_id)
     async with conn.cursor(row_factory=class_row(Chat)) as cur:
         await cur.execute(
             "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group, unread_count,"
-            "  last_message_at, last_message_preview)"
+            "  last_message_at, last_message_preview, phone_jid, lid)"
             " VALUES (%(sid)s, %(wid)s, %(name)s, %(grp)s, COALESCE(%(unread)s, 0) + %(add)s,"
-            "  %(at)s, %(prev)s)"
+            "  %(at)s, %(prev)s, %(pn)s, %(lid)s)"
             " ON CONFLICT (session_id, wa_chat_id) DO UPDATE SET"
             "  name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name ELSE wa_chats.name END,"
             "  is_group = EXCLUDED.is_group,"
@@ -158,6 +169,8 @@ async def worker_upsert(
                 "at": last_message_at,
                 "prev": last_message_preview,
                 "add": add_unread,
+                "pn": phone_jid,
+                "lid": lid,
             },
         )
         row = await cur.fetchone()
@@ -166,12 +179,9 @@ async def worker_upsert(
 
 
 async def worker_get_by_wa_id(conn: Conn, *, session_id: UUID, wa_chat_id: str) -> Chat | None:
-    async with conn.cursor(row_factory=class_row(Chat)) as cur:
-        await cur.execute(
-            "SELECT * FROM wa_chats WHERE session_id = %(sid)s AND wa_chat_id = %(wid)s",
-            {"sid": session_id, "wid": wa_chat_id},
-        )
-        return await cur.fetchone()
+    """The chat known under this WhatsApp id: its own id, its phone id or its lid."""
+    found = await worker_find(conn, session_id=session_id, ids=[wa_chat_id])
+    return found[0] if found else None
 
 
 async def worker_get(conn: Conn, *, session_id: UUID, chat_id: UUID) -> Chat | None:
@@ -181,6 +191,154 @@ async def worker_get(conn: Conn, *, session_id: UUID, chat_id: UUID) -> Chat | N
             {"sid": session_id, "id": chat_id},
         )
         return await cur.fetchone()
+
+
+# the older of two rows of one person: the one whose first message came first (rows without
+# messages count as newest), then the id, so the choice is stable
+_OLDEST_FIRST = (
+    " ORDER BY (SELECT min(m.created_at) FROM wa_messages m WHERE m.chat_id = c.id)"
+    " ASC NULLS LAST, c.id"
+)
+
+
+async def worker_find(
+    conn: Conn, *, session_id: UUID, ids: list[str], lock: bool = False
+) -> list[Chat]:
+    """Chats of the session known under any of ``ids`` (as wa_chat_id, phone_jid or lid),
+    the older first. ``@s.whatsapp.net`` is matched as ``@c.us``."""
+    wanted = sorted({normalize_jid(i) for i in ids if i})
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "SELECT c.* FROM wa_chats c WHERE c.session_id = %(sid)s"
+            " AND (c.wa_chat_id = ANY(%(ids)s) OR c.phone_jid = ANY(%(ids)s)"
+            "  OR c.lid = ANY(%(ids)s))" + _OLDEST_FIRST + (" FOR UPDATE" if lock else ""),
+            {"sid": session_id, "ids": wanted},
+        )
+        return await cur.fetchall()
+
+
+async def worker_find_by_name(conn: Conn, *, session_id: UUID, name: str) -> Chat | None:
+    """The chat shown under this title (the most recently active one if several share it)."""
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_chats WHERE session_id = %(sid)s AND name = %(name)s"
+            " ORDER BY last_message_at DESC NULLS LAST, id LIMIT 1",
+            {"sid": session_id, "name": name},
+        )
+        return await cur.fetchone()
+
+
+async def _merge(conn: Conn, *, keep: Chat, drop: Chat) -> None:
+    """Fold ``drop`` (another row of the same person) into ``keep``; caller holds a transaction."""
+    params = {"keep": keep.id, "drop": drop.id}
+    await conn.execute("UPDATE wa_messages SET chat_id = %(keep)s WHERE chat_id = %(drop)s", params)
+    await conn.execute("DELETE FROM wa_chats WHERE id = %(drop)s", params)
+    await conn.execute(
+        "UPDATE wa_chats SET"
+        " phone_jid = COALESCE(wa_chats.phone_jid, %(pn)s),"
+        " lid = COALESCE(wa_chats.lid, %(lid)s),"
+        " name = CASE WHEN wa_chats.name = '' THEN %(name)s ELSE wa_chats.name END,"
+        " unread_count = wa_chats.unread_count + %(unread)s,"
+        " last_message_preview = CASE WHEN wa_chats.last_message_at IS NULL"
+        "   OR %(at)s::timestamptz > wa_chats.last_message_at THEN %(prev)s"
+        "   ELSE wa_chats.last_message_preview END,"
+        " last_message_at = GREATEST(wa_chats.last_message_at, %(at)s::timestamptz),"
+        " assigned_manager_id = COALESCE(wa_chats.assigned_manager_id, %(mgr)s)"
+        " WHERE id = %(keep)s",
+        {
+            **params,
+            "pn": drop.phone_jid,
+            "lid": drop.lid,
+            "name": drop.name,
+            "unread": drop.unread_count,
+            "at": drop.last_message_at,
+            "prev": drop.last_message_preview,
+            "mgr": drop.assigned_manager_id,
+        },
+    )
+
+
+async def worker_resolve(
+    conn: Conn,
+    *,
+    session_id: UUID,
+    wa_chat_id: str,
+    phone_jid: str | None = None,
+    lid: str | None = None,
+    name: str,
+    is_group: bool,
+) -> tuple[Chat, list[UUID]]:
+    """The one chat of a person (or group) the page shows: found by any id it is known under,
+    created under ``wa_chat_id`` when new, missing ids filled in, and two rows found to be the
+    same person merged into the older one (messages moved, the newer row deleted), atomically.
+
+    Returns (chat, ids of rows merged away).
+    """
+    own_pn, own_lid = _known_ids(normalize_jid(wa_chat_id))
+    pn, lid = phone_jid or own_pn, lid or own_lid
+    ids = [i for i in (normalize_jid(wa_chat_id), pn, lid) if i]
+    async with conn.transaction():  # one unit, whether or not the caller is in one
+        found = await worker_find(conn, session_id=session_id, ids=ids, lock=True)
+        if not found:
+            async with conn.cursor(row_factory=class_row(Chat)) as cur:
+                await cur.execute(
+                    "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group, phone_jid, lid)"
+                    " VALUES (%(sid)s, %(wid)s, %(name)s, %(grp)s, %(pn)s, %(lid)s)"
+                    " ON CONFLICT DO NOTHING RETURNING *",
+                    {
+                        "sid": session_id,
+                        "wid": normalize_jid(wa_chat_id),
+                        "name": name,
+                        "grp": is_group,
+                        "pn": pn,
+                        "lid": lid,
+                    },
+                )
+                created = await cur.fetchone()
+            if created is not None:
+                return created, []
+            # someone else created it meanwhile: take theirs
+            found = await worker_find(conn, session_id=session_id, ids=ids, lock=True)
+        keep, merged = found[0], [c.id for c in found[1:]]
+        for other in found[1:]:
+            await _merge(conn, keep=keep, drop=other)
+        async with conn.cursor(row_factory=class_row(Chat)) as cur:
+            await cur.execute(
+                "UPDATE wa_chats SET"
+                " phone_jid = COALESCE(phone_jid, %(pn)s), lid = COALESCE(lid, %(lid)s),"
+                " wa_chat_id = CASE WHEN wa_chat_id LIKE 'page:%%' AND %(real)s::text IS NOT NULL"
+                "   THEN %(real)s ELSE wa_chat_id END,"
+                " name = CASE WHEN %(name)s <> '' THEN %(name)s ELSE name END"
+                " WHERE id = %(id)s RETURNING *",
+                {
+                    "id": keep.id,
+                    "pn": pn,
+                    "lid": lid,
+                    "real": next((i for i in ids if not i.startswith(PAGE_ID_PREFIX)), None),
+                    "name": name,
+                },
+            )
+            chat = await cur.fetchone()
+    assert chat is not None
+    return chat, merged
+
+
+async def worker_touch(
+    conn: Conn, *, chat_id: UUID, at: datetime, preview: str, add_unread: int
+) -> Chat:
+    """A new message in the chat: activity moves forward (never back), unread grows."""
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            "UPDATE wa_chats SET unread_count = unread_count + %(add)s,"
+            " last_message_preview = CASE WHEN last_message_at IS NULL"
+            "   OR %(at)s >= last_message_at THEN %(prev)s ELSE last_message_preview END,"
+            " last_message_at = GREATEST(last_message_at, %(at)s)"
+            " WHERE id = %(id)s RETURNING *",
+            {"id": chat_id, "at": at, "prev": preview, "add": add_unread},
+        )
+        row = await cur.fetchone()
+    assert row is not None
+    return row
 
 
 # --- gateway: chats started from the dashboard, read marks -----------------------------------

@@ -11,12 +11,12 @@ from shared.db.types import Conn, Message
 
 # status only moves forward; 'failed' is terminal for a pending message
 _STATUS_RANK = (
-    "CASE %(st)s WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2"
-    " WHEN 'read' THEN 3 ELSE -1 END"
+    "CASE %(st)s WHEN 'pending' THEN 0 WHEN 'unconfirmed' THEN 1 WHEN 'sent' THEN 2"
+    " WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE -1 END"
 )
 _ROW_RANK = (
-    "CASE m.status WHEN 'pending' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2"
-    " WHEN 'read' THEN 3 ELSE 9 END"
+    "CASE m.status WHEN 'pending' THEN 0 WHEN 'unconfirmed' THEN 1 WHEN 'sent' THEN 2"
+    " WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE 9 END"
 )
 
 
@@ -114,7 +114,7 @@ async def worker_mark_sent(
     async with conn.cursor(row_factory=class_row(Message)) as cur:
         await cur.execute(
             "UPDATE wa_messages SET wa_msg_id = COALESCE(%(wid)s, wa_msg_id), error = NULL,"
-            " status = CASE WHEN status = 'pending' OR status = 'failed' THEN 'sent'"
+            " status = CASE WHEN status IN ('pending', 'unconfirmed', 'failed') THEN 'sent'"
             "   ELSE status END"
             " WHERE id = %(id)s AND session_id = %(sid)s RETURNING *",
             {"wid": wa_msg_id, "id": message_id, "sid": session_id},
@@ -130,6 +130,39 @@ async def worker_mark_failed(
             "UPDATE wa_messages SET status = 'failed', error = %(err)s"
             " WHERE id = %(id)s AND session_id = %(sid)s AND status = 'pending' RETURNING *",
             {"err": error, "id": message_id, "sid": session_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_mark_unconfirmed(
+    conn: Conn, *, session_id: UUID, message_id: UUID
+) -> Message | None:
+    """Typed and sent on the page, but its row was not seen in time: never re-sent."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "UPDATE wa_messages SET status = 'unconfirmed', error = NULL"
+            " WHERE id = %(id)s AND session_id = %(sid)s AND status = 'pending' RETURNING *",
+            {"id": message_id, "sid": session_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_list_unconfirmed(conn: Conn, *, session_id: UUID) -> list[Message]:
+    """The session's sends still waiting for their row on the page, oldest first."""
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND status = 'unconfirmed'"
+            " ORDER BY created_at, id",
+            {"sid": session_id},
+        )
+        return await cur.fetchall()
+
+
+async def worker_get_by_wa_id(conn: Conn, *, session_id: UUID, wa_msg_id: str) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND wa_msg_id = %(wid)s",
+            {"sid": session_id, "wid": wa_msg_id},
         )
         return await cur.fetchone()
 

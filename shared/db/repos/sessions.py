@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 
 from shared.db.types import Conn, OpsSession, WaSession
 
@@ -131,6 +132,9 @@ async def worker_set_state(
                 " worker_id = %(w)s,"
                 " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
                 " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
+                " pairing_code = CASE WHEN %(s)s = 'qr' THEN pairing_code ELSE NULL END,"
+                " pairing_code_expires_at = CASE WHEN %(s)s = 'qr' THEN pairing_code_expires_at"
+                "   ELSE NULL END,"
                 " last_ready_at = CASE WHEN %(s)s = 'ready' THEN now() ELSE last_ready_at END,"
                 " updated_at = now() WHERE id = %(id)s RETURNING *",
                 {"s": state, "r": reason, "d": detail, "w": worker_id, "id": session_id},
@@ -165,6 +169,35 @@ async def worker_set_desired(conn: Conn, *, session_id: UUID, desired_state: str
     await conn.execute(
         "UPDATE wa_sessions SET desired_state = %(d)s, updated_at = now() WHERE id = %(id)s",
         {"d": desired_state, "id": session_id},
+    )
+
+
+async def worker_set_pairing_code(
+    conn: Conn, *, session_id: UUID, code: str | None, expires_at: datetime | None
+) -> None:
+    """The pairing code on screen ("link with phone number"), or None when it is gone."""
+    await conn.execute(
+        "UPDATE wa_sessions SET pairing_code = %(c)s, pairing_code_expires_at = %(exp)s,"
+        " updated_at = now() WHERE id = %(id)s",
+        {"c": code, "exp": expires_at, "id": session_id},
+    )
+
+
+async def worker_add_drift(
+    conn: Conn, *, session_id: UUID, counts: dict[str, tuple[int, datetime]]
+) -> None:
+    """Add to the session's ``page_drift`` ({kind: {count, lastAt}}): ``counts`` maps each kind
+    to (how many more, when last seen)."""
+    batch = {k: {"count": n, "lastAt": at.isoformat()} for k, (n, at) in counts.items()}
+    await conn.execute(
+        "UPDATE wa_sessions s SET page_drift = s.page_drift || COALESCE(("
+        "  SELECT jsonb_object_agg(e.key, jsonb_build_object("
+        "    'count', COALESCE((s.page_drift -> e.key ->> 'count')::bigint, 0)"
+        "      + (e.value ->> 'count')::bigint,"
+        "    'lastAt', e.value -> 'lastAt'))"
+        "  FROM jsonb_each(%(batch)s::jsonb) AS e), '{}'::jsonb)"
+        " WHERE s.id = %(id)s",
+        {"batch": Jsonb(batch), "id": session_id},
     )
 
 

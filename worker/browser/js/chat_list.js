@@ -1,26 +1,20 @@
-// Walk the virtualized chat list from the top, collecting rows until arguments[0] names are seen
-// or the end is reached. If arguments[1] is a name, stop at that row and return it for clicking.
-const limit = arguments[0];
-const target = arguments[1];
-const pane = document.querySelector("#pane-side");
+// Walk the virtualized chat list from the top, collecting rows until arguments[2] names are seen
+// or the end is reached. If arguments[3] is a name, stop at that row and return it for clicking.
+// arguments[0]: the selector table; chatRowInfo comes from chat_row.js.
+const S = arguments[0];
+const limit = arguments[2];
+const target = arguments[3];
+const pane = document.querySelector(S.paneSide);
 if (!pane) return { chats: [], found: null };
 const seen = new Map();
 let found = null;
 pane.scrollTop = 0;
 for (let guard = 0; guard < 500; guard++) {
-  for (const row of pane.querySelectorAll('[role="listitem"]')) {
-    const title = row.querySelector("span[title]");
-    if (!title) continue;
-    const name = title.getAttribute("title");
-    if (target !== null && name === target) { found = row; break; }
-    if (seen.has(name)) continue;
-    const badge = row.querySelector('span[aria-label$="unread message"], span[aria-label$="unread messages"]');
-    const spans = Array.from(row.querySelectorAll("span[title]"));
-    seen.set(name, {
-      name,
-      preview: spans.length > 1 ? spans[spans.length - 1].getAttribute("title") : null,
-      unread: badge ? parseInt(badge.innerText, 10) || 1 : 0,
-    });
+  for (const row of pane.querySelectorAll(S.chatRow)) {
+    const info = chatRowInfo(S, row);
+    if (!info) continue;
+    if (target !== null && info.name === target) { found = row; break; }
+    if (!seen.has(info.name)) seen.set(info.name, info);
   }
   if (found || (target === null && seen.size >= limit)) break;
   const before = pane.scrollTop;

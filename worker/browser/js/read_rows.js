@@ -1,29 +1,36 @@
-// Parse message rows of the open chat. arguments[0]: list of data-ids to read, or null for all
-// rows currently in #main; when null and arguments[1] is set, drain the observer's dirty set.
-const wanted = arguments[0];
-const drain = arguments[1];
+// Message rows of the open chat, raw (Python parses ids, times and ticks).
+// arguments[0]: the selector table; arguments[2]: data-ids to read, or null for every row in
+// #main; when null and arguments[3] is set, drain the observer's dirty set instead.
+const S = arguments[0];
+const wanted = arguments[2];
+const drain = arguments[3];
 let ids = wanted;
 if (!ids && drain) {
   ids = window.__waDirty ? Array.from(window.__waDirty) : [];
   if (window.__waDirty) window.__waDirty.clear();
 }
-const rows = ids
-  ? ids.map((id) => document.querySelector('#main div[data-id="' + CSS.escape(id) + '"]')).filter(Boolean)
-  : Array.from(document.querySelectorAll('#main [role="row"] div[data-id]'));
-const header = document.querySelector("#main header span[title]");
+const main = document.querySelector(S.main);
+const rows = !main ? [] : ids
+  ? ids.map((id) => main.querySelector(S.rowById.replace("{id}", CSS.escape(id)))).filter(Boolean)
+  : Array.from(document.querySelectorAll(S.messageRow));
+const has = (row, sel) => row.matches(sel) || row.querySelector(sel) || row.closest(sel);
+const header = document.querySelector(S.mainTitle);
 const out = [];
 for (const row of rows) {
-  const pre = row.querySelector("[data-pre-plain-text]");
-  const body = row.querySelector("span.selectable-text");
-  const icon = row.querySelector('span[data-icon^="msg-"]');
+  const pre = row.querySelector(S.prePlain);
+  const text = row.querySelector(S.text);
+  const icon = row.querySelector(S.tick);
   out.push({
     id: row.getAttribute("data-id"),
-    direction: row.classList.contains("message-out") || row.querySelector(".message-out")
-      || row.closest(".message-out") ? "out" : "in",
-    pre: pre ? pre.getAttribute("data-pre-plain-text") : "",
-    body: body ? body.innerText : "",
+    direction: has(row, S.outgoing) ? "out" : has(row, S.incoming) ? "in" : null,
+    pre: pre ? pre.getAttribute("data-pre-plain-text") : null,
+    body: text ? text.innerText : null,
     icon: icon ? icon.getAttribute("data-icon") : null,
     iconLabel: icon ? (icon.getAttribute("aria-label") || "").trim() : null,
   });
 }
-return { chat: header ? header.getAttribute("title") : null, rows: out };
+return {
+  chat: header ? header.getAttribute("title") : null,
+  rows: out,
+  tzOffset: new Date().getTimezoneOffset(),
+};

@@ -1,39 +1,65 @@
 // One look at the page: which screen it shows, plus what the runtime needs from that screen.
+// arguments[0]: the selector table, arguments[1]: the texts (worker/browser/selectors.py).
+const S = arguments[0];
+const T = arguments[1];
 const q = (s) => document.querySelector(s);
-const text = document.body ? document.body.innerText || "" : "";
-const out = { state: "unknown", url: location.href, qrRef: null, syncPercent: null,
-  wid: null, displayName: null, unread: [], openChat: null, dialog: null };
-try { out.wid = window.localStorage.getItem("last-wid-md"); } catch (e) { out.wid = null; }
-const dialog = q('div[role="dialog"]');
-if (dialog) out.dialog = dialog.innerText;
-const qr = q("div[data-ref]");
-const sync = q('[data-testid="sync-progress"]');
-if (text.includes("WhatsApp works with Google Chrome")) {
+const body = document.body ? document.body.innerText || "" : "";
+const lower = body.toLowerCase();
+const out = { state: "unknown", url: location.href, qrRef: null, syncPercent: null, wid: null,
+  displayName: null, chats: [], openChat: null, dialog: null, dialogButtons: [], linkCode: null,
+  alert: null, excerpt: null };
+try { out.wid = window.localStorage.getItem(T.widStorageKey); } catch (e) { out.wid = null; }
+// the dialog on top: popups stack, the newest last in the document
+const dialogs = document.querySelectorAll(S.dialog);
+const dialog = dialogs.length ? dialogs[dialogs.length - 1] : null;
+if (dialog) {
+  out.dialog = dialog.innerText;
+  out.dialogButtons = Array.from(dialog.querySelectorAll(S.dialogButton))
+    .map((b) => (b.innerText || "").trim()).filter(Boolean);
+}
+const alert = q(S.alert);
+out.alert = alert ? alert.innerText : null;
+const percent = (el) => {
+  const m = /(\d+)\s*%/.exec(el.innerText || "");
+  if (m) return parseInt(m[1], 10);
+  const bar = el.matches(S.progress) ? el : el.querySelector(S.progress);
+  return bar && bar.max ? Math.round((bar.value / bar.max) * 100) : null;
+};
+if (lower.includes(T.unsupported)) {
   out.state = "unsupported";
-} else if (dialog && dialog.innerText.includes("open in another window")) {
+} else if (Array.from(dialogs).some((d) => d.innerText.toLowerCase().includes(T.conflict))) {
   out.state = "conflict";
-} else if (q("#pane-side")) {
-  out.state = q('#side span[data-icon="alert-computer"]') ? "offline" : "ready";
-  const me = q('#side header span[data-testid="profile-name"]');
+} else if (q(S.paneSide)) {
+  out.state = q(S.offline) ? "offline" : "ready";
+  const me = q(S.ownNameLegacy);
   out.displayName = me ? me.getAttribute("title") : null;
-  for (const row of document.querySelectorAll('#pane-side [role="listitem"]')) {
-    const badge = row.querySelector('span[aria-label$="unread message"], span[aria-label$="unread messages"]');
-    const title = row.querySelector("span[title]");
-    if (badge && title) {
-      out.unread.push({ name: title.getAttribute("title"), count: parseInt(badge.innerText, 10) || 1 });
-    }
+  for (const row of document.querySelectorAll(S.chatRow)) {
+    const info = chatRowInfo(S, row);
+    if (info && info.badges.length) out.chats.push(info);
   }
-  const header = q("#main header span[title]");
+  const header = q(S.mainTitle);
   out.openChat = header ? header.getAttribute("title") : null;
-} else if (sync) {
+} else if (q(S.linkCode)) {
+  out.state = "link_code";
+  out.linkCode = q(S.linkCode).getAttribute("data-link-code");
+} else if (q(S.phoneInput)) {
+  out.state = "link_phone";
+} else if (lower.includes(T.passkey) && !q(S.qr)) {
+  out.state = "passkey";
+  out.excerpt = body.slice(0, 200);
+} else if (q(S.syncLegacy)) {
   out.state = "syncing";
-  const m = /(\d+)%/.exec(sync.innerText);
-  out.syncPercent = m ? parseInt(m[1], 10) : null;
-} else if (qr) {
-  const ref = qr.getAttribute("data-ref");
-  out.state = q("div[data-ref] > span > button") ? "qr_expired" : (ref ? "qr" : "loading");
+  out.syncPercent = percent(q(S.syncLegacy));
+} else if (q(S.progress) && !q(S.startup) && !q(S.qr)) {
+  out.state = "syncing";
+  out.syncPercent = percent(document.body);
+} else if (q(S.qr)) {
+  const ref = q(S.qr).getAttribute("data-ref");
+  out.state = q(S.qrReload) ? "qr_expired" : (ref ? "qr" : "loading");
   out.qrRef = ref || null;
-} else if (q("#startup") || q("progress")) {
+} else if (q(S.startup) || q(S.progress)) {
   out.state = "loading";
+} else {
+  out.excerpt = body.slice(0, 200);
 }
 return out;

@@ -1,0 +1,218 @@
+"""Never silent: what the runtime cannot read is counted, surfaced on the session, and the rest of
+the chat is still captured (a runtime in this process, real Chromium, Redis and Postgres)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import pytest
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from shared import jobs
+from shared.constants import DRIFT_COUNTS
+from shared.db.repos import chats, messages, sessions
+from shared.db.types import Chat, Message
+from shared.settings import Settings
+from tests.conftest import MakeCompany
+from tests.support.sim import SimClient
+from tests.support.stack import unique_phone
+from worker.browser.selectors import SELECTORS
+from worker.browser.thread import BrowserThread
+from worker.publisher import Publisher
+from worker.runtime import End, SessionRuntime
+
+pytestmark = pytest.mark.e2e
+T = TypeVar("T")
+
+
+@dataclass
+class Running:
+    runtime: SessionRuntime
+    browser: BrowserThread
+    pg: AsyncConnectionPool
+    redis: Redis
+    sim: SimClient
+    session_id: UUID
+    company_id: UUID
+    phone: str
+
+
+async def _until(check: Callable[[], Awaitable[T | None]], what: str, timeout_s: float = 30) -> T:
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                got = await check()
+                if got:
+                    return got
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
+@pytest.fixture
+async def running(
+    settings: Settings,
+    sim: SimClient,
+    sim_url: str,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    make_company: MakeCompany,
+    tmp_path: Path,
+) -> AsyncIterator[Running]:
+    company = await make_company()
+    async with pg.connection() as conn:
+        session = await sessions.create(conn, company_id=company.id, name="main")
+    cfg = settings.model_copy(update={"wa_url": sim_url, "profile_dir": tmp_path})
+    publisher = Publisher(
+        pg, redis, session_id=session.id, company_id=company.id, worker_id="w-test"
+    )
+    browser = BrowserThread()
+    runtime = SessionRuntime(cfg, publisher, browser, redis)
+    task = asyncio.create_task(runtime.run())
+    try:
+
+        async def qr() -> str | None:
+            async with pg.connection() as conn:
+                row = await sessions.worker_get(conn, session_id=session.id)
+            return row.qr_payload if row else None
+
+        phone = unique_phone()
+        await sim.link(await _until(qr, "a QR"), phone, "Drift Shop")
+        yield Running(runtime, browser, pg, redis, sim, session.id, company.id, phone)
+    finally:
+        runtime.request_end(End.STOPPED)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 60)
+
+
+async def _chat_messages(r: Running, chat: Chat) -> list[Message]:
+    async with r.pg.connection() as conn:
+        found = await messages.list_for_chat(
+            conn, company_id=r.company_id, session_id=r.session_id, chat_id=chat.id, limit=50
+        )
+    return list(reversed(found))
+
+
+async def _chat(r: Running, wa_chat_id: str) -> Chat | None:
+    async with r.pg.connection() as conn:
+        return await chats.worker_get_by_wa_id(conn, session_id=r.session_id, wa_chat_id=wa_chat_id)
+
+
+async def _drift(r: Running, kind: str) -> dict[str, Any] | None:
+    async with r.pg.connection() as conn:
+        row = await sessions.worker_get(conn, session_id=r.session_id)
+    return row.page_drift.get(kind) if row else None
+
+
+async def _counter(r: Running, kind: str) -> int:
+    raw: Any = r.redis.hget(DRIFT_COUNTS, kind)  # redis-py types this loosely
+    value = await raw
+    return int(value or 0)
+
+
+def _append_copy(data_id: str, pre: str | None) -> Callable[[Any], None]:
+    """Append a copy of the open chat's last row with another data-id (and header)."""
+
+    def run(driver: Any) -> None:
+        driver.execute_script(
+            "const rows = document.querySelectorAll(arguments[0]);"
+            "const row = rows[rows.length - 1].closest('[role=row]');"
+            "const copy = row.cloneNode(true);"
+            "copy.querySelector('[data-id]').setAttribute('data-id', arguments[1]);"
+            "if (arguments[2] !== null) {"
+            "  copy.querySelector(arguments[3]).setAttribute('data-pre-plain-text', arguments[2]);"
+            "}"
+            "row.parentElement.append(copy);",
+            SELECTORS["messageRow"],
+            data_id,
+            pre,
+            SELECTORS["prePlain"],
+        )
+
+    return run
+
+
+async def test_unreadable_rows_are_counted_and_the_rest_is_captured(running: Running) -> None:
+    r = running
+    rob = unique_phone()
+    await r.sim.inbound(r.phone, rob, "one", name="Rob")
+
+    async def stored(bodies: list[str]) -> list[Message] | None:
+        chat = await _chat(r, f"{rob}@c.us")
+        got = await _chat_messages(r, chat) if chat else []
+        return got if [m.body for m in got] == bodies else None
+
+    await _until(lambda: stored(["one"]), "the first message")
+
+    # a row with no usable id: counted once, logged, on the session; nothing stored for it
+    await r.browser.call(_append_copy("not an id", None))
+    await _until(lambda: _drift(r, "row_unparsed"), "row_unparsed on the session", 15)
+    assert await _counter(r, "row_unparsed") == 1
+
+    # a row whose time cannot be read: stored with the capture time
+    odd_id = "3A" + secrets.token_hex(9).upper()
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    await r.browser.call(_append_copy(odd_id, "[sometime] Rob: "))
+    await r.sim.inbound(r.phone, rob, "two", name="Rob")
+    got = await _until(lambda: stored(["one", "one", "two"]), "the rest of the chat")
+    odd = next(m for m in got if m.wa_msg_id == odd_id)
+    assert odd.wa_timestamp is not None and odd.wa_timestamp >= before
+    await _until(lambda: _drift(r, "time_unparsed"), "time_unparsed on the session", 15)
+    assert await _counter(r, "time_unparsed") == 1
+    drift = await _drift(r, "row_unparsed")
+    assert drift is not None and drift["count"] == 1 and drift["lastAt"]
+
+
+async def test_a_chat_without_any_id_gets_a_page_id_and_is_counted(running: Running) -> None:
+    r = running
+    lee = unique_phone()  # known to the account only by its lid: no number anywhere on the page
+    await r.sim.inbound(r.phone, lee, "hello from a lid", name="Lee", via="lid")
+
+    async def page_chat() -> Chat | None:
+        async with r.pg.connection() as conn:
+            return await chats.worker_find_by_name(conn, session_id=r.session_id, name="Lee")
+
+    chat = await _until(page_chat, "Lee's chat")
+    assert chat.wa_chat_id.startswith("page:") and chat.phone_jid is None
+    assert [m.body for m in await _chat_messages(r, chat)] == ["hello from a lid"]
+    await _until(lambda: _drift(r, "chat_id_unresolved"), "chat_id_unresolved", 15)
+    assert await _counter(r, "chat_id_unresolved") == 1
+
+    # more from them lands in the same chat, and replies work (by name)
+    await r.sim.inbound(r.phone, lee, "again", name="Lee", via="lid")
+
+    async def both() -> bool:
+        return [m.body for m in await _chat_messages(r, chat)] == ["hello from a lid", "again"]
+
+    await _until(both, "the second message in the same chat")
+    async with r.pg.connection() as conn:
+        reply, _ = await messages.create_outgoing(
+            conn,
+            session_id=r.session_id,
+            chat_id=chat.id,
+            client_msg_id="reply-1",
+            body="hi Lee",
+            sent_by_user_id=None,
+        )
+    await r.runtime.send_text(
+        jobs.SendText(
+            session_id=r.session_id,
+            message_id=reply.id,
+            client_msg_id="reply-1",
+            body="hi Lee",
+            wa_chat_id=chat.wa_chat_id,
+        )
+    )
+    async with r.pg.connection() as conn:
+        sent = await messages.worker_get(conn, session_id=r.session_id, message_id=reply.id)
+    assert sent is not None and sent.status in ("sent", "delivered", "read")
+    assert [m["text"] for m in await r.sim.sent(r.phone)] == ["hi Lee"]

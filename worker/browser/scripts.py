@@ -1,0 +1,54 @@
+"""The page's JS (``js/``), run with the selector table as its first arguments.
+
+Every script receives ``(SELECTORS, TEXTS, *args)``: the markup it looks for comes from
+``selectors.py``, never from the script itself.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from worker.browser.selectors import SELECTORS, TEXTS
+
+_JS_DIR = Path(__file__).with_name("js")
+# scripts that use a helper get it prepended (JS files cannot import each other here)
+_NEEDS = {"snapshot.js": ("chat_row.js",), "chat_list.js": ("chat_row.js",)}
+
+# observer + snapshot in one call: wait inside the page until it changes (or the timeout), then
+# look. arguments: SELECTORS, TEXTS, timeout ms, (callback)
+_WAIT = """
+%s
+const done = arguments[arguments.length - 1];
+const timeoutMs = arguments[2];
+const snap = () => { %s };
+const finish = () => { window.__waWake = null; window.__waChanged = false; done(snap()); };
+if (window.__waChanged) { finish(); }
+else {
+  const timer = setTimeout(finish, timeoutMs);
+  window.__waWake = () => { clearTimeout(timer); finish(); };
+}
+"""
+
+
+@cache
+def source(name: str) -> str:
+    parts = [*_NEEDS.get(name, ()), name]
+    return "\n".join((_JS_DIR / part).read_text() for part in parts)
+
+
+@cache
+def _wait_source() -> str:
+    # the observer's own `const S` lives in a block so the snapshot's can live in the arrow
+    return _WAIT % ("{\n" + source("observer.js") + "\n}", source("snapshot.js"))
+
+
+def run(driver: WebDriver, name: str, *args: Any) -> Any:
+    return driver.execute_script(source(name), SELECTORS, TEXTS, *args)
+
+
+def wait_and_snapshot(driver: WebDriver, timeout_ms: int) -> Any:
+    return driver.execute_async_script(_wait_source(), SELECTORS, TEXTS, timeout_ms)

@@ -232,7 +232,7 @@ class Publisher:
     async def pairing_code(self, code: str, phone: str, expires_at: datetime) -> None:
         async with self.pg.connection() as conn:
             await sessions.worker_set_pairing_code(
-                conn, session_id=self.session_id, code=code, expires_at=expires_at
+                conn, session_id=self.session_id, code=code, phone=phone, expires_at=expires_at
             )
         data = events.PairingCodeData(code=code, phone=phone, expires_at=expires_at)
         await self._publish(events.PairingCodeEvent(**self._env(), data=data))
@@ -241,7 +241,7 @@ class Publisher:
     async def clear_pairing_code(self) -> None:
         async with self.pg.connection() as conn:
             await sessions.worker_set_pairing_code(
-                conn, session_id=self.session_id, code=None, expires_at=None
+                conn, session_id=self.session_id, code=None, phone=None, expires_at=None
             )
 
     async def sent(self, message_id: UUID, wa_msg_id: str, ack: str | None) -> Message | None:

@@ -27,7 +27,6 @@ from gateway.keys import PG
 from gateway.realtime import rooms
 from gateway.realtime.payloads import Outgoing, to_socket
 from gateway.realtime.relay import Relay
-from gateway.routes.pairing import asked_phone
 from shared import events
 from shared.db.repos import sessions, users
 from shared.db.types import WaSession
@@ -160,12 +159,12 @@ class Hub:
         expires = s.pairing_code_expires_at
         if s.state != "qr" or not s.pairing_code or not expires or expires <= datetime.now(UTC):
             return []
-        async with self._pool().connection() as conn:
-            phone = await asked_phone(conn, s)
         event = events.PairingCodeEvent(
             session_id=s.id,
             company_id=s.company_id,
-            data=events.PairingCodeData(code=s.pairing_code, phone=phone, expires_at=expires),
+            data=events.PairingCodeData(
+                code=s.pairing_code, phone=s.pairing_phone or "", expires_at=expires
+            ),
         )
         out = to_socket(event)
         return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]

@@ -22,14 +22,14 @@ from gateway.routing import Router
 from gateway.validation import Body, parse_body, path_uuid
 from shared import jobs
 from shared.db.repos import audit, sessions
-from shared.db.types import Conn, WaSession
+from shared.db.types import WaSession
 from shared.events import Wire
 from shared.states import SessionState
 
 log = logging.getLogger(__name__)
 router = Router("sessions")
 
-PAIRING_AUDIT = "session.pairing_code"  # its details carry the phone the code was asked for
+PAIRING_AUDIT = "session.pairing_code"
 POLL_S = 0.2
 # linked to a phone already: a pairing code would link a second time
 LINKED = frozenset(
@@ -59,15 +59,6 @@ def _refuse(session: WaSession) -> None:
         raise Conflict(f"the session is linked already (state: {session.state})")
     if session.desired_state != "running":
         raise Conflict("the session is stopped; start it before asking for a pairing code")
-
-
-async def asked_phone(conn: Conn, session: WaSession) -> str:
-    """The phone the session's latest pairing code was asked for ("" if nobody asked here)."""
-    entry = await audit.latest(
-        conn, company_id=session.company_id, action=PAIRING_AUDIT, target=str(session.id)
-    )
-    phone = entry.details.get("phone") if entry else None
-    return phone if isinstance(phone, str) else ""
 
 
 def _code_of(session: WaSession) -> tuple[str | None, datetime | None]:

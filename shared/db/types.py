@@ -76,6 +76,7 @@ class WaSession:
     page_drift: dict[str, Any]
     pairing_code: str | None
     pairing_code_expires_at: datetime | None
+    pairing_phone: str | None
 
 
 @dataclass(frozen=True, slots=True)

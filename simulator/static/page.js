@@ -32,7 +32,8 @@ function legacyDate(d) {
   return `${d.getDate()}/${d.getMonth() + 1}/${d.getFullYear()}`;
 }
 
-// 2026 page, by locale: en-US "8:19 PM" / "6/13/2026"; en-GB and ru-RU "13:52" / "22/03/2026".
+// 2026 page, by locale (as the browser formats short dates): en-US "8:19 PM" / "6/13/2026";
+// en-GB "13:52" / "22/03/2026"; ru-RU "13:52" / "22.03.2026".
 function localTime(d) {
   if (page.locale !== 'en-US') return legacyTime(d);
   const hours = d.getHours() % 12 || 12;
@@ -41,7 +42,8 @@ function localTime(d) {
 
 function localDate(d) {
   if (page.locale === 'en-US') return `${d.getMonth() + 1}/${d.getDate()}/${d.getFullYear()}`;
-  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+  const sep = page.locale === 'ru-RU' ? '.' : '/';
+  return `${pad(d.getDate())}${sep}${pad(d.getMonth() + 1)}${sep}${d.getFullYear()}`;
 }
 
 export function timeOf(ts) {

@@ -13,11 +13,12 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from yarl import URL
 
-from gateway.chatref import normalize_wa_chat_id, parse_chat_ref
+from gateway.chatref import parse_chat_ref
 from gateway.errors import ValidationFailed
 from shared.constants import session_queue
 from shared.db.repos import audit
 from shared.db.types import Chat
+from shared.jids import parse_chat_jid
 from tests.gateway.as_worker import set_chat_ids
 from tests.gateway.conftest import MakeTenant, Tenant
 from tests.support.wa import queued, seed_chat, seed_messages, seed_session
@@ -54,7 +55,7 @@ BAD_CHAT_IDS = [
     ],
 )
 def test_normalise(raw: str, normalised: str | None) -> None:
-    assert normalize_wa_chat_id(raw) == normalised
+    assert parse_chat_jid(raw) == normalised
 
 
 def test_parse_names_the_field() -> None:

@@ -27,3 +27,4 @@ ALTER TABLE wa_sessions ADD COLUMN page_drift jsonb NOT NULL DEFAULT '{}'::jsonb
 -- The pairing code on screen ("link with phone number"), like qr_payload for the QR code.
 ALTER TABLE wa_sessions ADD COLUMN pairing_code text NULL;
 ALTER TABLE wa_sessions ADD COLUMN pairing_code_expires_at timestamptz NULL;
+ALTER TABLE wa_sessions ADD COLUMN pairing_phone text NULL;  -- the digits the code was asked for

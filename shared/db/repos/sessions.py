@@ -173,13 +173,19 @@ async def worker_set_desired(conn: Conn, *, session_id: UUID, desired_state: str
 
 
 async def worker_set_pairing_code(
-    conn: Conn, *, session_id: UUID, code: str | None, expires_at: datetime | None
+    conn: Conn,
+    *,
+    session_id: UUID,
+    code: str | None,
+    phone: str | None,
+    expires_at: datetime | None,
 ) -> None:
-    """The pairing code on screen ("link with phone number"), or None when it is gone."""
+    """The pairing code on screen ("link with phone number") and the phone it was asked for,
+    or None when it is gone."""
     await conn.execute(
-        "UPDATE wa_sessions SET pairing_code = %(c)s, pairing_code_expires_at = %(exp)s,"
-        " updated_at = now() WHERE id = %(id)s",
-        {"c": code, "exp": expires_at, "id": session_id},
+        "UPDATE wa_sessions SET pairing_code = %(c)s, pairing_phone = %(p)s,"
+        " pairing_code_expires_at = %(exp)s, updated_at = now() WHERE id = %(id)s",
+        {"c": code, "p": phone, "exp": expires_at, "id": session_id},
     )
 
 

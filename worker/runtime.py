@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
-from shared.constants import send_guard_key
+from shared.constants import RedisNames
 from shared.db.repos import chats
 from shared.settings import Settings
 from shared.states import Reason, SessionState
@@ -243,7 +243,7 @@ class SessionRuntime:
     async def send_text(self, job: jobs.SendText) -> None:
         """Send once. A redelivered job (the guard is already set) first looks for its message
         on the page and adopts it, so a crash between typing and recording never sends twice."""
-        guard = send_guard_key(str(job.message_id))
+        guard = RedisNames.of(self._settings).send_guard_key(str(job.message_id))
         first_try = bool(await self._redis.set(guard, self._settings.worker_id, nx=True, ex=86400))
         async with self._page:
             try:

@@ -12,19 +12,21 @@ from datetime import UTC, datetime
 
 import jwt
 
+from gateway.auth.principal import Role
 from gateway.errors import Unauthorized
 from shared.db.types import User
 from shared.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "wagateway"
+CLOCK_SKEW_S = 60  # between the gateways that issue and check tokens
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     user_id: uuid.UUID
     company_id: uuid.UUID | None
-    role: str
+    role: Role
     expires_at: datetime
 
 
@@ -63,11 +65,21 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
         return TokenClaims(
             user_id=uuid.UUID(str(claims["sub"])),
             company_id=uuid.UUID(str(cid)) if cid else None,
-            role=str(claims["role"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            role=Role(str(claims["role"])),
+            expires_at=_expiry(settings, claims["exp"]),
         )
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError, OSError):
         raise Unauthorized("invalid token: malformed claims") from None
+
+
+def _expiry(settings: Settings, exp: object) -> datetime:
+    """A token never lives longer than this gateway issues them for (a signed token with an
+    absurd ``exp`` is refused, whoever signed it)."""
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise TypeError("exp is not a number")
+    if exp > time.time() + settings.jwt_ttl_s + CLOCK_SKEW_S:
+        raise ValueError("exp too far in the future")
+    return datetime.fromtimestamp(int(exp), UTC)
 
 
 def bearer_token(header: str | None) -> str:

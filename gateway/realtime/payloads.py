@@ -50,6 +50,9 @@ def to_root(event: events.Event) -> Outgoing | None:
     return None
 
 
+# before the server closes a socket: {reason, reconnect} (gateway/realtime/sockets.py)
+CLOSED_EVENT = "connection-closed"
+
 # server -> client on /whatsapp (DESIGN §6), then what the client may send
 SERVER_EVENTS = (
     "connection-confirmed",
@@ -62,6 +65,7 @@ SERVER_EVENTS = (
     "whatsapp:disconnected",
     "whatsapp:chat_updated",
     "pong",
+    CLOSED_EVENT,
 )
 CLIENT_EVENTS = ("ping",)
 LEGACY_EVENTS = ("wa:state", "wa:qr")  # root namespace "/", the company's default session

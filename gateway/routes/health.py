@@ -14,9 +14,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, PG, REDIS
+from gateway.keys import METRICS_REGISTRY, NAMES, PG, REDIS
 from gateway.routing import Router
-from shared.constants import WORKER_TTL_S, WORKERS_INDEX
+from shared.constants import WORKER_TTL_S
 
 router = Router("health")
 CHECK_TIMEOUT_S = 1.5
@@ -39,7 +39,8 @@ async def _check_redis(request: web.Request) -> dict[str, Any]:
 
 async def _check_workers(request: web.Request) -> dict[str, Any]:
     async with asyncio.timeout(CHECK_TIMEOUT_S):
-        live = await request.app[REDIS].zcount(WORKERS_INDEX, time.time() - WORKER_TTL_S, "+inf")
+        index = request.app[NAMES].workers_index
+        live = await request.app[REDIS].zcount(index, time.time() - WORKER_TTL_S, "+inf")
     return {"status": "ok" if live else "none", "live": int(live)}
 
 

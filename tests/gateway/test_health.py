@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from gateway.app import create_app
-from shared.constants import WORKERS_INDEX
 from shared.settings import Settings
+from tests.support.databases import NAMES
 from tests.support.tcp_proxy import TcpProxy
 
 Client = TestClient[Any, Any]
@@ -62,7 +62,7 @@ async def _health(client: Client) -> dict[str, Any]:
 
 
 async def test_ok_with_everything_up(proxied_client: Client, redis: Redis) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     body = await _health(proxied_client)
     assert body["status"] == "ok"
     comps = body["components"]
@@ -71,7 +71,7 @@ async def test_ok_with_everything_up(proxied_client: Client, redis: Redis) -> No
 
 
 async def test_no_live_worker_is_degraded(proxied_client: Client, redis: Redis) -> None:
-    await redis.zadd(WORKERS_INDEX, {"stale": time.time() - 3600})
+    await redis.zadd(NAMES.workers_index, {"stale": time.time() - 3600})
     body = await _health(proxied_client)
     assert body["status"] == "degraded"
     assert body["components"]["workers"] == {"status": "none", "live": 0}
@@ -80,7 +80,7 @@ async def test_no_live_worker_is_degraded(proxied_client: Client, redis: Redis) 
 async def test_degraded_while_redis_unreachable(
     proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
 ) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     _, rd = proxies
     await rd.cut()
     body = await _health(proxied_client)
@@ -95,7 +95,7 @@ async def test_degraded_while_redis_unreachable(
 async def test_degraded_while_postgres_unreachable(
     proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
 ) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     pg, _ = proxies
     await pg.cut()
     started = time.monotonic()

@@ -13,12 +13,12 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from shared import events
-from shared.constants import EVENTS_CHANNEL
 from shared.db.repos import sessions
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.sockets import SocketProbe
 
 Client = TestClient[Any, Any]
@@ -52,7 +52,7 @@ async def _session(pg: AsyncConnectionPool, company_id: UUID, name: str = "main"
 
 
 async def _publish(redis: Redis, event: events.Event) -> None:
-    await redis.publish(EVENTS_CHANNEL, events.encode(event))
+    await redis.publish(NAMES.events_channel, events.encode(event))
 
 
 def _state(company_id: UUID, session_id: UUID, state: SessionState) -> events.StateEvent:

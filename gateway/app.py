@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 from arq.connections import ArqRedis
 from prometheus_client import CollectorRegistry
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from gateway.auth.passwords import Passwords
 from gateway.auth.ratelimit import Limits, LoginRateLimiter
 from gateway.auth.usercache import UserCache
 from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
-from gateway.httplog import ProtocolErrorLog
 from gateway.keys import (
     ARQ,
     ENDPOINTS,
@@ -95,15 +93,28 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     await pool.close(timeout=POOL_CLOSE_S)
 
 
-def _redis_options(settings: Settings) -> dict[str, Any]:
-    # a Redis that accepts connections but never answers costs a request one timeout, not a hang
+REDIS_CONNECTIONS = 64
+
+
+def _redis_pool(settings: Settings) -> BlockingConnectionPool:
+    """A Redis that accepts connections but never answers costs a request one timeout, not a
+    hang: every command, connect and wait for a free connection is bounded. (The blocking pool
+    connects outside its lock: with the default pool, concurrent requests queue behind one
+    connection attempt to a silent server, each adding a timeout.)"""
     t = settings.redis_timeout_s
-    return {"socket_connect_timeout": t, "socket_timeout": t}
+    return BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=t,
+        socket_connect_timeout=t,
+        socket_timeout=t,
+        health_check_interval=30,
+    )
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    redis = Redis.from_url(settings.redis_url, health_check_interval=30, **_redis_options(settings))
+    redis = Redis.from_pool(_redis_pool(settings))
     app[REDIS] = redis
     limits = Limits(
         per_email=settings.login_attempts,
@@ -118,7 +129,8 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 async def _arq(app: web.Application) -> AsyncIterator[None]:
     # no ping at startup (unlike arq's create_pool): the gateway starts while Redis is down
     # and enqueueing answers 503 until it is back, as every other Redis use does
-    arq = ArqRedis.from_url(app[SETTINGS].redis_url, **_redis_options(app[SETTINGS]))
+    arq = ArqRedis(connection_pool=_redis_pool(app[SETTINGS]))
+    arq.auto_close_connection_pool = True  # as from_pool does
     app[ARQ] = arq
     yield
     await arq.aclose()
@@ -138,7 +150,6 @@ def create_app(settings: Settings) -> web.Application:
         # CORS and no-store outside the error middleware, so error responses carry them too
         middlewares=[metrics_middleware, cors_middleware, no_store_middleware, error_middleware],
         client_max_size=settings.max_body_bytes,
-        handler_args={"logger": ProtocolErrorLog(logging.getLogger("aiohttp.server"))},
     )
     app[SETTINGS] = settings
     app[NAMES] = RedisNames.of(settings)
@@ -149,7 +160,7 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
-    hub = Hub(settings)
+    hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)
     app.cleanup_ctx.extend([_postgres, _redis, _arq, hub.lifecycle])

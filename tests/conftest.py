@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -21,7 +21,7 @@ from shared.db.repos import companies, users
 from shared.db.types import Company, User
 from shared.settings import Settings
 from tests.support.databases import REDIS_PREFIX, REDIS_URL, fresh_database, truncate_all
-from tests.support.gateways import wait_until_listening
+from tests.support.gateways import GatewayTestServer, wait_until_listening
 
 pytest_plugins = ["tests.support.stack"]
 
@@ -69,7 +69,7 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
 async def client(
     settings: Settings, pg: AsyncConnectionPool, redis: Redis
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    async with TestClient(TestServer(create_app(settings))) as c:
+    async with TestClient(GatewayTestServer(create_app(settings))) as c:
         await wait_until_listening(c.app)
         yield c
 

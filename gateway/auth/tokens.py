@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from shared.db.types import User
 from shared.settings import Settings
 
 ALGORITHM = "HS256"
+MAX_TOKEN_CHARS = 4096
+_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # base64url.base64url.sig
 ISSUER = "wagateway"
 CLOCK_SKEW_S = 60  # between the gateways that issue and check tokens
 
@@ -59,7 +62,9 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
     except jwt.ExpiredSignatureError:
         raise Unauthorized("token expired") from None
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized(f"invalid token: {exc}") from None
+        raise Unauthorized(f"invalid token: {str(exc)[:100]}") from None
+    except ValueError:  # text that is no token at all (e.g. not encodable as UTF-8)
+        raise Unauthorized("invalid token: malformed") from None
     try:
         cid = claims.get("cid")
         return TokenClaims(
@@ -88,4 +93,7 @@ def bearer_token(header: str | None) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization header must be 'Bearer <token>'")
-    return token.strip()
+    token = token.strip()
+    if len(token) > MAX_TOKEN_CHARS or not _JWS.match(token):
+        raise Unauthorized("invalid token: malformed")
+    return token

@@ -19,6 +19,7 @@ import orjson
 import psycopg
 import socketio
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Gauge
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
@@ -61,7 +62,7 @@ def session_brief(s: WaSession) -> dict[str, Any]:
 
 
 class Hub:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         origins = settings.cors_origin_list or None
         self.sio = socketio.AsyncServer(
@@ -73,6 +74,9 @@ class Hub:
         )
         self.pg: AsyncConnectionPool | None = None
         self.live = LiveSockets(self.sio)
+        Gauge(
+            "gateway_sockets", "Live Socket.IO connections (per namespace)", registry=registry
+        ).set_function(lambda: self.live.count)
         self._defaults: dict[UUID, tuple[UUID | None, float]] = {}
         for ns in (rooms.NAMESPACE, rooms.ROOT):
             self.sio.on("connect", self._make_connect(ns), namespace=ns)

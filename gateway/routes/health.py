@@ -19,7 +19,7 @@ from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 
 router = Router("health")
-CHECK_TIMEOUT_S = 1.5
+CHECK_TIMEOUT_S = 1.0  # a backstop: the clients time out sooner (APP_*_TIMEOUT_S)
 
 
 async def _check_postgres(request: web.Request) -> dict[str, Any]:

@@ -134,6 +134,11 @@ async def test_bad_tokens_are_401_json(
         "hs512": jwt.encode(_claims(admin.id), secret, "HS512"),
         "garbage": "not.a.token",
         "unknown_user": jwt.encode(_claims(uuid.uuid4()), secret, "HS256"),
+        # validly signed, but no token this gateway issues lives that long (was a 500)
+        "huge_exp": jwt.encode(_claims(admin.id, exp=10**30), secret, "HS256"),
+        "far_exp": jwt.encode(_claims(admin.id, exp=now + 10 * 365 * 86400), secret, "HS256"),
+        "no_such_role": jwt.encode(_claims(admin.id, role="root"), secret, "HS256"),
+        "not_utf8": "\udcff.\udcff.x",
     }
     for name, token in tokens.items():
         resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})

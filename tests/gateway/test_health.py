@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
@@ -17,40 +14,6 @@ from tests.support.databases import NAMES
 from tests.support.tcp_proxy import TcpProxy
 
 Client = TestClient[Any, Any]
-
-
-def _via(url: str, port: int) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)
-    host = f"127.0.0.1:{port}"
-    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
-
-
-@pytest.fixture
-async def proxies(settings: Settings) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
-    pg_url, redis_url = urlsplit(settings.database_url), urlsplit(settings.redis_url)
-    pg = TcpProxy(pg_url.hostname or "127.0.0.1", pg_url.port or 5432)
-    rd = TcpProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
-    await pg.start()
-    await rd.start()
-    yield pg, rd
-    await pg.cut()
-    await rd.cut()
-
-
-@pytest.fixture
-async def proxied_client(
-    settings: Settings, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
-) -> AsyncIterator[Client]:
-    pg, rd = proxies
-    proxied = settings.model_copy(
-        update={
-            "database_url": _via(settings.database_url, pg.port),
-            "redis_url": _via(settings.redis_url, rd.port),
-        }
-    )
-    async with TestClient(TestServer(create_app(proxied))) as c:
-        yield c
 
 
 async def _health(client: Client) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -50,3 +53,10 @@ def test_redis_names_carry_the_prefix() -> None:
     assert names.session_queue("s1") == "acme:wa:session:s1"
     assert names.start_job_id("s1") == "acme:start:s1"
     assert RedisNames().events_channel == "wa:events"  # no prefix: the names of DESIGN §5
+
+
+def test_every_setting_is_in_env_example() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, re.M))
+    names = {str(info.validation_alias) for info in Settings.model_fields.values()}
+    assert names - listed == set()

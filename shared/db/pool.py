@@ -65,8 +65,9 @@ class DeadlinePool(AsyncConnectionPool[AsyncConnection[DictRow]]):
     ) -> AsyncIterator[AsyncConnection[DictRow]]:
         limit = self.unit_timeout_s if timeout is None else timeout
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit + CUT_GRACE_S  # waiting for the connection counts too
         async with super().connection(timeout=min(limit, self.unit_timeout_s)) as conn:
-            watchdog = loop.call_at(loop.time() + limit + CUT_GRACE_S, _cut, conn, limit)
+            watchdog = loop.call_at(deadline, _cut, conn, limit)
             longer = limit > self.unit_timeout_s
             try:
                 if longer:

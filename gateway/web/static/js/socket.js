@@ -3,6 +3,7 @@
 const EVENTS = [
   "connection-confirmed", "whatsapp:state", "whatsapp:qr", "whatsapp:ready", "whatsapp:message",
   "whatsapp:message_sent", "whatsapp:message_ack", "whatsapp:disconnected", "whatsapp:chat_updated",
+  "connection-closed", // {reason, reconnect}: token_expired, user_gone, server_shutdown
 ];
 const listeners = new Map();
 let socket = null;

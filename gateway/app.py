@@ -23,6 +23,7 @@ from gateway.keys import (
     HUB,
     METRICS_REGISTRY,
     NAMES,
+    PAGE_DRIFT,
     PASSWORDS,
     PG,
     REDIS,
@@ -31,7 +32,7 @@ from gateway.keys import (
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, metrics_middleware
+from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -44,6 +45,7 @@ from gateway.routes import (
     messages,
     openapi,
     ops,
+    pairing,
     sessions,
     shortcuts,
     socketinfo,
@@ -62,6 +64,7 @@ ROUTERS = (
     managers.router,
     sessions.router,
     control.router,
+    pairing.router,
     access.router,
     chats.router,
     messages.router,
@@ -160,6 +163,7 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
+    app[PAGE_DRIFT] = PageDrift(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

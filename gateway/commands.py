@@ -54,3 +54,13 @@ async def send_text(arq: ArqRedis, names: RedisNames, args: jobs.SendText) -> bo
 
 async def mark_read(arq: ArqRedis, names: RedisNames, args: jobs.MarkRead) -> bool:
     return await enqueue_command(arq, names, str(args.session_id), jobs.MARK_READ, args)
+
+
+async def request_pairing_code(
+    arq: ArqRedis, names: RedisNames, args: jobs.RequestPairingCode, *, expires_s: float
+) -> bool:
+    """``pairing_code`` for the owner: it asks the page for a code and stores it in Postgres.
+    Expires with the request that waits for it: a code nobody waits for is never asked for."""
+    return await enqueue_command(
+        arq, names, str(args.session_id), jobs.PAIRING_CODE, args, expires_s=expires_s
+    )

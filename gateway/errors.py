@@ -99,6 +99,13 @@ class ServiceUnavailable(AppError):
     code = "unavailable"
 
 
+class GatewayTimeout(AppError):
+    """A worker did not answer in time (the request waited for it and gave up)."""
+
+    status = 504
+    code = "timeout"
+
+
 def error_response(err: AppError, request_id: str) -> web.Response:
     body = {
         "success": False,

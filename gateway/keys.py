@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import HttpMetrics
+    from gateway.metrics import HttpMetrics, PageDrift
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -34,6 +34,7 @@ USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, s
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
+PAGE_DRIFT: web.AppKey[PageDrift] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

@@ -1,14 +1,19 @@
-"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route."""
+"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, and what
+workers could not interpret on WhatsApp Web's page (read from Redis at each scrape)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 
 from gateway.keys import HTTP_METRICS
+
+MAX_KIND_CHARS = 64
 
 
 class HttpMetrics:
@@ -42,3 +47,36 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     metrics.requests.labels(request.method, route, str(response.status)).inc()
     metrics.latency.labels(route).observe(time.perf_counter() - started)
     return response
+
+
+class PageDrift:
+    """``wa_page_unparsed_total{kind}``: the deployment-wide ``wa:drift`` hash (kind -> count)
+    that workers increment. The scrape handler refreshes it; a failed read leaves it out."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._counts: dict[str, float] | None = None
+        registry.register(self)
+
+    def update(self, raw: dict[bytes, bytes] | None) -> None:
+        if raw is None:
+            self._counts = None
+            return
+        counts: dict[str, float] = {}
+        for kind, value in raw.items():
+            try:
+                counts[kind.decode(errors="replace")[:MAX_KIND_CHARS]] = float(value)
+            except ValueError:
+                continue  # not a counter: HINCRBY could never have written it
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        if self._counts is None:
+            return
+        family = CounterMetricFamily(
+            "wa_page_unparsed",
+            "Things workers could not interpret on WhatsApp Web's page, by kind",
+            labels=["kind"],
+        )
+        for kind, count in sorted(self._counts.items()):
+            family.add_metric([kind], count)
+        yield family

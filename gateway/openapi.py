@@ -13,12 +13,22 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from gateway.chatref import WA_CHAT_ID_PATTERN
 from gateway.routing import Endpoint
 
 REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"\{(\w+)\}")
-# path parameters that are not UUIDs
-_PATH_SCHEMAS: dict[str, dict[str, Any]] = {"workerId": {"type": "string", "maxLength": 200}}
+# path parameters that are not (only) UUIDs
+_PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "workerId": {"type": "string", "maxLength": 200},
+    "chatId": {
+        "description": "our chat id, or any WhatsApp id of the chat (@s.whatsapp.net = @c.us)",
+        "anyOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "string", "pattern": WA_CHAT_ID_PATTERN},
+        ],
+    },
+}
 
 RULES = """\
 Every `/api/*` route except login and this document needs `Authorization: Bearer <jwt>`
@@ -31,8 +41,10 @@ Permission semantics, the same on every route:
   (they cannot learn it exists); with `canRead` but without the `canWrite` /
   `canManageChats` a route needs, **403**;
 - a role a route is not for gets **403** (e.g. managers on admin routes);
-- a path id that is not a UUID gets **400** naming the parameter; a chat id of another
-  session of the same company gets 404;
+- a path id that is not a UUID gets **400** naming the parameter; `{chatId}` is our chat id
+  or any WhatsApp id of the chat (`<digits>@c.us`, `<digits>@s.whatsapp.net`, `<digits>@lid`,
+  `<digits>[-<digits>]@g.us`), anything else is 400; a chat of another session of the same
+  company gets 404;
 - bad bodies and query strings (unknown fields, wrong types, text over 4096 characters,
   bad phone numbers, bad paging) get **400** naming the field.
 """
@@ -46,6 +58,7 @@ _ERRORS = {
     "415": "the body is not sent as Content-Type: application/json",
     "429": "too many attempts; retry after Retry-After seconds",
     "503": "a dependency (Postgres or Redis) is unavailable; retry",
+    "504": "the session's worker did not answer in time; retry",
 }
 
 _ERROR_ENVELOPE = {
@@ -138,8 +151,7 @@ def _responses(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
         errors.add("409")
     if ep.body is not None:
         errors.add("415")
-    if ep.path == "/api/auth/login":
-        errors.add("429")
+    errors |= {str(code) for code in ep.errors}
     error_content = {"application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}}
     for code in sorted(errors):
         out[code] = {"description": _ERRORS[code], "content": error_content}
@@ -161,7 +173,7 @@ def _operation(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
     }
     if ep.body is not None:
         op["requestBody"] = {
-            "required": True,
+            "required": not ep.body_optional,
             "content": {"application/json": {"schema": refs[(ep.body, "validation")]}},
         }
     return op

@@ -11,6 +11,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from gateway.auth.principal import Principal, Role
+from gateway.chatref import ChatRef
 from gateway.errors import Forbidden, NotFound
 from shared.db.repos import access, chats, sessions
 from shared.db.types import Access, Chat, Conn, WaSession
@@ -66,15 +67,22 @@ async def visible_session(
 
 
 async def visible_chat(
-    conn: Conn, principal: Principal, session_id: UUID, chat_id: UUID, need: Need = Need.READ
+    conn: Conn, principal: Principal, session_id: UUID, chat: ChatRef, need: Need = Need.READ
 ) -> tuple[WaSession, Rights, Chat]:
+    """The session, the caller's rights and the chat named by our id or any WhatsApp id of it
+    (its first id, phone id or lid): the one resolver of ``{chatId}`` on every chat route."""
     session, rights = await visible_session(conn, principal, session_id, need)
-    chat = await chats.get(
-        conn, company_id=principal.tenant, session_id=session_id, chat_id=chat_id
-    )
-    if chat is None:
+    if isinstance(chat, UUID):
+        row = await chats.get(
+            conn, company_id=principal.tenant, session_id=session_id, chat_id=chat
+        )
+    else:
+        row = await chats.get_by_wa_id(
+            conn, company_id=principal.tenant, session_id=session_id, wa_id=chat
+        )
+    if row is None:
         raise NotFound("chat not found")
-    return session, rights, chat
+    return session, rights, row
 
 
 async def admin_session(conn: Conn, principal: Principal, session_id: UUID) -> WaSession:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
+
+from pydantic import ValidationError
 
 from gateway.permissions import Rights
 from shared.db.types import WaSession
@@ -15,6 +18,13 @@ class RightsOut(Wire):
     can_read: bool
     can_write: bool
     can_manage_chats: bool
+
+
+class DriftOut(Wire):
+    """One kind of thing the worker could not interpret on WhatsApp Web's page."""
+
+    count: int
+    last_at: datetime | None
 
 
 class SessionOut(Wire):
@@ -30,6 +40,7 @@ class SessionOut(Wire):
     last_ready_at: datetime | None
     created_at: datetime
     has_qr: bool
+    page_drift: dict[str, DriftOut]  # kind -> how often and when last; {} when all was read
     rights: RightsOut  # the caller's own rights (admins: all)
 
 
@@ -52,6 +63,20 @@ def has_qr(session: WaSession) -> bool:
     return session.state == SessionState.QR and bool(session.qr_payload)
 
 
+def _drift_entry(value: Any) -> DriftOut:
+    try:
+        return DriftOut.model_validate(value)
+    except ValidationError:  # another shape still says that this kind happened
+        return DriftOut(count=value if isinstance(value, int) else 1, last_at=None)
+
+
+def page_drift_out(raw: dict[str, Any]) -> dict[str, DriftOut]:
+    """``wa_sessions.page_drift`` as the worker wrote it (``{kind: {count, lastAt}}``)."""
+    if not isinstance(raw, dict):  # jsonb of another shape: nothing readable to show
+        return {}
+    return {str(kind): _drift_entry(value) for kind, value in raw.items()}
+
+
 def session_out(session: WaSession, rights: Rights) -> SessionOut:
     return SessionOut(
         id=session.id,
@@ -66,6 +91,7 @@ def session_out(session: WaSession, rights: Rights) -> SessionOut:
         last_ready_at=session.last_ready_at,
         created_at=session.created_at,
         has_qr=has_qr(session),
+        page_drift=page_drift_out(session.page_drift),
         rights=RightsOut(
             can_read=rights.can_read,
             can_write=rights.can_write,

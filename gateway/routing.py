@@ -42,6 +42,8 @@ class Endpoint:
     tolerant_auth: bool = False
     flat: bool = False  # the body is the response model itself, not the {success, data} envelope
     media: str = "application/json"  # media type of the success body
+    body_optional: bool = False  # no body (or an empty one) means the model's defaults
+    errors: tuple[int, ...] = ()  # error statuses beyond those every route of its kind has
 
 
 class Router:
@@ -64,25 +66,28 @@ class Router:
         tolerant_auth: bool = False,
         flat: bool = False,
         media: str = "application/json",
+        body_optional: bool = False,
+        errors: tuple[int, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            allowed = frozenset(roles) if roles is not None else None
             self.endpoints.append(
                 Endpoint(
-                    method,
-                    path,
-                    handler,
-                    allowed,
-                    summary,
-                    body,
-                    query,
-                    response,
-                    status,
-                    (self.tag,),
-                    description,
-                    tolerant_auth,
-                    flat,
-                    media,
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    roles=frozenset(roles) if roles is not None else None,
+                    summary=summary,
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    tags=(self.tag,),
+                    description=description,
+                    tolerant_auth=tolerant_auth,
+                    flat=flat,
+                    media=media,
+                    body_optional=body_optional,
+                    errors=errors,
                 )
             )
             return handler

@@ -53,16 +53,20 @@ def validation_error(exc: ValidationError, *, where: str) -> ValidationFailed:
     return ValidationFailed(f"{first['field']}: {first['message']}{more}", details=details)
 
 
-async def parse_body(request: web.Request, model: type[M]) -> M:
-    # a form or text/plain body is what a cross-site <form> can send without a preflight
+async def parse_body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
+    """The body as ``model``; with ``optional``, no body at all reads as ``{}``. A body must come
+    as ``application/json``: a form or text/plain body is what a cross-site <form> can send
+    without a preflight."""
+    raw = await request.read()
+    if not raw.strip():
+        if optional:
+            return model.model_validate({})
+        raise BadRequest("body: a JSON object is required", details=[{"field": "body"}])
     if request.content_type != "application/json":
         raise UnsupportedMediaType(
             "body: Content-Type must be application/json",
             details=[{"field": "Content-Type", "message": "must be application/json"}],
         )
-    raw = await request.read()
-    if not raw.strip():
-        raise BadRequest("body: a JSON object is required", details=[{"field": "body"}])
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from arq.connections import ArqRedis
 
 from shared import jobs
@@ -29,7 +31,8 @@ async def enqueue_command(
     job_id: str | None = None,
     expires_s: float | None = None,
 ) -> bool:
-    """Queue a command for whichever worker owns (or will own) the session."""
+    """Queue a command for whichever worker owns (or will own) the session; with
+    ``expires_s``, a worker that only gets to it later drops it instead of running it."""
     if name not in jobs.SESSION_COMMANDS:
         raise ValueError(f"unknown session command {name!r}")
     job = await redis.enqueue_job(
@@ -37,6 +40,6 @@ async def enqueue_command(
         args.to_payload(),
         _queue_name=names.session_queue(session_id),
         _job_id=job_id,
-        _expires=expires_s,
+        _expires=timedelta(seconds=expires_s) if expires_s is not None else None,
     )
     return job is not None

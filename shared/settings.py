@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # argon2id cost; lowered only in tests so the suite stays quick
     password_memory_kib: int = Field(64 * 1024, ge=8, validation_alias="APP_PASSWORD_MEMORY_KIB")
     password_time_cost: int = Field(3, ge=1, validation_alias="APP_PASSWORD_TIME_COST")
+    # POST .../pairing-code waits this long for the worker's code before answering 504
+    pairing_code_wait_s: float = Field(
+        20.0, gt=0, le=20, validation_alias="APP_PAIRING_CODE_WAIT_S"
+    )
 
     # worker and browser
     worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")

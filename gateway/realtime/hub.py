@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
@@ -28,12 +29,13 @@ from gateway.auth.tokens import TokenClaims, decode_token
 from gateway.errors import Unauthorized
 from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
 from gateway.realtime import rooms
-from gateway.realtime.payloads import Outgoing
+from gateway.realtime.payloads import Outgoing, replay_events, to_socket
 from gateway.realtime.relay import Relay
 from gateway.realtime.sockets import CloseReason, LiveSockets
+from gateway.routes.pairing import asked_phone
+from shared import events
 from shared.db.repos import sessions, users
 from shared.db.types import WaSession
-from shared.qr import png_data_url
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -165,11 +167,30 @@ class Hub:
     async def _replay(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
         """Current state (and, for admins, the current QR) of every session the user may see."""
         default = await self.default_session(who.tenant) if ns == rooms.ROOT else None
+        admin = who.role is Role.ADMIN
         for s in visible:
             if ns == rooms.ROOT and s.id != default:
                 continue
-            for out in _replay_events(s, ns, admin=who.role is Role.ADMIN):
+            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
+            if admin and ns == rooms.NAMESPACE:
+                replayed += await self._pairing_replay(s)
+            for out in replayed:
                 await self.sio.emit(out.name, out.data, to=sid, namespace=ns)
+
+    async def _pairing_replay(self, s: WaSession) -> list[Outgoing]:
+        """The pairing code on screen, while the session shows it (state qr) and it is valid."""
+        expires = s.pairing_code_expires_at
+        if s.state != "qr" or not s.pairing_code or not expires or expires <= datetime.now(UTC):
+            return []
+        async with self._pool().connection() as conn:
+            phone = await asked_phone(conn, s)
+        event = events.PairingCodeEvent(
+            session_id=s.id,
+            company_id=s.company_id,
+            data=events.PairingCodeData(code=s.pairing_code, phone=phone, expires_at=expires),
+        )
+        out = to_socket(event)
+        return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
 
     def _make_disconnect(self, ns: str) -> Any:
         async def disconnect(sid: str, *_: Any) -> None:
@@ -261,54 +282,3 @@ def _small(data: Any) -> Any:
     except (TypeError, orjson.JSONEncodeError):
         return None
     return data if size <= MAX_PING_ECHO_BYTES else None
-
-
-def _replay_events(s: WaSession, ns: str, *, admin: bool) -> list[Outgoing]:
-    sid = str(s.id)
-    show_qr = admin and s.state == "qr" and s.qr_payload
-    if ns == rooms.ROOT:
-        out = [Outgoing("wa:state", {"state": s.state, "sessionId": sid})]
-        if show_qr:
-            out.append(
-                Outgoing("wa:qr", {"qr": png_data_url(s.qr_payload or ""), "sessionId": sid})
-            )
-        return out
-    out = [
-        Outgoing(
-            "whatsapp:state",
-            {
-                "sessionId": sid,
-                "state": s.state,
-                "previous": None,
-                "reason": s.state_reason,
-                "detail": s.state_detail,
-                "replay": True,
-            },
-        )
-    ]
-    if show_qr:
-        out.append(
-            Outgoing(
-                "whatsapp:qr",
-                {
-                    "sessionId": sid,
-                    "qrCode": png_data_url(s.qr_payload or ""),
-                    "qrRaw": s.qr_payload,
-                    "expiresAt": s.qr_expires_at.isoformat() if s.qr_expires_at else None,
-                    "replay": True,
-                },
-            )
-        )
-    if s.state == "ready":
-        out.append(
-            Outgoing(
-                "whatsapp:ready",
-                {
-                    "sessionId": sid,
-                    "phoneNumber": s.phone,
-                    "displayName": s.display_name,
-                    "replay": True,
-                },
-            )
-        )
-    return out

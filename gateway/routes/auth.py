@@ -27,7 +27,13 @@ class LoginBody(Body):
 
 
 @router.route(
-    "POST", "/api/auth/login", roles=None, summary="Log in; returns a JWT", body=LoginBody
+    "POST",
+    "/api/auth/login",
+    roles=None,
+    summary="Log in; returns a JWT",
+    body=LoginBody,
+    errors=(429,),
+    description="Rate limited per email + client address and per client address (429).",
 )
 async def login(request: web.Request) -> web.Response:
     body = await parse_body(request, LoginBody)

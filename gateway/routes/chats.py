@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from gateway.auth.principal import Role
+from gateway.chatref import path_chat
 from gateway.commands import mark_read
 from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
@@ -24,7 +25,7 @@ from shared.payloads import chat_payload
 
 router = Router("chats")
 READERS = {Role.ADMIN, Role.MANAGER}
-CHAT = "/api/whatsapp/sessions/{id}/chats/{chatId}"
+CHAT = "/api/whatsapp/sessions/{id}/chats/{chatId}"  # chatId: our UUID or a WhatsApp id
 
 
 class ChatsQuery(PageQuery):
@@ -90,9 +91,10 @@ async def list_chats(request: web.Request) -> web.Response:
 )
 async def patch_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        await visible_chat(conn, principal, session_id, chat_id, Need.MANAGE)
+        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+    chat_id = found.id
     body = await parse_body(request, ChatPatch)
     unassign = "assigned_manager_id" in body.model_fields_set and body.assigned_manager_id is None
     async with request.app[PG].connection() as conn:
@@ -134,9 +136,10 @@ async def patch_chat(request: web.Request) -> web.Response:
 )
 async def read_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        await visible_chat(conn, principal, session_id, chat_id, Need.MANAGE)
+        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+        chat_id = found.id
         chat = await chats.mark_read(
             conn, company_id=principal.tenant, session_id=session_id, chat_id=chat_id
         )

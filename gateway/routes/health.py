@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, cast
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, NAMES, PG, REDIS
+from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 
@@ -85,9 +87,20 @@ async def health(request: web.Request) -> web.Response:
     "GET",
     "/metrics",
     roles=None,
-    summary="Prometheus metrics (text format)",
+    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind} from Redis",
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            # redis-py types hgetall for both clients; on the asyncio one it is awaitable
+            read = cast(
+                "Awaitable[dict[bytes, bytes]]",
+                request.app[REDIS].hgetall(request.app[NAMES].drift_counts),
+            )
+            drift: dict[bytes, bytes] | None = await read
+    except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
+        drift = None
+    request.app[PAGE_DRIFT].update(drift)
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

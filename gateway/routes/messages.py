@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import Field
 
 from gateway.auth.principal import Principal, Role
+from gateway.chatref import path_chat
 from gateway.commands import send_text
 from gateway.errors import Conflict, NotFound, ValidationFailed
 from gateway.fields import ClientMessageId, MessageText, PageQuery, PhoneNumber, pages
@@ -29,6 +30,7 @@ from shared.db.repos import chats, messages
 from shared.db.types import Chat, Message, WaSession
 from shared.events import MessagePayload, Wire
 from shared.payloads import message_payload
+from shared.states import MessageStatus
 
 router = Router("messages")
 READERS = {Role.ADMIN, Role.MANAGER}
@@ -63,7 +65,7 @@ class SendQuery(Query):
 class SendOut(Wire):
     message_id: UUID
     chat_id: UUID
-    status: str
+    status: MessageStatus
     message: MessagePayload
 
 
@@ -78,11 +80,12 @@ class SendOut(Wire):
 )
 async def list_messages(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
     query = parse_query(request, MessagesQuery)
     cid = principal.tenant
     async with request.app[PG].connection() as conn:
-        _, _, chat = await visible_chat(conn, principal, session_id, chat_id, Need.READ)
+        _, _, chat = await visible_chat(conn, principal, session_id, ref, Need.READ)
+        chat_id = chat.id
         if query.before is not None:
             cursor = await messages.get(
                 conn, company_id=cid, session_id=session_id, message_id=query.before
@@ -116,8 +119,8 @@ async def list_messages(request: web.Request) -> web.Response:
 
 
 async def _wait_final(request: web.Request, message: Message, wait_s: int) -> Message:
-    """Poll until the worker records sent/failed (or later), or the wait is over; a gateway
-    that is shutting down answers at once (202, still pending)."""
+    """Poll until the worker records sent, unconfirmed or failed (or later), or the wait is
+    over; a gateway that is shutting down answers at once (202, still pending)."""
     deadline = time.monotonic() + wait_s
     principal = request[PRINCIPAL]
     stopping = request.app[STOPPING]
@@ -201,7 +204,9 @@ async def _send(
     response=SendOut,
     status=202,
     description=(
-        "202 with status pending; ?wait=N (0-30) waits up to N s and answers 200 once sent or"
+        "chatId: our chat id or any WhatsApp id of the chat. 202 with status pending; ?wait=N"
+        " (0-30) waits up to N s and answers 200 once sent, unconfirmed (typed on the page, its"
+        " row not seen yet: never re-sent automatically, becomes sent when the row appears) or"
         " failed. The same clientMessageId returns the same message (409 if reused for another"
         " text or chat). Text: 1-4096 characters, not only whitespace. 409 while the session"
         " is stopped."
@@ -209,9 +214,9 @@ async def _send(
 )
 async def send_to_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id, chat_id = path_uuid(request, "id"), path_uuid(request, "chatId")
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        session, _, chat = await visible_chat(conn, principal, session_id, chat_id, Need.WRITE)
+        session, _, chat = await visible_chat(conn, principal, session_id, ref, Need.WRITE)
     _require_running(session)
     body = await parse_body(request, SendBody)
     return await _send(request, principal, chat, body)
@@ -243,7 +248,7 @@ async def send_to_number(request: web.Request) -> web.Response:
             conn,
             company_id=principal.tenant,
             session_id=session_id,
-            wa_chat_id=f"{body.to}@c.us",
+            phone_jid=f"{body.to}@c.us",
             name=f"+{body.to}",
         )
     if chat is None:  # deleted meanwhile

@@ -13,6 +13,7 @@ from gateway.auth.principal import Role
 from gateway.errors import NotFound, ValidationFailed
 from gateway.jsonio import ok
 from gateway.keys import NAMES, PG, PRINCIPAL, REDIS
+from gateway.responses import page_drift_out
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 from shared.db.repos import audit, sessions
@@ -59,6 +60,7 @@ class OpsSessionOut(Wire):
     lease_holder: str | None  # the worker that owns it now
     last_ready_at: datetime | None
     updated_at: datetime
+    page_drift: dict[str, int]  # kind -> count of what the worker could not read on the page
 
 
 class OpsSessionList(Wire):
@@ -164,7 +166,7 @@ async def restart_worker(request: web.Request) -> web.Response:
     "GET",
     "/api/ops/sessions",
     roles=OPERATOR,
-    summary="Every company's sessions: state, reason, worker (no contents)",
+    summary="Every company's sessions: state, reason, worker, page drift (no contents)",
     response=OpsSessionList,
 )
 async def list_sessions(request: web.Request) -> web.Response:
@@ -187,6 +189,7 @@ async def list_sessions(request: web.Request) -> web.Response:
                 lease_holder=h.decode() if h else None,
                 last_ready_at=r.last_ready_at,
                 updated_at=r.updated_at,
+                page_drift={k: v.count for k, v in page_drift_out(r.page_drift).items()},
             )
             for r, h in zip(rows, holders, strict=True)
         ]

@@ -33,7 +33,7 @@ SEE = "A session of another company is 404 for everyone; a manager without canRe
 
 
 class SessionCreate(Body):
-    name: Name
+    name: Name | None = None  # absent or null: "Session N", unique within the company
 
 
 class SessionCreated(Wire):
@@ -79,11 +79,16 @@ class Deleted(Wire):
     body=SessionCreate,
     response=SessionCreated,
     status=201,
-    description="409 when the company already has max_sessions sessions.",
+    description=(
+        "The body is optional: without one (or without a name) the session is named"
+        " 'Session N', unique within the company. 409 when the company already has"
+        " max_sessions sessions."
+    ),
+    body_optional=True,
 )
 async def create_session(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    body = await parse_body(request, SessionCreate)
+    body = await parse_body(request, SessionCreate, optional=True)
     async with request.app[PG].connection() as conn:
         row, limit = await sessions.create_within_limit(
             conn, company_id=principal.tenant, name=body.name

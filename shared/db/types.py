@@ -148,6 +148,7 @@ class OpsSession:
     worker_id: str | None
     last_ready_at: datetime | None
     updated_at: datetime
+    page_drift: dict[str, Any]  # as on WaSession; operators see kinds and counts only
 
 
 @dataclass(frozen=True, slots=True)

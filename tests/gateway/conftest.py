@@ -1,9 +1,14 @@
-"""Fixtures for the WhatsApp REST tests: an arq client on the test Redis and ready tenants."""
+"""Fixtures for the gateway tests: an arq client on the test Redis, ready tenants, and for the
+dashboard's browser tests a headless Chromium and the real nginx in front of the gateway."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
@@ -11,13 +16,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
+from selenium import webdriver
 
 from gateway.app import create_app
 from shared.db.types import Company
 from shared.settings import Settings
 from tests.conftest import Account, MakeCompany, MakeUser
+from tests.support.dashboard import make_chrome, quit_chrome
 from tests.support.gateways import wait_until_listening
+from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.tcp_proxy import TcpProxy, target_of, via
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -81,3 +91,33 @@ def make_tenant(make_company: MakeCompany, make_user: MakeUser) -> MakeTenant:
         )
 
     return make
+
+
+async def run(fn: Callable[..., T], *args: Any) -> T:
+    """Selenium blocks: run it off the loop that serves the gateway."""
+    return await asyncio.to_thread(fn, *args)
+
+
+@pytest.fixture
+def chrome(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    driver = make_chrome(tmp_path)
+    try:
+        yield driver
+    finally:
+        quit_chrome(driver)
+
+
+@pytest.fixture
+def front(client: TestClient[Any, Any]) -> Iterator[str]:
+    """The dashboard as a person reaches it: through a real nginx with the repo's config."""
+    binary = nginx_binary()
+    assert binary, "nginx is not installed (make setup installs it)"
+    prefix = make_prefix()
+    assert client.server.port is not None
+    proxy = start_nginx(binary, prefix, [client.server.port])
+    try:
+        yield proxy.url
+    finally:
+        proxy.stop()
+        shutil.rmtree(prefix, ignore_errors=True)
+    assert proxy.leftovers() == []

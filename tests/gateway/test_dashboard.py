@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.web.routes import NODE_MODULES, PATHS, VENDOR_FILES
+from gateway.web.routes import NODE_MODULES, PATHS, STATIC_DIR, VENDOR_FILES
 
 Client = TestClient[Any, Any]
 
@@ -114,3 +115,21 @@ async def test_paths_name_exactly_the_dashboard_routes(client: Client) -> None:
         if route.resource is not None and route.handler.__module__ == "gateway.web.routes"
     }
     assert registered == PATHS
+
+
+def _dictionary_keys(lang: str) -> list[str]:
+    """Every key of a dictionary module (keys are quoted; several may share a line)."""
+    text = (STATIC_DIR / "js" / "i18n" / f"{lang}.js").read_text()
+    return re.findall(r'(?:^\s*|, )"([\w.]+)":', text, re.M)
+
+
+def test_every_string_is_in_both_languages() -> None:
+    en, ru = _dictionary_keys("en"), _dictionary_keys("ru")
+    assert len(en) == len(set(en)) and len(ru) == len(set(ru)), "a key is defined twice"
+    assert set(en) == set(ru)
+    used = set()
+    for path in (STATIC_DIR / "js").rglob("*.js"):
+        code = re.sub(r"/\*.*?\*/|//[^\n]*", "", path.read_text(), flags=re.S)  # not comments
+        used |= set(re.findall(r'\bt\("([\w.]+)"', code))
+    used |= set(re.findall(r'data-i18n="([\w.]+)"', (STATIC_DIR / "index.html").read_text()))
+    assert used and used - set(en) == set(), "strings used but missing from the dictionaries"

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -17,44 +13,12 @@ from selenium import webdriver
 
 from shared.db.repos import chats, messages
 from tests.conftest import MakeUser
-from tests.gateway.conftest import MakeTenant
-from tests.support.dashboard import Dashboard, make_chrome, quit_chrome
-from tests.support.nginx import make_prefix, nginx_binary, start_nginx
+from tests.gateway.conftest import MakeTenant, run
+from tests.support.dashboard import Dashboard
 from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
 Client = TestClient[Any, Any]
-T = TypeVar("T")
-
-
-async def run(fn: Callable[..., T], *args: Any) -> T:
-    """Selenium blocks: run it off the loop that serves the gateway."""
-    return await asyncio.to_thread(fn, *args)
-
-
-@pytest.fixture
-def chrome(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    driver = make_chrome(tmp_path)
-    try:
-        yield driver
-    finally:
-        quit_chrome(driver)
-
-
-@pytest.fixture
-def front(client: Client) -> Iterator[str]:
-    """The dashboard as a person reaches it: through a real nginx with the repo's config."""
-    binary = nginx_binary()
-    assert binary, "nginx is not installed (make setup installs it)"
-    prefix = make_prefix()
-    assert client.server.port is not None
-    proxy = start_nginx(binary, prefix, [client.server.port])
-    try:
-        yield proxy.url
-    finally:
-        proxy.stop()
-        shutil.rmtree(prefix, ignore_errors=True)
-    assert proxy.leftovers() == []
 
 
 def _dashboard(chrome: webdriver.Chrome, front: str) -> Dashboard:

@@ -91,3 +91,20 @@ async def test_metrics_are_prometheus_text(client: Client) -> None:
     assert resp.headers["Content-Type"].startswith("text/plain")
     text = await resp.text()
     assert 'gateway_http_requests_total{method="GET",route="/health",status="200"}' in text
+
+
+async def test_metrics_answer_while_redis_is_unreachable(
+    proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
+) -> None:
+    await redis.hincrby(NAMES.drift_counts, "row_unparsed", 2)  # type: ignore[misc]
+    before = await (await proxied_client.get("/metrics")).text()
+    assert 'wa_page_unparsed_total{kind="row_unparsed"} 2.0' in before
+    _, rd = proxies
+    await rd.cut()
+    resp = await proxied_client.get("/metrics")
+    assert resp.status == 200
+    text = await resp.text()
+    assert "gateway_http_requests_total" in text and "wa_page_unparsed_total{" not in text
+    await rd.restore()
+    after = await (await proxied_client.get("/metrics")).text()
+    assert 'wa_page_unparsed_total{kind="row_unparsed"} 2.0' in after

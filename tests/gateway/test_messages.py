@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from shared.db.repos import messages
+from tests.gateway.as_worker import set_message_status
 from tests.gateway.conftest import MakeTenant, Tenant
 from tests.support.databases import NAMES
 from tests.support.wa import grant, queued, seed_chat, seed_messages, seed_session
@@ -131,13 +132,18 @@ async def _worker_marks(
             await messages.worker_mark_sent(
                 conn, session_id=session_id, message_id=UUID(message_id), wa_msg_id="true_x_1"
             )
+        elif how == "unconfirmed":  # typed on the page, its row not seen within the timeout
+            await conn.execute(
+                "UPDATE wa_messages SET status = 'unconfirmed' WHERE id = %(id)s",
+                {"id": message_id},
+            )
         else:
             await messages.worker_mark_failed(
                 conn, session_id=session_id, message_id=UUID(message_id), error="not on whatsapp"
             )
 
 
-@pytest.mark.parametrize("outcome", ["sent", "failed"])
+@pytest.mark.parametrize("outcome", ["sent", "unconfirmed", "failed"])
 async def test_wait_returns_the_final_status(
     client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, outcome: str
 ) -> None:
@@ -307,3 +313,21 @@ async def test_sending_through_a_stopped_session_is_409(
         assert resp.status == 409
         assert "stopped" in (await resp.json())["error"]["message"]
     assert await queued(arq, NAMES.session_queue(str(session.id))) == []
+
+
+async def test_unconfirmed_is_listed_then_reconciled_in_place(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    session, chat = await _chat(pg, t)
+    base = f"/api/whatsapp/sessions/{session.id}/chats/{chat.id}"
+    sent = await client.post(f"{base}/send", json={"message": "typed"}, headers=t.admin.headers)
+    message_id = (await sent.json())["data"]["messageId"]
+    await _worker_marks(pg, session.id, message_id, "unconfirmed")
+    listed = await client.get(f"{base}/messages", headers=t.admin.headers)
+    [shown] = (await listed.json())["data"]["messages"]
+    assert (shown["id"], shown["status"]) == (message_id, "unconfirmed")
+    await set_message_status(pg, UUID(message_id), "sent")  # its row appeared on the page
+    listed = await client.get(f"{base}/messages", headers=t.admin.headers)
+    [shown] = (await listed.json())["data"]["messages"]
+    assert (shown["id"], shown["status"]) == (message_id, "sent")

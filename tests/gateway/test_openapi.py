@@ -61,6 +61,32 @@ async def test_every_registered_route_is_in_the_spec(client: Client) -> None:
     assert documented == {(ep.method.lower(), ep.path) for ep in all_endpoints()}
 
 
+async def test_2026_page_additions_are_documented(client: Client) -> None:
+    spec = await _spec(client)
+    paths = spec["paths"]
+    chat_param = next(
+        p
+        for p in paths["/api/whatsapp/sessions/{id}/chats/{chatId}/messages"]["get"]["parameters"]
+        if p["name"] == "chatId"
+    )
+    patterns = [s.get("pattern") or s.get("format") for s in chat_param["schema"]["anyOf"]]
+    assert patterns[0] == "uuid" and re.fullmatch(patterns[1], "79035556677@s.whatsapp.net")
+    pairing = paths["/api/whatsapp/sessions/{id}/pairing-code"]["post"]
+    assert {"200", "400", "404", "409", "504"} <= set(pairing["responses"])
+    assert pairing["x-roles"] == ["admin"]
+    create = paths["/api/whatsapp/sessions"]["post"]
+    assert create["requestBody"]["required"] is False
+    schemas = spec["components"]["schemas"]
+    assert "unconfirmed" in schemas["MessagePayload"]["properties"]["status"]["enum"]
+    assert "unconfirmed" in schemas["SendOut"]["properties"]["status"]["enum"]
+    session = schemas["SessionOut"]["properties"]
+    assert session["pageDrift"]["additionalProperties"]["$ref"].endswith("/DriftOut")
+    ops = schemas["OpsSessionOut"]["properties"]["pageDrift"]
+    assert ops["additionalProperties"] == {"type": "integer"}
+    chat = schemas["ChatPayload"]["properties"]
+    assert {"phoneJid", "lid"} <= set(chat)
+
+
 async def test_operations_carry_roles_security_and_models(client: Client) -> None:
     spec = await _spec(client)
     for ep in all_endpoints():
@@ -123,6 +149,10 @@ def _fuzz(spec: dict[str, Any], base_url: str, tokens: dict[str, str], ids: dict
         fixed = {k: v for k, v in ids.items() if "{" + k + "}" in operation.path}
         if method == "DELETE":
             fixed = {}
+        if operation.path.endswith("/pairing-code"):
+            # a linked session answers at once (409): no worker here would ever bring a code,
+            # and sitting out the wait ends in a 504 by design
+            fixed["id"] = ids["linkedId"]
         sends = method == "POST" and operation.path.endswith(("/send", "/messages"))
         query = {"wait": 0} if sends else None  # never sit out a ?wait on a pending send
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
@@ -144,9 +174,15 @@ async def test_property_based_run_never_answers_5xx(
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, t.company.id, session.id, t.manager.id, write=True, manage=True)
+    linked = await seed_session(pg, t.company.id, name="linked", state="ready")
     spec = await _spec(client)
     tokens = {"admin": t.admin.token, "manager": t.manager.token, "operator": operator.token}
-    ids = {"id": str(session.id), "chatId": str(chat.id), "managerId": str(t.manager.id)}
+    ids = {
+        "id": str(session.id),
+        "chatId": str(chat.id),
+        "managerId": str(t.manager.id),
+        "linkedId": str(linked.id),
+    }
     base_url = f"http://{client.host}:{client.port}"
     calls = await asyncio.to_thread(_fuzz, spec, base_url, tokens, ids)
     assert calls >= 300

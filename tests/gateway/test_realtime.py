@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import jwt
 import pytest
@@ -291,3 +292,41 @@ async def test_two_gateways_each_deliver_once(
             assert [s for s in p.of("whatsapp:state") if "replay" not in s] == got[-1:]
         for p in (one, two):
             await p.disconnect()
+
+
+async def test_unconfirmed_sends_are_relayed_as_such(
+    gateway_url: str,
+    make_tenant: MakeTenant,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    probes: list[SocketProbe],
+) -> None:
+    a = await make_tenant()
+    sid = await _session(pg, a.company.id)
+    admin = await _probe(probes, gateway_url, a.admin.token)
+    await admin.wait_for("connection-confirmed")
+    chat_id, message_id = uuid4(), uuid4()
+    message = events.MessagePayload(
+        id=message_id,
+        chat_id=chat_id,
+        wa_chat_id="123456789012345@lid",
+        wa_message_id=None,
+        client_message_id="c-1",
+        direction="out",
+        sender=None,
+        body="typed, row not seen",
+        type="text",
+        status="unconfirmed",
+        timestamp=None,
+        created_at=datetime.now(UTC),
+    )
+    data = events.MessageData(chat_id=chat_id, message=message)
+    await _publish(
+        redis, events.MessageSentEvent(session_id=sid, company_id=a.company.id, data=data)
+    )
+    [got] = await admin.wait_for("whatsapp:message_sent")
+    assert got["chatId"] == str(chat_id)
+    assert (got["message"]["status"], got["message"]["waChatId"]) == (
+        "unconfirmed",
+        "123456789012345@lid",
+    )

@@ -58,10 +58,57 @@ async def test_create_lists_and_queues_a_start(
 
 async def test_bad_names_are_400(client: Client, make_tenant: MakeTenant) -> None:
     t = await make_tenant()
-    for body in ({}, {"name": ""}, {"name": "   "}, {"name": "x" * 101}, {"name": 5}):
+    for body in ({"name": ""}, {"name": "   "}, {"name": "x" * 101}, {"name": 5}):
         resp = await client.post(BASE, json=body, headers=t.admin.headers)
         assert resp.status == 400, body
         assert (await resp.json())["error"]["details"][0]["field"] == "name"
+    for raw in (b"[]", b"null", b'"Sales"', b"{"):
+        resp = await client.post(
+            BASE, data=raw, headers={**t.admin.headers, "Content-Type": "application/json"}
+        )
+        assert resp.status == 400, raw
+
+
+async def test_create_without_a_body_gets_a_generated_unique_name(
+    client: Client, make_tenant: MakeTenant, arq: ArqRedis, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant(max_sessions=10)
+    json_headers = {**t.admin.headers, "Content-Type": "application/json"}
+    # as the seed's client sends it: Content-Type JSON and no body at all
+    first = await client.post(BASE, headers=json_headers)
+    assert first.status == 201, await first.text()
+    data = (await first.json())["data"]
+    assert data["session"]["name"] == "Session 1" and data["status"] == "idle"
+    assert (await queued(arq, NAMES.pool_queue))[0] == (
+        "start_session",
+        {"session_id": data["sessionId"]},
+    )
+    # someone already took "Session 3": the generated names skip it
+    taken = await client.post(BASE, json={"name": "Session 3"}, headers=t.admin.headers)
+    assert taken.status == 201
+    names = []
+    bodies: list[dict[str, Any]] = [
+        {"data": b""},
+        {"data": b"  \n"},
+        {"json": {}},
+        {"json": {"name": None}},
+    ]
+    for kwargs in bodies:
+        resp = await client.post(BASE, headers=json_headers, **kwargs)
+        assert resp.status == 201, (kwargs, await resp.text())
+        names.append((await resp.json())["data"]["session"]["name"])
+    assert names == ["Session 4", "Session 5", "Session 6", "Session 7"]
+
+    # concurrent body-less creates still get distinct names (the company row is locked)
+    results = await asyncio.gather(*(client.post(BASE, headers=json_headers) for _ in range(3)))
+    assert sorted(r.status for r in results) == [201, 201, 201]
+    async with pg.connection() as conn:
+        rows = await sessions.list_for_company(conn, company_id=t.company.id)
+        entries = await audit.list_for_company(conn, company_id=t.company.id)
+    all_names = [r.name for r in rows]
+    assert len(set(all_names)) == len(all_names) == 9
+    assert set(all_names[-3:]) == {"Session 8", "Session 9", "Session 10"}
+    assert {e.details["name"] for e in entries[:3]} == {"Session 8", "Session 9", "Session 10"}
 
 
 async def test_limit_is_409_and_holds_under_concurrency(

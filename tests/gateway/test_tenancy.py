@@ -26,6 +26,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "ChatPatch": {"archived": True},
     "SendBody": {"message": "hello"},
     "SendToNumberBody": {"to": "79001234567", "message": "hello"},
+    "PairingCodeBody": {"phone": "+7 900 123-45-67"},
+    "SessionCreate": {"name": "x"},
 }
 OPERATOR_ONLY_PARAMS = {"workerId"}
 

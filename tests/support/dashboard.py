@@ -149,6 +149,87 @@ class Dashboard:
     def wait_qr_modal_closed(self, timeout_s: float = 60) -> None:
         self._wait(timeout_s).until(lambda d: not self._find("#qr-modal").is_displayed())
 
+    def connect_from_session_page(self) -> None:
+        self._click("[data-testid=cmd-connect]")
+
+    def ask_pairing_code(self, phone: str) -> None:
+        """In the connect dialog: "Link with phone number", type the number, ask for the code."""
+        if not self._find("#pair-form").is_displayed():
+            self._click("#pair-toggle")
+        field = self._visible("#pair-phone")
+        field.clear()
+        field.send_keys(phone)
+        self._click("#pair-submit")
+
+    def pairing_error(self) -> str:
+        return str(self._visible("#pair-error").text)
+
+    def pairing(self) -> dict[str, Any]:
+        """What the connect dialog shows of the pairing code now."""
+        expiry = self._find("#pair-expiry")
+        return {
+            "shown": self._find("#pair-result").is_displayed(),
+            "code": self._find("#pair-code").get_attribute("data-code"),
+            "text": self._find("#pair-code").text,
+            "expiry": expiry.text,
+            "expired": expiry.get_attribute("data-expired") == "true",
+            "hint": self._find("#pair-hint").text,
+            "qr_visible": self._find("#qr-image").is_displayed(),
+            "form_visible": self._find("#pair-form").is_displayed(),
+            "status": self._find("#qr-status").text,
+        }
+
+    def wait_pairing_code(self, code: str, timeout_s: float = WAIT_S) -> dict[str, Any]:
+        self._wait(timeout_s).until(
+            lambda d: (
+                self._find("#pair-code").get_attribute("data-code") == code
+                and self._find("#pair-result").is_displayed()
+            )
+        )
+        return self.pairing()
+
+    def wait_pairing_expired(self, timeout_s: float = WAIT_S) -> dict[str, Any]:
+        self._wait(timeout_s).until(
+            lambda d: self._find("#pair-expiry").get_attribute("data-expired") == "true"
+        )
+        return self.pairing()
+
+    def guidance(self, within: str = "#view", timeout_s: float = WAIT_S) -> dict[str, str]:
+        """The guidance block shown in ``within`` (the view, or ``#qr-modal``), once shown."""
+        block = self._visible(f"{within} [data-testid=guidance]", timeout_s)
+        details = block.find_elements(By.CSS_SELECTOR, "[data-testid=guidance-detail]")
+        return {
+            "reason": str(block.get_attribute("data-reason")),
+            "title": block.find_element(By.CSS_SELECTOR, "[data-testid=guidance-title]").text,
+            "text": block.find_element(By.CSS_SELECTOR, "[data-testid=guidance-text]").text,
+            "detail": details[0].text if details else "",
+        }
+
+    def wait_guidance_reason(self, reason: str, within: str = "#view") -> dict[str, str]:
+        self._wait().until(lambda d: self.guidance(within)["reason"] == reason)
+        return self.guidance(within)
+
+    def has_guidance(self, within: str = "#view") -> bool:
+        found = self.driver.find_elements(By.CSS_SELECTOR, f"{within} [data-testid=guidance]")
+        return bool(found) and found[0].is_displayed()
+
+    def drift_items(self) -> dict[str, str]:
+        """On a session page: drift kind -> the line shown for it (empty when there is none)."""
+        self._find("[data-testid=detail-drift]")
+        items = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=drift-item]")
+        return {str(i.get_attribute("data-kind")): i.text for i in items}
+
+    def wait_drift_items(self, count: int) -> dict[str, str]:
+        self._wait().until(lambda d: len(self.drift_items()) == count)
+        return self.drift_items()
+
+    def ops_drift(self, session_id: str) -> str:
+        """On the operator page: the page-drift cell of a session's row."""
+        css = (
+            f'[data-testid=ops-session-row][data-session-id="{session_id}"] [data-testid=ops-drift]'
+        )
+        return str(self._find(css).text)
+
     def chat_ids(self) -> list[str]:
         items = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=chat-item]")
         return [i.get_attribute("data-chat-id") or "" for i in items]
@@ -171,6 +252,14 @@ class Dashboard:
         el = self.wait_message(text)
         tick = el.find_element(By.CSS_SELECTOR, "[data-testid=msg-status]")
         return str(tick.get_attribute("data-status"))
+
+    def message_tick(self, text: str) -> dict[str, str]:
+        tick = self.wait_message(text).find_element(By.CSS_SELECTOR, "[data-testid=msg-status]")
+        return {
+            "status": str(tick.get_attribute("data-status")),
+            "title": str(tick.get_attribute("title")),
+            "text": tick.text,
+        }
 
     def wait_message_status(self, text: str, status: str, timeout_s: float = WAIT_S) -> None:
         self._wait(timeout_s).until(lambda d: self.message_status(text) == status)

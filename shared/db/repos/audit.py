@@ -35,3 +35,14 @@ async def list_for_company(conn: Conn, *, company_id: UUID, limit: int = 100) ->
             {"cid": company_id, "lim": limit},
         )
         return await cur.fetchall()
+
+
+async def latest(conn: Conn, *, company_id: UUID, action: str, target: str) -> AuditEntry | None:
+    """The company's most recent ``action`` on ``target`` (e.g. who asked for what, and when)."""
+    async with conn.cursor(row_factory=class_row(AuditEntry)) as cur:
+        await cur.execute(
+            "SELECT * FROM audit_log WHERE company_id = %(cid)s AND action = %(a)s"
+            " AND target = %(t)s ORDER BY at DESC, id DESC LIMIT 1",
+            {"cid": company_id, "a": action, "t": target},
+        )
+        return await cur.fetchone()

@@ -35,7 +35,8 @@ async def list_for_session(
     }
     where = (
         "c.session_id = %(sid)s"
-        " AND (%(q)s::text IS NULL OR c.name ILIKE %(q)s OR c.wa_chat_id ILIKE %(q)s)"
+        " AND (%(q)s::text IS NULL OR c.name ILIKE %(q)s OR c.wa_chat_id ILIKE %(q)s"
+        "  OR c.phone_jid ILIKE %(q)s OR c.lid ILIKE %(q)s)"
         " AND (NOT %(unread)s OR c.unread_count > 0)"
     )
     # the total rides along with the page (one query, not two); only a page past the end,
@@ -64,6 +65,24 @@ async def get(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) 
         await cur.execute(
             f"SELECT c.* FROM wa_chats c {_SCOPED} WHERE c.id = %(id)s AND c.session_id = %(sid)s",
             {"cid": company_id, "sid": session_id, "id": chat_id},
+        )
+        return await cur.fetchone()
+
+
+async def get_by_wa_id(
+    conn: Conn, *, company_id: UUID, session_id: UUID, wa_id: str
+) -> Chat | None:
+    """The chat of the session that WhatsApp knows as ``wa_id`` (its first id, phone id or lid).
+
+    ``wa_id`` is already normalised (``@s.whatsapp.net`` -> ``@c.us``). Should two rows still
+    name one person (not merged yet), the one first seen under that id wins.
+    """
+    async with conn.cursor(row_factory=class_row(Chat)) as cur:
+        await cur.execute(
+            f"SELECT c.* FROM wa_chats c {_SCOPED} WHERE c.session_id = %(sid)s"
+            " AND (c.wa_chat_id = %(wid)s OR c.phone_jid = %(wid)s OR c.lid = %(wid)s)"
+            " ORDER BY c.wa_chat_id = %(wid)s DESC, c.id LIMIT 1",
+            {"cid": company_id, "sid": session_id, "wid": wa_id},
         )
         return await cur.fetchone()
 
@@ -168,24 +187,22 @@ async def worker_get(conn: Conn, *, session_id: UUID, chat_id: UUID) -> Chat | N
 
 
 async def get_or_create_direct(
-    conn: Conn, *, company_id: UUID, session_id: UUID, wa_chat_id: str, name: str
+    conn: Conn, *, company_id: UUID, session_id: UUID, phone_jid: str, name: str
 ) -> Chat | None:
-    """The one-to-one chat ``wa_chat_id`` of the session, created if new; None if not ours."""
-    params = {"cid": company_id, "sid": session_id, "wid": wa_chat_id, "name": name}
-    async with conn.cursor(row_factory=class_row(Chat)) as cur:
-        await cur.execute(
-            "INSERT INTO wa_chats (session_id, wa_chat_id, name, is_group)"
-            " SELECT s.id, %(wid)s, %(name)s, false FROM wa_sessions s"
-            " WHERE s.id = %(sid)s AND s.company_id = %(cid)s"
-            " ON CONFLICT (session_id, wa_chat_id) DO NOTHING",
-            params,
-        )
-        await cur.execute(
-            f"SELECT c.* FROM wa_chats c {_SCOPED}"
-            " WHERE c.session_id = %(sid)s AND c.wa_chat_id = %(wid)s",
-            params,
-        )
-        return await cur.fetchone()
+    """The one-to-one chat with ``phone_jid`` (``<digits>@c.us``), created if new; None if the
+    session is not ours. A chat first seen under the person's lid is found by its phone id."""
+    found = await get_by_wa_id(conn, company_id=company_id, session_id=session_id, wa_id=phone_jid)
+    if found is not None:
+        return found
+    params = {"cid": company_id, "sid": session_id, "wid": phone_jid, "name": name}
+    await conn.execute(
+        "INSERT INTO wa_chats (session_id, wa_chat_id, phone_jid, name, is_group)"
+        " SELECT s.id, %(wid)s, %(wid)s, %(name)s, false FROM wa_sessions s"
+        " WHERE s.id = %(sid)s AND s.company_id = %(cid)s"
+        " ON CONFLICT DO NOTHING",  # a concurrent create (by either unique id) won
+        params,
+    )
+    return await get_by_wa_id(conn, company_id=company_id, session_id=session_id, wa_id=phone_jid)
 
 
 async def mark_read(

@@ -177,13 +177,29 @@ async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
 # --- gateway: creation under the company limit, admin-written state, operators ---------------
 
 
+async def _generated_name(conn: Conn, *, company_id: UUID, taken: int) -> str:
+    """``Session N``: the first N from ``taken + 1`` that no session of the company is named."""
+    cur = await conn.execute(
+        "SELECT 'Session ' || n AS name"
+        " FROM generate_series(%(start)s::int, %(start)s::int + %(span)s::int) n"
+        " WHERE NOT EXISTS (SELECT 1 FROM wa_sessions"
+        "   WHERE company_id = %(cid)s AND name = 'Session ' || n)"
+        " ORDER BY n LIMIT 1",
+        {"cid": company_id, "start": taken + 1, "span": taken + 1},
+    )
+    row = await cur.fetchone()
+    assert row is not None  # taken + 2 candidates, at most taken of them used
+    return str(row["name"])
+
+
 async def create_within_limit(
-    conn: Conn, *, company_id: UUID, name: str, desired_state: str = "running"
+    conn: Conn, *, company_id: UUID, name: str | None, desired_state: str = "running"
 ) -> tuple[WaSession | None, int]:
     """Create unless the company is at ``max_sessions``; returns (row or None, the limit).
 
     The company row is locked for the rest of the transaction, so two concurrent creates count
-    one after the other and cannot both pass.
+    one after the other and cannot both pass (nor both take the same generated name, when
+    ``name`` is None).
     """
     async with conn.transaction():  # one unit, whether or not the caller is in one
         cur = await conn.execute(
@@ -193,8 +209,11 @@ async def create_within_limit(
         if company is None:
             return None, 0
         limit = int(company["max_sessions"])
-        if await count(conn, company_id=company_id) >= limit:
+        taken = await count(conn, company_id=company_id)
+        if taken >= limit:
             return None, limit
+        if name is None:
+            name = await _generated_name(conn, company_id=company_id, taken=taken)
         async with conn.cursor(row_factory=class_row(WaSession)) as cur2:
             await cur2.execute(
                 "INSERT INTO wa_sessions (company_id, name, desired_state)"
@@ -245,7 +264,7 @@ async def list_for_operators(conn: Conn) -> list[OpsSession]:
     async with conn.cursor(row_factory=class_row(OpsSession)) as cur:
         await cur.execute(
             "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.desired_state,"
-            " s.state, s.state_reason, s.worker_id, s.last_ready_at, s.updated_at"
+            " s.state, s.state_reason, s.worker_id, s.last_ready_at, s.updated_at, s.page_drift"
             " FROM wa_sessions s JOIN companies c ON c.id = s.company_id"
             " ORDER BY c.name, s.created_at, s.id"
         )

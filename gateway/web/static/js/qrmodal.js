@@ -1,7 +1,10 @@
-// The QR modal: shows the session's current QR, follows every whatsapp:qr, closes on whatsapp:ready.
+// The connect dialog: the session's current QR (following every whatsapp:qr), or a pairing code
+// (pairing.js); guidance when WhatsApp needs a person; closes on whatsapp:ready.
 import { api } from "./api.js";
-import { toast } from "./dom.js";
+import { mount, toast } from "./dom.js";
+import { guidance } from "./guidance.js";
 import { t } from "./i18n.js";
+import { initPairing, showingCode, showPairing } from "./pairing.js";
 import { on } from "./socket.js";
 
 let current = null; // session id the modal is showing
@@ -11,6 +14,7 @@ function els() {
     modal: document.getElementById("qr-modal"),
     img: document.getElementById("qr-image"),
     status: document.getElementById("qr-status"),
+    guide: document.getElementById("qr-guidance"),
   };
 }
 
@@ -19,11 +23,19 @@ function showQr(qrCode) {
   img.src = qrCode;
   img.hidden = false;
   img.dataset.updated = String(Date.now());
-  status.textContent = t("qr.scan");
+  if (!showingCode()) status.textContent = t("qr.scan");
+}
+
+function showGuidance(state, reason, detail) {
+  const { guide } = els();
+  const block = guidance(state, reason, detail);
+  mount(guide, block);
+  guide.hidden = !block;
 }
 
 export function closeQrModal() {
   current = null;
+  showPairing(null);
   els().modal.hidden = true;
 }
 
@@ -36,6 +48,8 @@ export async function openQrModal(sessionId, name) {
   img.hidden = true;
   img.removeAttribute("src");
   status.textContent = t("qr.waiting");
+  showGuidance(null);
+  showPairing(sessionId);
   modal.hidden = false;
   try {
     await api("POST", `/whatsapp/sessions/${sessionId}/start`);
@@ -52,6 +66,7 @@ export async function openQrModal(sessionId, name) {
 
 export function initQrModal() {
   document.getElementById("qr-close").addEventListener("click", closeQrModal);
+  initPairing();
   on("whatsapp:qr", (data) => { if (data.sessionId === current) showQr(data.qrCode); });
   on("whatsapp:ready", (data) => {
     if (data.sessionId !== current) return;
@@ -59,7 +74,9 @@ export function initQrModal() {
     toast(t("qr.connected"));
   });
   on("whatsapp:state", (data) => {
-    if (data.sessionId === current && ["stopped", "blocked"].includes(data.state)) {
+    if (data.sessionId !== current) return;
+    showGuidance(data.state, data.reason, data.detail);
+    if (["stopped", "blocked"].includes(data.state)) {
       els().status.textContent = t("qr.failed", { state: t(`state.${data.state}`), reason: data.reason || "" });
     }
   });

@@ -1,10 +1,6 @@
 // Socket.IO connection to /whatsapp (websocket transport, JWT in auth.token) and a small event bus.
+// Every server event is passed on by name (the server's list lives in gateway/realtime/payloads.py).
 
-const EVENTS = [
-  "connection-confirmed", "whatsapp:state", "whatsapp:qr", "whatsapp:ready", "whatsapp:message",
-  "whatsapp:message_sent", "whatsapp:message_ack", "whatsapp:disconnected", "whatsapp:chat_updated",
-  "connection-closed", // {reason, reconnect}: token_expired, user_gone, server_shutdown
-];
 const listeners = new Map();
 let socket = null;
 
@@ -39,7 +35,7 @@ export function connect(token) {
   socket.on("connect", () => setIndicator("on"));
   socket.on("disconnect", () => setIndicator("off"));
   socket.on("connect_error", () => setIndicator("error"));
-  for (const name of EVENTS) socket.on(name, (data) => emit(name, data));
+  socket.onAny((name, data) => emit(name, data));
 }
 
 export function disconnect() {

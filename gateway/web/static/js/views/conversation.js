@@ -6,8 +6,9 @@ import { on } from "../socket.js";
 import { chatList } from "./chatlist.js";
 
 const PAGE = 30;
-const RANK = { pending: 0, failed: 0, sent: 1, delivered: 2, read: 3 };
-const TICKS = { pending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
+// 'unconfirmed': typed on WhatsApp Web, its row not seen yet (becomes 'sent' when it appears)
+const RANK = { pending: 0, failed: 0, unconfirmed: 1, sent: 2, delivered: 3, read: 4 };
+const TICKS = { pending: "🕓", unconfirmed: "🕓?", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
 
 function bubble(m) {
   const tick = m.direction === "out"

@@ -1,6 +1,9 @@
-// One session: account, worker, state with reason/detail; admin commands and manager access.
+// One session: account, worker, state with reason/detail (and guidance when WhatsApp needs a
+// person), page drift; admin commands and manager access.
 import { api } from "../api.js";
 import { fmtTime, h, mount, toast } from "../dom.js";
+import { driftList } from "../drift.js";
+import { guidance } from "../guidance.js";
 import { t } from "../i18n.js";
 import { openQrModal } from "../qrmodal.js";
 import { on } from "../socket.js";
@@ -19,7 +22,8 @@ function details(s) {
     item("session.account", s.displayName, "detail-name"),
     item("session.worker", s.workerId, "detail-worker"),
     item("session.desired", t(`desired.${s.desiredState}`), "detail-desired"),
-    item("session.lastReady", fmtTime(s.lastReadyAt), "detail-last-ready"));
+    item("session.lastReady", fmtTime(s.lastReadyAt), "detail-last-ready"),
+    item("session.drift", driftList(s.pageDrift), "detail-drift"));
 }
 
 async function command(s, name) {
@@ -44,7 +48,7 @@ export default function session(root, { params: [id], user }) {
   let current = null;
   const render = () => {
     title.textContent = current.name;
-    mount(info, details(current));
+    mount(info, guidance(current.state, current.stateReason, current.stateDetail), details(current));
   };
   const buttons = isAdmin && h("div", { class: "toolbar", "data-testid": "session-commands" },
     h("button", { type: "button", "data-testid": "cmd-connect", onclick: () => current && openQrModal(current.id, current.name) }, t("sessions.connect")),

@@ -37,7 +37,8 @@ export default function sessions(root, { user }) {
   create.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const out = await api("POST", "/whatsapp/sessions", { name: name.value.trim() || "main" });
+      const typed = name.value.trim(); // none: the server names it "Session N"
+      const out = await api("POST", "/whatsapp/sessions", typed ? { name: typed } : {});
       name.value = "";
       list.push(out.session);
       render();
@@ -60,7 +61,7 @@ export default function sessions(root, { user }) {
     if (s) { Object.assign(s, fields); render(); } else load(); // a newly granted session
   };
   const offs = [
-    on("whatsapp:state", (d) => patch(d.sessionId, { state: d.state, stateReason: d.reason })),
+    on("whatsapp:state", (d) => patch(d.sessionId, { state: d.state, stateReason: d.reason, stateDetail: d.detail })),
     on("whatsapp:ready", (d) => patch(d.sessionId, { state: "ready", phone: d.phoneNumber, displayName: d.displayName })),
   ];
   return () => offs.forEach((off) => off());

@@ -98,12 +98,12 @@ async def _worker_pss(stack: BenchStack) -> float:
     import redis.asyncio as aioredis
 
     from bench.stack import REDIS_URL
-    from shared.constants import worker_key
+    from shared.constants import RedisNames
 
     client = aioredis.Redis.from_url(REDIS_URL)
     try:
         for _ in range(40):
-            raw: Any = client.hget(worker_key("bench-w1"), "browser_pss_mb")
+            raw: Any = client.hget(RedisNames().worker_key("bench-w1"), "browser_pss_mb")
             value = await raw
             if value and float(value) > 0:
                 return float(value)

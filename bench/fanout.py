@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from bench.stack import REDIS_URL, BenchStack
 from bench.stats import summary
 from shared import events
-from shared.constants import EVENTS_CHANNEL
+from shared.constants import RedisNames
 from shared.states import SessionState
 
 CONNECT_BATCH = 50
@@ -60,7 +60,7 @@ async def fanout(stack: BenchStack, company_id: str, session_id: str, n: int) ->
     )
     redis = Redis.from_url(REDIS_URL)
     published = time.perf_counter()
-    await redis.publish(EVENTS_CHANNEL, events.encode(event))
+    await redis.publish(RedisNames().events_channel, events.encode(event))
     async with asyncio.timeout(30):
         while len(arrived) < n:
             await asyncio.sleep(0.005)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiohttp import web
+import asyncio
 
 from gateway.app import create_app
+from gateway.server import serve
 from shared.logging import setup_logging
 from shared.settings import Settings
 
@@ -12,13 +13,7 @@ from shared.settings import Settings
 def main() -> None:
     settings = Settings()
     setup_logging(settings.log_level, process="gateway")
-    web.run_app(
-        create_app(settings),
-        host=settings.gateway_host,
-        port=settings.gateway_port,
-        access_log=None,
-        print=None,
-    )
+    asyncio.run(serve(create_app(settings), settings))
 
 
 if __name__ == "__main__":

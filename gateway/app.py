@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from arq.connections import ArqRedis
 from prometheus_client import CollectorRegistry
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from gateway.auth.passwords import Passwords
-from gateway.auth.ratelimit import LoginRateLimiter
+from gateway.auth.ratelimit import Limits, LoginRateLimiter
 from gateway.auth.usercache import UserCache
 from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
@@ -21,14 +22,18 @@ from gateway.keys import (
     HTTP_METRICS,
     HUB,
     METRICS_REGISTRY,
+    NAMES,
     PAGE_DRIFT,
     PASSWORDS,
     PG,
     REDIS,
     SETTINGS,
+    STOPPING,
+    TRUSTED_PROXIES,
     USER_CACHE,
 )
 from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
@@ -48,6 +53,7 @@ from gateway.routes import (
 )
 from gateway.routing import Endpoint, add_endpoints
 from gateway.web import setup_dashboard
+from shared.constants import RedisNames
 from shared.db.pool import make_pool
 from shared.settings import Settings
 
@@ -75,24 +81,50 @@ def all_endpoints() -> list[Endpoint]:
     return [ep for r in ROUTERS for ep in r.endpoints]
 
 
+POOL_CLOSE_S = 1.0
+
+
 async def _postgres(app: web.Application) -> AsyncIterator[None]:
     # opened without waiting: the gateway starts (and /health says degraded) while Postgres is down
-    pool = make_pool(app[SETTINGS].database_url, min_size=1, max_size=10)
+    settings = app[SETTINGS]
+    pool = make_pool(
+        settings.database_url, min_size=1, max_size=10, unit_timeout_s=settings.db_timeout_s
+    )
     await pool.open(wait=False)
     app[PG] = pool
     yield
-    await pool.close()
+    await pool.close(timeout=POOL_CLOSE_S)
+
+
+REDIS_CONNECTIONS = 64
+
+
+def _redis_pool(settings: Settings) -> BlockingConnectionPool:
+    """A Redis that accepts connections but never answers costs a request one timeout, not a
+    hang: every command, connect and wait for a free connection is bounded. (The blocking pool
+    connects outside its lock: with the default pool, concurrent requests queue behind one
+    connection attempt to a silent server, each adding a timeout.)"""
+    t = settings.redis_timeout_s
+    return BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=t,
+        socket_connect_timeout=t,
+        socket_timeout=t,
+        health_check_interval=30,
+    )
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    redis = Redis.from_url(
-        settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
-    )
+    redis = Redis.from_pool(_redis_pool(settings))
     app[REDIS] = redis
-    app[auth.LOGIN_LIMITER] = LoginRateLimiter(
-        redis, attempts=settings.login_attempts, window_s=settings.login_window_s
+    limits = Limits(
+        per_email=settings.login_attempts,
+        per_address=settings.login_attempts_per_address,
+        window_s=settings.login_window_s,
     )
+    app[auth.LOGIN_LIMITER] = LoginRateLimiter(redis, app[NAMES], limits)
     yield
     await redis.aclose()
 
@@ -100,10 +132,16 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 async def _arq(app: web.Application) -> AsyncIterator[None]:
     # no ping at startup (unlike arq's create_pool): the gateway starts while Redis is down
     # and enqueueing answers 503 until it is back, as every other Redis use does
-    arq = ArqRedis.from_url(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5)
+    arq = ArqRedis(connection_pool=_redis_pool(app[SETTINGS]))
+    arq.auto_close_connection_pool = True  # as from_pool does
     app[ARQ] = arq
     yield
     await arq.aclose()
+
+
+async def _stopping(app: web.Application) -> None:
+    """SIGTERM (aiohttp runs on_shutdown after it stopped listening): long waits answer now."""
+    app[STOPPING].set()
 
 
 async def _unknown_route(request: web.Request) -> web.Response:
@@ -112,21 +150,25 @@ async def _unknown_route(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        # CORS outside the error middleware, so error responses carry CORS headers too
-        middlewares=[metrics_middleware, cors_middleware, error_middleware],
+        # CORS and no-store outside the error middleware, so error responses carry them too
+        middlewares=[metrics_middleware, cors_middleware, no_store_middleware, error_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[NAMES] = RedisNames.of(settings)
+    app[TRUSTED_PROXIES] = settings.trusted_proxy_networks
+    app[STOPPING] = asyncio.Event()
     app[PASSWORDS] = Passwords(settings)
     app[USER_CACHE] = UserCache(settings.auth_cache_s)
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = PageDrift(registry)
-    hub = Hub(settings)
+    hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)
     app.cleanup_ctx.extend([_postgres, _redis, _arq, hub.lifecycle])
+    app.on_shutdown.extend([_stopping, hub.on_shutdown])
     endpoints = tuple(all_endpoints())
     app[ENDPOINTS] = endpoints
     add_endpoints(app, endpoints)

@@ -3,6 +3,8 @@
 ``python -m gateway.cli create-company --name Acme``
 ``python -m gateway.cli create-user --company Acme --email a@acme.test --role admin --password ...``
 ``python -m gateway.cli seed-demo``  (idempotent; prints the logins)
+``python -m gateway.cli disable-user --email a@acme.test`` (and ``enable-user``): takes effect at
+once on every gateway (its tokens are refused, its sockets closed)
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
+from redis.asyncio import Redis
 
 from gateway.auth.passwords import Passwords
+from shared.constants import RedisNames
 from shared.db.repos import companies, users
 from shared.db.types import Conn
+from shared.notices import publish_access_changed
 from shared.settings import Settings
 
 DEMO_COMPANY = "Demo Company"
@@ -81,6 +86,25 @@ async def seed_demo(conn: Conn, hasher: Passwords) -> list[DemoLogin]:
     return list(DEMO_LOGINS)
 
 
+async def _set_disabled(conn: Conn, settings: Settings, email: str, disabled: bool) -> int:
+    found = await users.credentials_by_email(conn, email=email)
+    if found is None:
+        sys.stderr.write(f"error: no user with email {email}\n")
+        return 1
+    await users.set_disabled(conn, company_id=found.company_id, user_id=found.id, disabled=disabled)
+    await conn.commit()  # gateways re-read the user when told: the change must be visible
+    redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout_s)
+    try:
+        gateways = await publish_access_changed(
+            redis, RedisNames.of(settings), company_id=found.company_id, user_id=found.id
+        )
+    finally:
+        await redis.aclose()
+    state = "disabled" if disabled else "enabled"
+    sys.stdout.write(f"user id={found.id} {state}; gateways told={gateways}\n")
+    return 0
+
+
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     hasher = Passwords(settings)
     async with await psycopg.AsyncConnection.connect(
@@ -100,6 +124,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 display_name=args.display_name,
             )
             sys.stdout.write(f"user id={user.id} email={user.email} role={user.role}\n")
+        elif args.command in ("disable-user", "enable-user"):
+            return await _set_disabled(
+                conn, settings, args.email, disabled=args.command == "disable-user"
+            )
         elif args.command == "seed-demo":
             for login in await seed_demo(conn, hasher):
                 sys.stdout.write(f"  {login.role:<9} {login.email:<20} {login.password}\n")
@@ -119,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--role", choices=["admin", "manager", "operator"], required=True)
     u.add_argument("--display-name", default="")
     sub.add_parser("seed-demo", help="create the demo company and users (idempotent)")
+    for name, what in (("disable-user", "refuse"), ("enable-user", "accept again")):
+        d = sub.add_parser(name, help=f"{what} a user's logins and tokens, on every gateway now")
+        d.add_argument("--email", required=True)
     return p
 
 

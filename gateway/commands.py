@@ -11,53 +11,56 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from shared import jobs
-from shared.constants import lease_key, send_job_id, session_queue
+from shared.constants import RedisNames
 from shared.queues import enqueue_command
 
 COMMAND_EXPIRES_S = 120
 
 
-async def lease_holder(redis: Redis, session_id: UUID) -> str | None:
+async def lease_holder(redis: Redis, names: RedisNames, session_id: UUID) -> str | None:
     """The id of the worker that owns the session now, or None."""
-    raw = await redis.get(lease_key(str(session_id)))
+    raw = await redis.get(names.lease_key(str(session_id)))
     if raw is None:
         return None
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
 async def send_command(
-    arq: ArqRedis, session_id: UUID, name: jobs.CommandName, *, reason: str | None = None
+    arq: ArqRedis,
+    names: RedisNames,
+    session_id: UUID,
+    name: jobs.CommandName,
+    *,
+    reason: str | None = None,
 ) -> bool:
     """``stop``, ``logout``, ``restart``, ``refresh_qr`` or ``sync_chats`` for the owner."""
-    job = await arq.enqueue_job(
-        name,
-        jobs.SessionCommand(session_id=session_id, reason=reason).to_payload(),
-        _queue_name=session_queue(str(session_id)),
-        _expires=COMMAND_EXPIRES_S,
+    args = jobs.SessionCommand(session_id=session_id, reason=reason)
+    return await enqueue_command(
+        arq, names, str(session_id), name, args, expires_s=COMMAND_EXPIRES_S
     )
-    return job is not None
 
 
-async def send_text(arq: ArqRedis, args: jobs.SendText) -> bool:
+async def send_text(arq: ArqRedis, names: RedisNames, args: jobs.SendText) -> bool:
     """Queued as ``send:{message_id}``: a repeated request never queues the same send twice."""
     return await enqueue_command(
         arq,
+        names,
         str(args.session_id),
         jobs.SEND_TEXT,
         args,
-        job_id=send_job_id(str(args.message_id)),
+        job_id=names.send_job_id(str(args.message_id)),
     )
 
 
-async def mark_read(arq: ArqRedis, args: jobs.MarkRead) -> bool:
-    return await enqueue_command(arq, str(args.session_id), jobs.MARK_READ, args)
+async def mark_read(arq: ArqRedis, names: RedisNames, args: jobs.MarkRead) -> bool:
+    return await enqueue_command(arq, names, str(args.session_id), jobs.MARK_READ, args)
 
 
 async def request_pairing_code(
-    arq: ArqRedis, args: jobs.RequestPairingCode, *, expires_s: float
+    arq: ArqRedis, names: RedisNames, args: jobs.RequestPairingCode, *, expires_s: float
 ) -> bool:
     """``pairing_code`` for the owner: it asks the page for a code and stores it in Postgres.
     Expires with the request that waits for it: a code nobody waits for is never asked for."""
     return await enqueue_command(
-        arq, str(args.session_id), jobs.PAIRING_CODE, args, expires_s=expires_s
+        arq, names, str(args.session_id), jobs.PAIRING_CODE, args, expires_s=expires_s
     )

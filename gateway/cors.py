@@ -6,12 +6,10 @@ an origin not on the list. Tokens travel in the Authorization header, so no cred
 
 from __future__ import annotations
 
-import uuid
-
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from gateway.errors import Forbidden, error_response
+from gateway.errors import Forbidden, error_response, request_id_of
 from gateway.keys import SETTINGS
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
@@ -33,7 +31,7 @@ async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if preflight:
         if not _allowed(request, origin):
             denied = Forbidden(f"origin {origin} may not call this API (see APP_CORS_ORIGINS)")
-            return error_response(denied, request.headers.get("X-Request-ID") or uuid.uuid4().hex)
+            return error_response(denied, request_id_of(request))
         return web.Response(
             status=204,
             headers={

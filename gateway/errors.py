@@ -7,6 +7,7 @@ logged 500 with the request id; unknown routes and methods become JSON 404/405.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -21,6 +22,9 @@ from gateway.jsonio import dumps
 from gateway.keys import REQUEST_ID
 
 log = logging.getLogger(__name__)
+
+# a client's X-Request-ID is kept (logged, echoed) only when it looks like one
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class AppError(Exception):
@@ -80,6 +84,11 @@ class PayloadTooLarge(AppError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
@@ -123,9 +132,15 @@ def _from_http_exception(exc: web.HTTPException) -> AppError:
     return err
 
 
+def request_id_of(request: web.Request) -> str:
+    """The client's (or nginx's) X-Request-ID when it looks like one, else a fresh id."""
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    request_id = request_id_of(request)
     request[REQUEST_ID] = request_id
     try:
         response = await handler(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -10,18 +12,21 @@ from prometheus_client import CollectorRegistry
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from shared.constants import RedisNames
 from shared.settings import Settings
 
 if TYPE_CHECKING:
     from gateway.auth.passwords import Passwords
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
+    from gateway.forwarded import Client
     from gateway.metrics import HttpMetrics, PageDrift
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
 SETTINGS = web.AppKey("settings", Settings)
 PG = web.AppKey("pg", AsyncConnectionPool)
+NAMES = web.AppKey("names", RedisNames)  # every Redis name of this deployment (its prefix)
 REDIS = web.AppKey("redis", Redis)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
@@ -30,8 +35,14 @@ HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the even
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
 PAGE_DRIFT: web.AppKey[PageDrift] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
+# reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
+TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
+    "trusted_proxies"
+)
+STOPPING = web.AppKey("stopping", asyncio.Event)  # set on SIGTERM: long waits answer early
 ENDPOINTS: web.AppKey[tuple[Endpoint, ...]] = web.AppKey("endpoints")  # for the OpenAPI spec
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal")
 REQUEST_ID = web.RequestKey("request_id", str)
+CLIENT: web.RequestKey[Client] = web.RequestKey("client")  # gateway/forwarded.py decides it
 AUTH_DEGRADED = web.RequestKey("auth_degraded", bool)  # authenticated by token alone, DB down

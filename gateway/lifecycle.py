@@ -14,10 +14,10 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from gateway.commands import lease_holder, send_command
-from gateway.keys import ARQ, PG, PRINCIPAL, REDIS
+from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, REDIS
 from gateway.responses import CommandOut
 from shared import events, jobs
-from shared.constants import EVENTS_CHANNEL
+from shared.db.pool import LONG_UNIT_S
 from shared.db.repos import audit, sessions
 from shared.db.types import Conn, WaSession
 from shared.queues import enqueue_start
@@ -46,10 +46,20 @@ async def _set_desired(conn: Conn, session: WaSession, desired: str) -> None:
     )
 
 
+async def _holder(request: web.Request, session: WaSession) -> str | None:
+    return await lease_holder(request.app[REDIS], request.app[NAMES], session.id)
+
+
+async def _command(
+    request: web.Request, session: WaSession, name: jobs.CommandName, *, reason: str
+) -> None:
+    await send_command(request.app[ARQ], request.app[NAMES], session.id, name, reason=reason)
+
+
 async def queue_start(request: web.Request, session: WaSession) -> bool:
     """Enqueue ``start_session``; if Redis is down the reconciler starts it (desired=running)."""
     try:
-        return await enqueue_start(request.app[ARQ], str(session.id))
+        return await enqueue_start(request.app[ARQ], request.app[NAMES], str(session.id))
     except RedisError as exc:
         log.warning("session=%s start not queued (%s); the reconciler will", session.id, exc)
         return False
@@ -82,7 +92,7 @@ async def _write_stopped(
 async def _publish(request: web.Request, event: events.StateEvent | None) -> None:
     """After the commit, so a listener that reads Postgres on the event sees the new row."""
     if event is not None:
-        await request.app[REDIS].publish(EVENTS_CHANNEL, events.encode(event))
+        await request.app[REDIS].publish(request.app[NAMES].events_channel, events.encode(event))
 
 
 def _out(session: WaSession, desired: str, queued: str | None, message: str) -> CommandOut:
@@ -115,7 +125,7 @@ async def _halt(
 ) -> CommandOut:
     """Stop wanting the session to run: the holder gets ``command``; with no holder, the state is
     written here (and, with ``forget``, the phone identity dropped)."""
-    holder = await lease_holder(request.app[REDIS], session.id)
+    holder = await _holder(request, session)
     async with request.app[PG].connection() as conn:
         await _set_desired(conn, session, "stopped")
         event = None
@@ -125,7 +135,7 @@ async def _halt(
     await _publish(request, event)
     if holder is None:
         return _out(session, "stopped", None, f"session {done} (no worker held it)")
-    await send_command(request.app[ARQ], session.id, command, reason=reason)
+    await _command(request, session, command, reason=reason)
     return _out(session, "stopped", command, f"{command} sent to worker {holder}")
 
 
@@ -142,14 +152,14 @@ async def stop(request: web.Request, session: WaSession) -> CommandOut:
 
 
 async def restart(request: web.Request, session: WaSession) -> CommandOut:
-    holder = await lease_holder(request.app[REDIS], session.id)
+    holder = await _holder(request, session)
     async with request.app[PG].connection() as conn:
         await _set_desired(conn, session, "running")
         await _audit(request, conn, "session.restart", session, worker=holder)
     if holder is None:
         await queue_start(request, session)
         return _out(session, "running", jobs.START_SESSION, "not running; start requested")
-    await send_command(request.app[ARQ], session.id, "restart", reason="restart_by_admin")
+    await _command(request, session, "restart", reason="restart_by_admin")
     return _out(session, "running", jobs.RESTART, f"restart sent to worker {holder}")
 
 
@@ -175,17 +185,18 @@ async def reset(request: web.Request, session: WaSession) -> CommandOut:
     async with request.app[PG].connection() as conn:
         await _set_desired(conn, session, "running")
         await _audit(request, conn, "session.reset", session)
-    await send_command(request.app[ARQ], session.id, "logout", reason="reset")
+    await _command(request, session, "logout", reason="reset")
     await queue_start(request, session)
     return _out(session, "running", jobs.LOGOUT, "logging out; a fresh QR follows")
 
 
 async def delete(request: web.Request, session: WaSession) -> str | None:
     """Delete the row (chats, messages and access go with it); the owner logs out first."""
-    holder = await lease_holder(request.app[REDIS], session.id)
+    holder = await _holder(request, session)
     if holder is not None:
-        await send_command(request.app[ARQ], session.id, "logout", reason="deleted")
-    async with request.app[PG].connection() as conn:
+        await _command(request, session, "logout", reason="deleted")
+    # a long unit of work: the session's chats and messages go with it
+    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn:
         await sessions.delete(conn, company_id=session.company_id, session_id=session.id)
         await _audit(request, conn, "session.delete", session, worker=holder)
     return holder

@@ -55,6 +55,8 @@ _ERRORS = {
     "403": "the caller's role (or right on the session) does not allow this",
     "404": "not found, or not visible to the caller",
     "409": "conflicts with the current state",
+    "415": "the body is not sent as Content-Type: application/json",
+    "429": "too many attempts; retry after Retry-After seconds",
     "503": "a dependency (Postgres or Redis) is unavailable; retry",
     "504": "the session's worker did not answer in time; retry",
 }
@@ -147,6 +149,8 @@ def _responses(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
         errors.add("404")
     if ep.method in ("POST", "PATCH", "DELETE") and ep.roles is not None:
         errors.add("409")
+    if ep.body is not None:
+        errors.add("415")
     errors |= {str(code) for code in ep.errors}
     error_content = {"application/json": {"schema": {"$ref": REF.format(model="ErrorEnvelope")}}}
     for code in sorted(errors):

@@ -102,11 +102,12 @@ async def authenticate(request: web.Request) -> Principal:
     cache = request.app[USER_CACHE]
     user = cache.get(claims.user_id)
     if user is None:
+        generation = cache.generation
         async with request.app[PG].connection() as conn:
             user = await users.get_active(conn, user_id=claims.user_id)
         if user is None:
             raise Unauthorized("user no longer exists or is disabled")
-        cache.put(user)
+        cache.put(user, generation=generation)
     return Principal.of(user)
 
 
@@ -122,7 +123,7 @@ async def authenticate_tolerant(request: web.Request) -> Principal:
         return Principal(
             user_id=claims.user_id,
             company_id=claims.company_id,
-            role=Role(claims.role),
+            role=claims.role,
             email="",
             display_name="",
         )

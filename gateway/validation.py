@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.errors import BadRequest, ValidationFailed
+from gateway.errors import BadRequest, UnsupportedMediaType, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,12 +54,19 @@ def validation_error(exc: ValidationError, *, where: str) -> ValidationFailed:
 
 
 async def parse_body(request: web.Request, model: type[M], *, optional: bool = False) -> M:
-    """The body as ``model``; with ``optional``, no body at all reads as ``{}``."""
+    """The body as ``model``; with ``optional``, no body at all reads as ``{}``. A body must come
+    as ``application/json``: a form or text/plain body is what a cross-site <form> can send
+    without a preflight."""
     raw = await request.read()
     if not raw.strip():
         if optional:
             return model.model_validate({})
         raise BadRequest("body: a JSON object is required", details=[{"field": "body"}])
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "body: Content-Type must be application/json",
+            details=[{"field": "Content-Type", "message": "must be application/json"}],
+        )
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

@@ -1,60 +1,106 @@
-"""Every Redis key, queue and channel name (DESIGN §5) and the timings tied to them.
+"""Every Redis key, queue, channel and job id (DESIGN §5), and the timings tied to them.
 
-Nothing else in the project spells a Redis name.
+Nothing else in the project spells a Redis name: code asks a deployment's ``RedisNames`` (built
+from ``APP_REDIS_PREFIX``), so several deployments can share one Redis, pub/sub included.
 """
 
 from __future__ import annotations
 
-POOL_QUEUE = "wa:pool"
-EVENTS_CHANNEL = "wa:events"
-WORKERS_INDEX = "wa:workers"  # sorted set worker_id -> last heartbeat (unix s), for cheap listing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 LEASE_RENEW_EVERY_S = 5.0
 WORKER_TTL_S = 15
 HEARTBEAT_EVERY_S = 5.0
 
 
-def session_queue(session_id: str) -> str:
-    return f"wa:session:{session_id}"
+@dataclass(frozen=True, slots=True)
+class RedisNames:
+    """The names of one deployment: ``<prefix>:<name>``, or the bare name when the prefix is empty.
 
+    arq keeps a job under ``arq:job:<job id>``; job ids carry the prefix, so they are apart too.
+    """
 
-def lease_key(session_id: str) -> str:
-    return f"wa:lease:{session_id}"
+    prefix: str = ""
 
+    @classmethod
+    def of(cls, settings: Settings) -> RedisNames:
+        return cls(settings.redis_prefix)
 
-def worker_key(worker_id: str) -> str:
-    return f"wa:worker:{worker_id}"
+    def _name(self, name: str) -> str:
+        return f"{self.prefix}:{name}" if self.prefix else name
 
+    # --- queues and job ids (arq) --------------------------------------------------------
 
-def ctl_channel(worker_id: str) -> str:
-    return f"wa:ctl:{worker_id}"
+    @property
+    def pool_queue(self) -> str:
+        """``start_session`` jobs for idle workers."""
+        return self._name("wa:pool")
 
+    def session_queue(self, session_id: str) -> str:
+        """Commands for whichever worker owns the session."""
+        return self._name(f"wa:session:{session_id}")
 
-def start_job_id(session_id: str) -> str:
-    return f"start:{session_id}"
+    def start_job_id(self, session_id: str) -> str:
+        """arq drops a second ``start_session`` for a session while one is queued."""
+        return self._name(f"start:{session_id}")
 
+    def send_job_id(self, message_id: str) -> str:
+        """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
+        return self._name(f"send:{message_id}")
 
-def login_attempts_key(email: str, ip: str) -> str:
-    return f"gw:login:{email}:{ip}"
+    # --- pub/sub channels ----------------------------------------------------------------
 
+    @property
+    def events_channel(self) -> str:
+        """Every domain event (shared/events.py), JSON."""
+        return self._name("wa:events")
 
-# one worker at a time runs the reconciler pass (SET NX PX), so idle workers stay cheap
-RECONCILE_LOCK = "wa:reconcile:lock"
+    @property
+    def access_channel(self) -> str:
+        """Gateway-internal: a user's rights or status changed; every gateway re-checks it."""
+        return self._name("wa:access")
 
+    def ctl_channel(self, worker_id: str) -> str:
+        """Operator control of one worker: ``restart``, ``stop``."""
+        return self._name(f"wa:ctl:{worker_id}")
 
-def send_guard_key(message_id: str) -> str:
-    """Set just before a message is typed: a redelivered send_text sees it and never types twice."""
-    return f"wa:sending:{message_id}"
+    # --- keys ----------------------------------------------------------------------------
 
+    def lease_key(self, session_id: str) -> str:
+        """String (PX): the id of the worker that owns the session."""
+        return self._name(f"wa:lease:{session_id}")
 
-# hash kind -> count: what workers could not interpret on WhatsApp Web's page, across the
-# deployment (the gateway's /metrics shows it as wa_page_unparsed_total{kind})
-DRIFT_COUNTS = "wa:drift"
+    def worker_key(self, worker_id: str) -> str:
+        """Hash (TTL): a worker's heartbeat fields."""
+        return self._name(f"wa:worker:{worker_id}")
 
-# gateway-internal: a manager's rights changed; every gateway re-checks that manager's live sockets
-ACCESS_CHANNEL = "wa:access"
+    @property
+    def workers_index(self) -> str:
+        """Sorted set worker_id -> last heartbeat (unix s), for cheap listing."""
+        return self._name("wa:workers")
 
+    @property
+    def reconcile_lock(self) -> str:
+        """One worker at a time runs the reconciler pass (SET NX PX), so idle workers stay cheap."""
+        return self._name("wa:reconcile:lock")
 
-def send_job_id(message_id: str) -> str:
-    """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
-    return f"send:{message_id}"
+    def send_guard_key(self, message_id: str) -> str:
+        """Set just before a message is typed: a redelivered send_text never types twice."""
+        return self._name(f"wa:sending:{message_id}")
+
+    @property
+    def drift_counts(self) -> str:
+        """Hash kind -> count: what workers could not interpret on WhatsApp Web's page."""
+        return self._name("wa:drift")
+
+    def login_email_key(self, email: str, address: str) -> str:
+        """Login attempts for one email from one client address."""
+        return self._name(f"gw:login:{email}:{address}")
+
+    def login_address_key(self, address: str) -> str:
+        """Failed logins from one client address, whatever the email."""
+        return self._name(f"gw:login-from:{address}")

@@ -7,22 +7,23 @@ from datetime import timedelta
 from arq.connections import ArqRedis
 
 from shared import jobs
-from shared.constants import POOL_QUEUE, session_queue, start_job_id
+from shared.constants import RedisNames
 
 
-async def enqueue_start(redis: ArqRedis, session_id: str) -> bool:
+async def enqueue_start(redis: ArqRedis, names: RedisNames, session_id: str) -> bool:
     """Queue a start for the pool; arq drops it when ``start:{id}`` is already queued."""
     job = await redis.enqueue_job(
         jobs.START_SESSION,
         jobs.StartSession(session_id=session_id).to_payload(),
-        _job_id=start_job_id(session_id),
-        _queue_name=POOL_QUEUE,
+        _job_id=names.start_job_id(session_id),
+        _queue_name=names.pool_queue,
     )
     return job is not None
 
 
 async def enqueue_command(
     redis: ArqRedis,
+    names: RedisNames,
     session_id: str,
     name: str,
     args: jobs.JobArgs,
@@ -37,7 +38,7 @@ async def enqueue_command(
     job = await redis.enqueue_job(
         name,
         args.to_payload(),
-        _queue_name=session_queue(session_id),
+        _queue_name=names.session_queue(session_id),
         _job_id=job_id,
         _expires=timedelta(seconds=expires_s) if expires_s is not None else None,
     )

@@ -5,6 +5,7 @@ Built only in each process's ``__main__``; everything else receives it. Tests bu
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -14,6 +15,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-demo-only"
+# a deployment's Redis prefix: short, and nothing that could read as a separator of its own
+REDIS_PREFIX_PATTERN = r"^[A-Za-z0-9_-]{0,32}$"
 
 Mode = Literal["prod", "demo", "test"]
 DriverKind = Literal["uc", "selenium"]
@@ -33,6 +36,12 @@ class Settings(BaseSettings):
         "postgresql://127.0.0.1:5432/wagateway", validation_alias="APP_DATABASE_URL"
     )
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="APP_REDIS_URL")
+    # every Redis key, queue and channel of this deployment starts with "<prefix>:" (none when
+    # empty): deployments sharing one Redis must differ here (pub/sub ignores the DB number)
+    redis_prefix: str = Field("", pattern=REDIS_PREFIX_PATTERN, validation_alias="APP_REDIS_PREFIX")
+    # a Redis command or a Postgres unit of work that takes longer fails (a request answers 503)
+    redis_timeout_s: float = Field(0.5, gt=0, le=30, validation_alias="APP_REDIS_TIMEOUT_S")
+    db_timeout_s: float = Field(0.8, gt=0, le=60, validation_alias="APP_DB_TIMEOUT_S")
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, validation_alias="APP_JWT_SECRET")
     jwt_ttl_s: int = Field(12 * 3600, ge=60, validation_alias="APP_JWT_TTL_S")
     cors_origins: str = Field("", validation_alias="APP_CORS_ORIGINS")
@@ -45,6 +54,15 @@ class Settings(BaseSettings):
     auth_cache_s: float = Field(2.0, ge=0, validation_alias="APP_AUTH_CACHE_S")
     login_attempts: int = Field(10, ge=1, validation_alias="APP_LOGIN_ATTEMPTS")
     login_window_s: int = Field(300, ge=1, validation_alias="APP_LOGIN_WINDOW_S")
+    # failed logins from one client address, whatever the email, per window
+    login_attempts_per_address: int = Field(
+        50, ge=1, validation_alias="APP_LOGIN_ATTEMPTS_PER_ADDRESS"
+    )
+    # comma-separated addresses or CIDRs of reverse proxies (nginx) whose X-Forwarded-For /
+    # X-Real-IP / X-Forwarded-Proto / X-Forwarded-Host are believed; from anyone else they are not
+    trusted_proxies: str = Field("", validation_alias="APP_TRUSTED_PROXIES")
+    # on SIGTERM: sockets are closed at once, in-flight requests get this long to finish
+    shutdown_timeout_s: float = Field(3.0, ge=0, le=60, validation_alias="APP_SHUTDOWN_TIMEOUT_S")
     # argon2id cost; lowered only in tests so the suite stays quick
     password_memory_kib: int = Field(64 * 1024, ge=8, validation_alias="APP_PASSWORD_MEMORY_KIB")
     password_time_cost: int = Field(3, ge=1, validation_alias="APP_PASSWORD_TIME_COST")
@@ -90,6 +108,25 @@ class Settings(BaseSettings):
             raise ValueError("APP_JWT_SECRET must be at least 32 characters in prod mode")
         return self
 
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Settings:
+        self.trusted_proxy_networks  # noqa: B018 (raises on a bad entry, naming it)
+        return self
+
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        networks = []
+        for entry in (e.strip() for e in self.trusted_proxies.split(",")):
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"APP_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR"
+                ) from None
+        return tuple(networks)

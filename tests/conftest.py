@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -20,7 +20,8 @@ from shared.db.pool import make_pool
 from shared.db.repos import companies, users
 from shared.db.types import Company, User
 from shared.settings import Settings
-from tests.support.databases import REDIS_URL, fresh_database, truncate_all
+from tests.support.databases import REDIS_PREFIX, REDIS_URL, fresh_database, truncate_all
+from tests.support.gateways import GatewayTestServer, wait_until_listening
 
 pytest_plugins = ["tests.support.stack"]
 
@@ -43,6 +44,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         login_attempts=5,
         login_window_s=60,
         profile_dir=tmp_path_factory.mktemp("profiles"),
+        redis_prefix=REDIS_PREFIX,
     )
 
 
@@ -67,7 +69,8 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
 async def client(
     settings: Settings, pg: AsyncConnectionPool, redis: Redis
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    async with TestClient(TestServer(create_app(settings))) as c:
+    async with TestClient(GatewayTestServer(create_app(settings))) as c:
+        await wait_until_listening(c.app)
         yield c
 
 

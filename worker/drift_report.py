@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.constants import DRIFT_COUNTS
+from shared.constants import RedisNames
 from shared.db.repos import sessions
 from worker.browser.drift import Drift
 
@@ -30,9 +30,12 @@ MAX_REMEMBERED = 10_000
 
 
 class DriftReporter:
-    def __init__(self, pg: AsyncConnectionPool, redis: Redis, *, session_id: UUID) -> None:
+    def __init__(
+        self, pg: AsyncConnectionPool, redis: Redis, *, names: RedisNames, session_id: UUID
+    ) -> None:
         self._pg = pg
         self._redis = redis
+        self._counts_key = names.drift_counts
         self._session_id = session_id
         self._logged: set[str] = set()
         self._counted: set[tuple[str, str]] = set()
@@ -54,7 +57,7 @@ class DriftReporter:
             self._counted.add((kind, drift.key))
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.hincrby(DRIFT_COUNTS, kind, 1)
+                pipe.hincrby(self._counts_key, kind, 1)
                 await pipe.execute()
         except RedisError as exc:  # still logged and written to the session below
             log.warning("session=%s drift counter %s not counted: %s", self._session_id, kind, exc)

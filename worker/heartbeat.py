@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.constants import WORKER_TTL_S, WORKERS_INDEX, worker_key
+from shared.constants import WORKER_TTL_S, RedisNames
 
 log = logging.getLogger(__name__)
 
@@ -38,25 +38,25 @@ class WorkerStatus:
         }
 
 
-async def beat(redis: Redis, status: WorkerStatus) -> None:
-    key = worker_key(status.worker_id)
+async def beat(redis: Redis, names: RedisNames, status: WorkerStatus) -> None:
+    key = names.worker_key(status.worker_id)
     try:
         async with redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping=status.fields())
             pipe.expire(key, WORKER_TTL_S)
-            pipe.zadd(WORKERS_INDEX, {status.worker_id: time.time()})
+            pipe.zadd(names.workers_index, {status.worker_id: time.time()})
             # forget workers that stopped beating long ago, so the index stays small
-            pipe.zremrangebyscore(WORKERS_INDEX, "-inf", time.time() - 3600)
+            pipe.zremrangebyscore(names.workers_index, "-inf", time.time() - 3600)
             await pipe.execute()
     except RedisError as exc:
         log.warning("worker=%s heartbeat failed: %s", status.worker_id, exc)
 
 
-async def unregister(redis: Redis, worker_id: str) -> None:
+async def unregister(redis: Redis, names: RedisNames, worker_id: str) -> None:
     try:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.delete(worker_key(worker_id))
-            pipe.zrem(WORKERS_INDEX, worker_id)
+            pipe.delete(names.worker_key(worker_id))
+            pipe.zrem(names.workers_index, worker_id)
             await pipe.execute()
     except RedisError as exc:
         log.warning("worker=%s unregister failed: %s", worker_id, exc)

@@ -15,7 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.constants import LEASE_RENEW_EVERY_S, lease_key
+from shared.constants import LEASE_RENEW_EVERY_S
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,14 @@ return 0
 
 
 class Lease:
-    def __init__(self, redis: Redis, *, session_id: str, worker_id: str, ttl_ms: int) -> None:
+    def __init__(
+        self, redis: Redis, *, key: str, session_id: str, worker_id: str, ttl_ms: int
+    ) -> None:
         self._redis = redis
         self.session_id = session_id
         self.worker_id = worker_id
         self.ttl_ms = ttl_ms
-        self.key = lease_key(session_id)
+        self.key = key  # the deployment's lease key of the session
         # renew well inside the TTL (a third of it), whatever the TTL is configured to
         self.renew_every_s = min(LEASE_RENEW_EVERY_S, ttl_ms / 3000)
         self._task: asyncio.Task[None] | None = None

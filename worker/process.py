@@ -19,7 +19,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from psycopg_pool import AsyncConnectionPool
 from redis.exceptions import RedisError
 
-from shared.constants import HEARTBEAT_EVERY_S, POOL_QUEUE, ctl_channel, session_queue
+from shared.constants import HEARTBEAT_EVERY_S, RedisNames
 from shared.db.pool import make_pool
 from shared.db.repos import sessions
 from shared.queues import enqueue_start
@@ -53,6 +53,7 @@ class WorkerProcess:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.worker_id = settings.worker_id
+        self.names = RedisNames.of(settings)
         self.status = WorkerStatus(worker_id=self.worker_id)
         self._exit = asyncio.Event()
         self._owned: Owned | None = None
@@ -85,7 +86,7 @@ class WorkerProcess:
         self._redis, self._pg = redis, pg
         self._pool_consumer = QueueConsumer(
             redis,
-            queue=POOL_QUEUE,
+            queue=self.names.pool_queue,
             functions=[job_functions.start_session],
             ctx={"process": self},
             job_timeout_s=START_TIMEOUT_S,
@@ -110,7 +111,7 @@ class WorkerProcess:
             _, stuck = await asyncio.wait(background, timeout=5)
             for t in stuck:
                 log.warning("worker=%s task %s did not stop in 5s", self.worker_id, t.get_name())
-            await unregister(redis, self.worker_id)
+            await unregister(redis, self.names, self.worker_id)
             await redis.aclose()
             await pg.close()
             log.info("worker=%s stopped", self.worker_id)
@@ -121,10 +122,14 @@ class WorkerProcess:
         sid = str(session_id)
         if self._owned is not None or self._exit.is_set():
             # busy: put it back for another idle worker instead of dropping it
-            await enqueue_start(self._redis, sid)
+            await enqueue_start(self._redis, self.names, sid)
             return "busy"
         lease = Lease(
-            self._redis, session_id=sid, worker_id=self.worker_id, ttl_ms=self.settings.lease_ttl_ms
+            self._redis,
+            key=self.names.lease_key(sid),
+            session_id=sid,
+            worker_id=self.worker_id,
+            ttl_ms=self.settings.lease_ttl_ms,
         )
         if not await lease.claim():
             return "held by another worker"
@@ -146,6 +151,7 @@ class WorkerProcess:
         publisher = Publisher(
             self._pg,
             self._redis,
+            channel=self.names.events_channel,
             session_id=session_id,
             company_id=company_id,
             worker_id=self.worker_id,
@@ -163,7 +169,7 @@ class WorkerProcess:
         lease.keep_alive(on_lost=lambda: runtime.request_end(End.LEASE_LOST))
         commands = QueueConsumer(
             self._redis,
-            queue=session_queue(sid),
+            queue=self.names.session_queue(sid),
             functions=job_functions.SESSION_FUNCTIONS,
             ctx={"runtime": runtime, "process": self},
             job_timeout_s=COMMAND_TIMEOUT_S,
@@ -197,7 +203,7 @@ class WorkerProcess:
         await lease.release()
         if end is End.HANDOFF:
             with contextlib.suppress(RedisError):
-                await enqueue_start(self._redis, sid)
+                await enqueue_start(self._redis, self.names, sid)
 
     async def _forget_if_deleted(self, sid: str) -> None:
         """A deleted session's browser profile goes too (the gateway cannot reach worker disks)."""
@@ -218,7 +224,7 @@ class WorkerProcess:
                 self.status.browser_pss_mb = await asyncio.to_thread(
                     process_tree_pss_mb, owned.browser.browser_pid
                 )
-            await beat(self._redis, self.status)
+            await beat(self._redis, self.names, self.status)
             self._status_changed.clear()
             # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the worker would never finish stopping
@@ -235,6 +241,7 @@ class WorkerProcess:
             try:
                 await reconcile_once(
                     self._redis,
+                    self.names,
                     self._pg,
                     worker_id=self.worker_id,
                     period_s=self.settings.reconcile_interval_s,
@@ -249,7 +256,7 @@ class WorkerProcess:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(ctl_channel(self.worker_id))
+                    await pubsub.subscribe(self.names.ctl_channel(self.worker_id))
                     backoff = 1.0
                     while True:
                         msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)

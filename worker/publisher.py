@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared import events
-from shared.constants import EVENTS_CHANNEL
 from shared.db.repos import chats, messages, sessions
 from shared.db.types import Chat, Message
 from shared.payloads import chat_payload, message_payload
@@ -31,12 +30,14 @@ class Publisher:
         pg: AsyncConnectionPool,
         redis: Redis,
         *,
+        channel: str,
         session_id: UUID,
         company_id: UUID,
         worker_id: str,
     ) -> None:
         self.pg = pg
         self._redis = redis
+        self._channel = channel  # the deployment's events channel
         self.session_id = session_id
         self.company_id = company_id
         self.worker_id = worker_id
@@ -45,7 +46,7 @@ class Publisher:
 
     async def _publish(self, event: events.Event) -> None:
         try:
-            await self._redis.publish(EVENTS_CHANNEL, events.encode(event))
+            await self._redis.publish(self._channel, events.encode(event))
         except RedisError as exc:  # stored already; sockets catch up on their next replay
             log.warning("session=%s publish %s failed: %s", self.session_id, event.type, exc)
 

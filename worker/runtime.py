@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
+from shared.constants import RedisNames
 from shared.settings import Settings
 from shared.states import Reason, SessionState
 from worker.browser import actions, pages
@@ -87,7 +88,9 @@ class SessionRuntime:
         self._failures = 0
         self._timeout = settings.page_timeout_s
         self._dialogs = DialogWatch(settings.unknown_dialog_s)
-        self.drift = DriftReporter(publisher.pg, redis, session_id=publisher.session_id)
+        self.drift = DriftReporter(
+            publisher.pg, redis, names=RedisNames.of(settings), session_id=publisher.session_id
+        )
         self.capture = Capture(publisher, self.drift, self._call, LOCALE, self._timeout)
         self._sender = Sender(settings, publisher, redis, self.capture, self._call)
         self._linking = Linking(settings, publisher, self._call)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis
 
 from shared import jobs
-from shared.constants import send_guard_key
+from shared.constants import RedisNames
 from shared.jids import is_phone
 from shared.settings import Settings
 from worker.browser import actions
@@ -46,7 +46,7 @@ class Sender:
 
     async def send(self, job: jobs.SendText) -> None:
         """Called under the runtime's page lock."""
-        guard = send_guard_key(str(job.message_id))
+        guard = RedisNames.of(self._settings).send_guard_key(str(job.message_id))
         first_try = bool(
             await self._redis.set(guard, self._settings.worker_id, nx=True, ex=GUARD_TTL_S)
         )

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,19 +13,23 @@ from datetime import UTC, datetime
 
 import jwt
 
+from gateway.auth.principal import Role
 from gateway.errors import Unauthorized
 from shared.db.types import User
 from shared.settings import Settings
 
 ALGORITHM = "HS256"
+MAX_TOKEN_CHARS = 4096
+_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")  # base64url.base64url.sig
 ISSUER = "wagateway"
+CLOCK_SKEW_S = 60  # between the gateways that issue and check tokens
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     user_id: uuid.UUID
     company_id: uuid.UUID | None
-    role: str
+    role: Role
     expires_at: datetime
 
 
@@ -57,17 +62,29 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
     except jwt.ExpiredSignatureError:
         raise Unauthorized("token expired") from None
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized(f"invalid token: {exc}") from None
+        raise Unauthorized(f"invalid token: {str(exc)[:100]}") from None
+    except ValueError:  # text that is no token at all (e.g. not encodable as UTF-8)
+        raise Unauthorized("invalid token: malformed") from None
     try:
         cid = claims.get("cid")
         return TokenClaims(
             user_id=uuid.UUID(str(claims["sub"])),
             company_id=uuid.UUID(str(cid)) if cid else None,
-            role=str(claims["role"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+            role=Role(str(claims["role"])),
+            expires_at=_expiry(settings, claims["exp"]),
         )
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError, OSError):
         raise Unauthorized("invalid token: malformed claims") from None
+
+
+def _expiry(settings: Settings, exp: object) -> datetime:
+    """A token never lives longer than this gateway issues them for (a signed token with an
+    absurd ``exp`` is refused, whoever signed it)."""
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise TypeError("exp is not a number")
+    if exp > time.time() + settings.jwt_ttl_s + CLOCK_SKEW_S:
+        raise ValueError("exp too far in the future")
+    return datetime.fromtimestamp(int(exp), UTC)
 
 
 def bearer_token(header: str | None) -> str:
@@ -76,4 +93,7 @@ def bearer_token(header: str | None) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Authorization header must be 'Bearer <token>'")
-    return token.strip()
+    token = token.strip()
+    if len(token) > MAX_TOKEN_CHARS or not _JWS.match(token):
+        raise Unauthorized("invalid token: malformed")
+    return token

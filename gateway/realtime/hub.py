@@ -1,6 +1,7 @@
-"""The Socket.IO server: JWT handshake, rooms by right, welcome + replay, live permission changes.
+"""The Socket.IO server: JWT handshake, rooms by right, welcome + replay, live permission changes,
+sockets closed at token expiry, on a user's removal and on shutdown.
 
-Each gateway delivers events to its own sockets (every gateway reads ``wa:events``), so no
+Each gateway delivers events to its own sockets (every gateway reads the events channel), so no
 cross-server socket manager is needed and nothing is delivered twice.
 """
 
@@ -15,27 +16,33 @@ from typing import Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
+import orjson
+import psycopg
 import socketio
 from aiohttp import web
-from psycopg_pool import AsyncConnectionPool
+from prometheus_client import CollectorRegistry, Gauge
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
 from gateway.auth.principal import Principal, Role
-from gateway.auth.tokens import decode_token
+from gateway.auth.tokens import TokenClaims, decode_token
 from gateway.errors import Unauthorized
-from gateway.keys import PG
+from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
 from gateway.realtime import rooms
-from gateway.realtime.payloads import Outgoing, to_socket
+from gateway.realtime.payloads import Outgoing, replay_events, to_socket
 from gateway.realtime.relay import Relay
+from gateway.realtime.sockets import CloseReason, LiveSockets
 from shared import events
 from shared.db.repos import sessions, users
 from shared.db.types import WaSession
-from shared.qr import png_data_url
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SESSION_TTL_S = 10.0
+# clients send small events only (ping, acks): a bigger message closes the connection
+MAX_SOCKET_MESSAGE_BYTES = 16 * 1024
+MAX_PING_ECHO_BYTES = 256  # a ping's payload is echoed back only up to this size
 
 
 def _token(environ: dict[str, Any], auth: Any) -> str | None:
@@ -56,14 +63,21 @@ def session_brief(s: WaSession) -> dict[str, Any]:
 
 
 class Hub:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, registry: CollectorRegistry) -> None:
         self.settings = settings
         origins = settings.cors_origin_list or None
         self.sio = socketio.AsyncServer(
-            async_mode="aiohttp", cors_allowed_origins=origins, logger=False, engineio_logger=False
+            async_mode="aiohttp",
+            cors_allowed_origins=origins,
+            logger=False,
+            engineio_logger=False,
+            max_http_buffer_size=MAX_SOCKET_MESSAGE_BYTES,
         )
         self.pg: AsyncConnectionPool | None = None
-        self._sockets: dict[UUID, set[tuple[str, str]]] = {}  # user id -> {(namespace, sid)}
+        self.live = LiveSockets(self.sio)
+        Gauge(
+            "gateway_sockets", "Live Socket.IO connections (per namespace)", registry=registry
+        ).set_function(lambda: self.live.count)
         self._defaults: dict[UUID, tuple[UUID | None, float]] = {}
         for ns in (rooms.NAMESPACE, rooms.ROOT):
             self.sio.on("connect", self._make_connect(ns), namespace=ns)
@@ -75,31 +89,39 @@ class Hub:
 
     @property
     def connected(self) -> int:
-        return sum(len(v) for v in self._sockets.values())
+        return self.live.count
 
     # --- handshake -----------------------------------------------------------------------
 
     def _make_connect(self, ns: str) -> Any:
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-            who = await self._authenticate(environ, auth)
-            visible = await rooms.visible_sessions(self._pool(), who)
-            await self.sio.save_session(sid, {"principal": who}, namespace=ns)
-            await self._join(sid, ns, who, visible)
-            self._sockets.setdefault(who.user_id, set()).add((ns, sid))
+            claims = self._claims(environ, auth)
+            try:
+                who = await self._principal(claims)
+                visible = await rooms.visible_sessions(self._pool(), who)
+                await self.sio.save_session(sid, {"principal": who}, namespace=ns)
+                await self._join(sid, ns, who, visible)
+            except (PoolTimeout, psycopg.OperationalError):
+                raise socketio.exceptions.ConnectionRefusedError(
+                    "service unavailable (database), try again"
+                ) from None
+            self.live.add((ns, sid), who.user_id, claims.expires_at)
             self.sio.start_background_task(self._welcome, sid, ns, who, visible)
 
         return connect
 
-    async def _authenticate(self, environ: dict[str, Any], auth: Any) -> Principal:
+    def _claims(self, environ: dict[str, Any], auth: Any) -> TokenClaims:
         token = _token(environ, auth)
         if not token:
             raise socketio.exceptions.ConnectionRefusedError(
                 "authentication required: pass the JWT as auth.token (or ?token=)"
             )
         try:
-            claims = decode_token(self.settings, token)
+            return decode_token(self.settings, token)
         except Unauthorized as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+
+    async def _principal(self, claims: TokenClaims) -> Principal:
         async with self._pool().connection() as conn:
             user = await users.get_active(conn, user_id=claims.user_id)
         if user is None:
@@ -148,7 +170,7 @@ class Hub:
         for s in visible:
             if ns == rooms.ROOT and s.id != default:
                 continue
-            replayed = _replay_events(s, ns, admin=admin)
+            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
             if admin and ns == rooms.NAMESPACE:
                 replayed += await self._pairing_replay(s)
             for out in replayed:
@@ -171,16 +193,13 @@ class Hub:
 
     def _make_disconnect(self, ns: str) -> Any:
         async def disconnect(sid: str, *_: Any) -> None:
-            for user_id, socks in list(self._sockets.items()):
-                socks.discard((ns, sid))
-                if not socks:
-                    del self._sockets[user_id]
+            self.live.remove((ns, sid))
 
         return disconnect
 
     def _make_ping(self, ns: str) -> Any:
         async def ping(sid: str, data: Any = None) -> dict[str, Any]:
-            pong = {"ts": time.time(), "echo": data}
+            pong = {"ts": time.time(), "echo": _small(data)}
             await self.sio.emit("pong", pong, to=sid, namespace=ns)
             return pong
 
@@ -201,16 +220,17 @@ class Hub:
         self._defaults[company_id] = (row.id if row else None, time.monotonic())
         return row.id if row else None
 
-    async def access_changed(self, company_id: UUID, manager_id: UUID) -> None:
-        """Re-check a user's live sockets now: leave rooms no longer allowed, join new ones."""
-        socks = list(self._sockets.get(manager_id, ()))
+    async def access_changed(self, company_id: UUID | None, manager_id: UUID) -> None:
+        """Re-check a user's live sockets now: leave rooms no longer allowed, join new ones; a
+        disabled or deleted user's sockets are closed."""
+        socks = self.live.of_user(manager_id)
         if not socks:
             return
         async with self._pool().connection() as conn:
             user = await users.get_active(conn, user_id=manager_id)
         if user is None or user.company_id != company_id:
-            for ns, sid in socks:
-                await self.sio.disconnect(sid, namespace=ns)
+            closed = await self.live.close_user(manager_id, CloseReason.USER_GONE)
+            log.info("user=%s gone: sockets=%d closed", manager_id, closed)
             return
         who = Principal.of(user)
         visible = await rooms.visible_sessions(self._pool(), who)
@@ -225,14 +245,28 @@ class Hub:
         assert self.pg is not None, "hub used before the app started"
         return self.pg
 
+    async def on_shutdown(self, app: web.Application) -> None:
+        """SIGTERM: every socket is told and closed now (its client reconnects elsewhere),
+        before the server waits for in-flight requests."""
+        await self.live.shut_down((rooms.NAMESPACE, rooms.ROOT))
+
     async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         """cleanup_ctx step (after Postgres): the relay on its own Redis connection, which has no
         read timeout because a quiet pub/sub channel is normal."""
         self.pg = app[PG]
         redis = Redis.from_url(
-            self.settings.redis_url, socket_connect_timeout=2, health_check_interval=30
+            self.settings.redis_url,
+            socket_connect_timeout=self.settings.redis_timeout_s,
+            health_check_interval=30,
         )
-        relay = Relay(self, redis)
+        relay = Relay(
+            self,
+            redis,
+            names=app[NAMES],
+            pg=app[PG],
+            user_cache=app[USER_CACHE],
+            registry=app[METRICS_REGISTRY],
+        )
         task = asyncio.create_task(relay.run(), name="event-relay")
         yield
         task.cancel()
@@ -240,52 +274,10 @@ class Hub:
         await redis.aclose()
 
 
-def _replay_events(s: WaSession, ns: str, *, admin: bool) -> list[Outgoing]:
-    sid = str(s.id)
-    show_qr = admin and s.state == "qr" and s.qr_payload
-    if ns == rooms.ROOT:
-        out = [Outgoing("wa:state", {"state": s.state, "sessionId": sid})]
-        if show_qr:
-            out.append(
-                Outgoing("wa:qr", {"qr": png_data_url(s.qr_payload or ""), "sessionId": sid})
-            )
-        return out
-    out = [
-        Outgoing(
-            "whatsapp:state",
-            {
-                "sessionId": sid,
-                "state": s.state,
-                "previous": None,
-                "reason": s.state_reason,
-                "detail": s.state_detail,
-                "replay": True,
-            },
-        )
-    ]
-    if show_qr:
-        out.append(
-            Outgoing(
-                "whatsapp:qr",
-                {
-                    "sessionId": sid,
-                    "qrCode": png_data_url(s.qr_payload or ""),
-                    "qrRaw": s.qr_payload,
-                    "expiresAt": s.qr_expires_at.isoformat() if s.qr_expires_at else None,
-                    "replay": True,
-                },
-            )
-        )
-    if s.state == "ready":
-        out.append(
-            Outgoing(
-                "whatsapp:ready",
-                {
-                    "sessionId": sid,
-                    "phoneNumber": s.phone,
-                    "displayName": s.display_name,
-                    "replay": True,
-                },
-            )
-        )
-    return out
+def _small(data: Any) -> Any:
+    """A ping's payload as it came, or None when it is not small JSON."""
+    try:
+        size = len(orjson.dumps(data))
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return data if size <= MAX_PING_ECHO_BYTES else None

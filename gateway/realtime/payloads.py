@@ -1,4 +1,5 @@
-"""Domain events (``wa:events``) -> Socket.IO event names and payloads (DESIGN §6)."""
+"""Domain events (``wa:events``) -> Socket.IO event names and payloads (DESIGN §6), and the
+replay of a session's current state on connect."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import events
+from shared.db.types import WaSession
+from shared.qr import png_data_url
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ def to_root(event: events.Event) -> Outgoing | None:
     return None
 
 
+# before the server closes a socket: {reason, reconnect} (gateway/realtime/sockets.py)
+CLOSED_EVENT = "connection-closed"
+
 # server -> client on /whatsapp (DESIGN §6), then what the client may send
 SERVER_EVENTS = (
     "connection-confirmed",
@@ -67,6 +73,60 @@ SERVER_EVENTS = (
     "whatsapp:disconnected",
     "whatsapp:chat_updated",
     "pong",
+    CLOSED_EVENT,
 )
 CLIENT_EVENTS = ("ping",)
 LEGACY_EVENTS = ("wa:state", "wa:qr")  # root namespace "/", the company's default session
+
+
+def replay_events(s: WaSession, *, root: bool, admin: bool) -> list[Outgoing]:
+    """A session's current state as a just-connected socket gets it (``replay: true``); on the
+    root namespace the legacy ``wa:state`` / ``wa:qr``."""
+    sid = str(s.id)
+    show_qr = admin and s.state == "qr" and s.qr_payload
+    if root:
+        out = [Outgoing("wa:state", {"state": s.state, "sessionId": sid})]
+        if show_qr:
+            out.append(
+                Outgoing("wa:qr", {"qr": png_data_url(s.qr_payload or ""), "sessionId": sid})
+            )
+        return out
+    out = [
+        Outgoing(
+            "whatsapp:state",
+            {
+                "sessionId": sid,
+                "state": s.state,
+                "previous": None,
+                "reason": s.state_reason,
+                "detail": s.state_detail,
+                "replay": True,
+            },
+        )
+    ]
+    if show_qr:
+        out.append(
+            Outgoing(
+                "whatsapp:qr",
+                {
+                    "sessionId": sid,
+                    "qrCode": png_data_url(s.qr_payload or ""),
+                    "qrRaw": s.qr_payload,
+                    "expiresAt": s.qr_expires_at.isoformat() if s.qr_expires_at else None,
+                    "replay": True,
+                },
+            )
+        )
+    if s.state == "ready":
+        out.append(
+            Outgoing(
+                "whatsapp:ready",
+                {
+                    "sessionId": sid,
+                    "phoneNumber": s.phone,
+                    "displayName": s.display_name,
+                    "replay": True,
+                },
+            )
+        )
+    return out

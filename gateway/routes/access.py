@@ -10,16 +10,16 @@ from aiohttp import web
 from pydantic import Field
 
 from gateway.auth.principal import Role
+from gateway.auth.usercache import user_changed
 from gateway.errors import NotFound
 from gateway.jsonio import ok
-from gateway.keys import PG, PRINCIPAL, REDIS
+from gateway.keys import PG, PRINCIPAL
 from gateway.permissions import admin_session
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, path_uuid
 from shared.db.repos import access, audit, users
 from shared.db.types import Access, User
 from shared.events import Wire
-from shared.notices import announce_access_changed
 
 router = Router("access")
 ADMIN = {Role.ADMIN}
@@ -135,9 +135,7 @@ async def grant_access(request: web.Request) -> web.Response:
                 "canManageChats": body.can_manage_chats,
             },
         )
-    await announce_access_changed(
-        request.app[REDIS], company_id=principal.tenant, manager_id=body.manager_id
-    )
+    await user_changed(request, company_id=principal.tenant, user_id=body.manager_id)
     return ok(AccessData(access=access_out(row, manager)).to_wire())
 
 
@@ -168,7 +166,5 @@ async def revoke_access(request: web.Request) -> web.Response:
             target=str(session_id),
             details={"managerId": str(manager_id)},
         )
-    await announce_access_changed(
-        request.app[REDIS], company_id=principal.tenant, manager_id=manager_id
-    )
+    await user_changed(request, company_id=principal.tenant, user_id=manager_id)
     return ok(Revoked(revoked=True, session_id=session_id, manager_id=manager_id).to_wire())

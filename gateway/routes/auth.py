@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aiohttp import web
-from pydantic import Field, StringConstraints
 
 from gateway.auth.principal import Role
 from gateway.auth.ratelimit import LoginRateLimiter
 from gateway.auth.tokens import issue_token
 from gateway.errors import TooManyRequests, Unauthorized
+from gateway.fields import LoginEmail, Password
+from gateway.forwarded import client
 from gateway.jsonio import ok
 from gateway.keys import PASSWORDS, PG, PRINCIPAL, SETTINGS
 from gateway.routing import ANY_USER, Router
@@ -21,26 +20,26 @@ from shared.db.repos import companies, users
 router = Router("auth")
 LOGIN_LIMITER = web.AppKey("login_limiter", LoginRateLimiter)
 
-Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
-
 
 class LoginBody(Body):
-    email: Email
-    password: Annotated[str, Field(min_length=1, max_length=256)]
-
-
-def client_ip(request: web.Request) -> str:
-    # nginx sets X-Real-IP; without a proxy the peer address is the client
-    return request.headers.get("X-Real-IP") or request.remote or "unknown"
+    email: LoginEmail
+    password: Password
 
 
 @router.route(
-    "POST", "/api/auth/login", roles=None, summary="Log in; returns a JWT", body=LoginBody
+    "POST",
+    "/api/auth/login",
+    roles=None,
+    summary="Log in; returns a JWT",
+    body=LoginBody,
+    errors=(429,),
+    description="Rate limited per email + client address and per client address (429).",
 )
 async def login(request: web.Request) -> web.Response:
     body = await parse_body(request, LoginBody)
     limiter = request.app[LOGIN_LIMITER]
-    wait_s = await limiter.hit(body.email, client_ip(request))
+    address = client(request).address
+    wait_s = await limiter.check(body.email, address)
     if wait_s is not None:
         raise TooManyRequests(
             f"too many login attempts; try again in {wait_s} s",
@@ -52,10 +51,11 @@ async def login(request: web.Request) -> web.Response:
         creds.password_hash if creds else None, body.password
     )
     if creds is None or not valid:
+        await limiter.failed(address)
         raise Unauthorized("wrong email or password")
     if creds.disabled:
         raise Unauthorized("this account is disabled")
-    await limiter.reset(body.email, client_ip(request))
+    await limiter.succeeded(body.email, address)
     user = creds.public()
     token, expires_at = issue_token(request.app[SETTINGS], user)
     return ok({"token": token, "expiresAt": expires_at, "user": user_public(user)})

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from gateway.auth.principal import Role
 from gateway.chatref import path_chat
 from gateway.commands import mark_read
 from gateway.errors import NotFound, ValidationFailed
-from gateway.fields import PageQuery, SafeText, pages
+from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
-from gateway.keys import ARQ, PG, PRINCIPAL
+from gateway.keys import ARQ, NAMES, PG, PRINCIPAL
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
@@ -30,7 +29,7 @@ CHAT = "/api/whatsapp/sessions/{id}/chats/{chatId}"  # chatId: our UUID or a Wha
 
 
 class ChatsQuery(PageQuery):
-    search: Annotated[SafeText, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    search: SearchText = ""
     unread: bool = False
 
 
@@ -154,6 +153,8 @@ async def read_chat(request: web.Request) -> web.Response:
             target=str(chat_id),
         )
     await mark_read(
-        request.app[ARQ], jobs.MarkRead(session_id=session_id, wa_chat_id=chat.wa_chat_id)
+        request.app[ARQ],
+        request.app[NAMES],
+        jobs.MarkRead(session_id=session_id, wa_chat_id=chat.wa_chat_id),
     )
     return ok(ChatData(chat=chat_payload(chat)).to_wire())

@@ -16,12 +16,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, PAGE_DRIFT, PG, REDIS
+from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
 from gateway.routing import Router
-from shared.constants import DRIFT_COUNTS, WORKER_TTL_S, WORKERS_INDEX
+from shared.constants import WORKER_TTL_S
 
 router = Router("health")
-CHECK_TIMEOUT_S = 1.5
+CHECK_TIMEOUT_S = 1.0  # a backstop: the clients time out sooner (APP_*_TIMEOUT_S)
 
 
 async def _check_postgres(request: web.Request) -> dict[str, Any]:
@@ -41,7 +41,8 @@ async def _check_redis(request: web.Request) -> dict[str, Any]:
 
 async def _check_workers(request: web.Request) -> dict[str, Any]:
     async with asyncio.timeout(CHECK_TIMEOUT_S):
-        live = await request.app[REDIS].zcount(WORKERS_INDEX, time.time() - WORKER_TTL_S, "+inf")
+        index = request.app[NAMES].workers_index
+        live = await request.app[REDIS].zcount(index, time.time() - WORKER_TTL_S, "+inf")
     return {"status": "ok" if live else "none", "live": int(live)}
 
 
@@ -93,7 +94,10 @@ async def metrics(request: web.Request) -> web.Response:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
             # redis-py types hgetall for both clients; on the asyncio one it is awaitable
-            read = cast("Awaitable[dict[bytes, bytes]]", request.app[REDIS].hgetall(DRIFT_COUNTS))
+            read = cast(
+                "Awaitable[dict[bytes, bytes]]",
+                request.app[REDIS].hgetall(request.app[NAMES].drift_counts),
+            )
             drift: dict[bytes, bytes] | None = await read
     except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
         drift = None

@@ -2,41 +2,29 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
-
 import psycopg
 from aiohttp import web
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field
 
 from gateway.auth.principal import Role
+from gateway.auth.usercache import user_changed
 from gateway.errors import Conflict, NotFound
+from gateway.fields import NewEmail, NewPassword, OptionalName
 from gateway.jsonio import ok
-from gateway.keys import PASSWORDS, PG, PRINCIPAL, REDIS
+from gateway.keys import PASSWORDS, PG, PRINCIPAL
 from gateway.routing import Router
 from gateway.schemas import user_public
 from gateway.validation import Body, parse_body, path_uuid
+from shared.db.pool import LONG_UNIT_S
 from shared.db.repos import audit, users
-from shared.notices import announce_access_changed
 
 router = Router("managers")
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 class ManagerCreate(Body):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
-    password: Annotated[str, Field(min_length=8, max_length=256)]
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
-        "", alias="displayName"
-    )
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not _EMAIL.match(value):
-            raise ValueError("not a valid email address")
-        return value.lower()
+    email: NewEmail
+    password: NewPassword
+    display_name: OptionalName = Field("", alias="displayName")
 
 
 @router.route("GET", "/api/managers", roles={Role.ADMIN}, summary="List the company's managers")
@@ -78,9 +66,11 @@ async def create_manager(request: web.Request) -> web.Response:
                 details={"email": user.email},
             )
     except psycopg.errors.UniqueViolation:
+        # emails are unique across the platform; the answer is the same whoever holds the address
+        # (this company, another one, an operator), so an admin learns nothing about the others
         raise Conflict(
-            "email: a user with this email already exists",
-            details=[{"field": "email", "message": "already exists"}],
+            "email: this address cannot be used for a new manager; choose another",
+            details=[{"field": "email", "message": "cannot be used"}],
         ) from None
     return ok({"manager": user_public(user)}, status=201)
 
@@ -89,7 +79,8 @@ async def create_manager(request: web.Request) -> web.Response:
 async def delete_manager(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     manager_id = path_uuid(request, "id")
-    async with request.app[PG].connection() as conn:
+    # a long unit of work: the manager's messages and assignments are updated with it
+    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn:
         deleted = await users.delete_manager(
             conn, company_id=principal.tenant, manager_id=manager_id
         )
@@ -103,7 +94,5 @@ async def delete_manager(request: web.Request) -> web.Response:
             target=str(manager_id),
         )
     # the manager's live sockets must lose their sessions now
-    await announce_access_changed(
-        request.app[REDIS], company_id=principal.tenant, manager_id=manager_id
-    )
+    await user_changed(request, company_id=principal.tenant, user_id=manager_id)
     return ok({"deleted": True, "id": manager_id})

@@ -20,7 +20,7 @@ from gateway.commands import send_text
 from gateway.errors import Conflict, NotFound, ValidationFailed
 from gateway.fields import ClientMessageId, MessageText, PageQuery, PhoneNumber, pages
 from gateway.jsonio import ok
-from gateway.keys import ARQ, PG, PRINCIPAL
+from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, STOPPING
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
@@ -119,10 +119,12 @@ async def list_messages(request: web.Request) -> web.Response:
 
 
 async def _wait_final(request: web.Request, message: Message, wait_s: int) -> Message:
-    """Poll until the worker records sent, unconfirmed or failed (or later), or the wait is over."""
+    """Poll until the worker records sent, unconfirmed or failed (or later), or the wait is
+    over; a gateway that is shutting down answers at once (202, still pending)."""
     deadline = time.monotonic() + wait_s
     principal = request[PRINCIPAL]
-    while message.status == "pending" and time.monotonic() < deadline:
+    stopping = request.app[STOPPING]
+    while message.status == "pending" and time.monotonic() < deadline and not stopping.is_set():
         await asyncio.sleep(WAIT_POLL_S)
         async with request.app[PG].connection() as conn:
             fresh = await messages.get(
@@ -178,7 +180,7 @@ async def _send(
             wa_chat_id=None if to_phone else chat.wa_chat_id,
             to_phone=to_phone,
         )
-        await send_text(request.app[ARQ], args)
+        await send_text(request.app[ARQ], request.app[NAMES], args)
     if wait_s and message.status == "pending":
         message = await _wait_final(request, message, wait_s)
     out = SendOut(

@@ -12,10 +12,10 @@ from aiohttp import web
 from gateway.auth.principal import Role
 from gateway.errors import NotFound, ValidationFailed
 from gateway.jsonio import ok
-from gateway.keys import PG, PRINCIPAL, REDIS
+from gateway.keys import NAMES, PG, PRINCIPAL, REDIS
 from gateway.responses import page_drift_out
 from gateway.routing import Router
-from shared.constants import WORKER_TTL_S, WORKERS_INDEX, ctl_channel, lease_key, worker_key
+from shared.constants import WORKER_TTL_S
 from shared.db.repos import audit, sessions
 from shared.events import Wire
 from shared.states import SessionState
@@ -111,11 +111,11 @@ def _worker(worker_id: str, fields: dict[bytes, bytes], now: float) -> WorkerOut
     response=WorkerList,
 )
 async def list_workers(request: web.Request) -> web.Response:
-    redis = request.app[REDIS]
-    ids = [raw.decode() for raw in await redis.zrange(WORKERS_INDEX, 0, -1)]
+    redis, names = request.app[REDIS], request.app[NAMES]
+    ids = [raw.decode() for raw in await redis.zrange(names.workers_index, 0, -1)]
     async with redis.pipeline(transaction=False) as pipe:
         for worker_id in ids:
-            pipe.hgetall(worker_key(worker_id))
+            pipe.hgetall(names.worker_key(worker_id))
         hashes = await pipe.execute()
     now = time.time()
     workers = [_worker(w, h, now) for w, h in zip(ids, hashes, strict=True)]
@@ -142,10 +142,10 @@ def _worker_id(request: web.Request) -> str:
 async def restart_worker(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     worker_id = _worker_id(request)
-    redis = request.app[REDIS]
-    if not await redis.exists(worker_key(worker_id)):
+    redis, names = request.app[REDIS], request.app[NAMES]
+    if not await redis.exists(names.worker_key(worker_id)):
         raise NotFound("no live worker with this id")
-    receivers = int(await redis.publish(ctl_channel(worker_id), "restart"))
+    receivers = int(await redis.publish(names.ctl_channel(worker_id), "restart"))
     async with request.app[PG].connection() as conn:
         await audit.record(
             conn,
@@ -172,7 +172,9 @@ async def restart_worker(request: web.Request) -> web.Response:
 async def list_sessions(request: web.Request) -> web.Response:
     async with request.app[PG].connection() as conn:
         rows = await sessions.list_for_operators(conn)
-    holders = await request.app[REDIS].mget([lease_key(str(r.id)) for r in rows]) if rows else []
+    names = request.app[NAMES]
+    leases = [names.lease_key(str(r.id)) for r in rows]
+    holders = await request.app[REDIS].mget(leases) if rows else []
     out = OpsSessionList(
         sessions=[
             OpsSessionOut(

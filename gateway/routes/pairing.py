@@ -13,10 +13,10 @@ from aiohttp import web
 
 from gateway.auth.principal import Role
 from gateway.commands import request_pairing_code
-from gateway.errors import Conflict, GatewayTimeout, NotFound
+from gateway.errors import Conflict, GatewayTimeout, NotFound, ServiceUnavailable
 from gateway.fields import PhoneNumber
 from gateway.jsonio import ok
-from gateway.keys import ARQ, PG, PRINCIPAL, SETTINGS
+from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, SETTINGS, STOPPING
 from gateway.permissions import admin_session
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, path_uuid
@@ -68,12 +68,16 @@ def _code_of(session: WaSession) -> tuple[str | None, datetime | None]:
 async def _wait_for_new_code(
     request: web.Request, session: WaSession, wait_s: float
 ) -> WaSession | None:
-    """The session once it holds a code other than the one it had; None when none came."""
+    """The session once it holds a code other than the one it had; None when none came. A
+    gateway that is shutting down stops waiting (503: the client asks another one)."""
     before = _code_of(session)
     deadline = time.monotonic() + wait_s
     principal = request[PRINCIPAL]
+    stopping = request.app[STOPPING]
     while time.monotonic() < deadline:
         await asyncio.sleep(POLL_S)
+        if stopping.is_set():
+            raise ServiceUnavailable("this gateway is shutting down; try again")
         async with request.app[PG].connection() as conn:
             fresh = await sessions.get(conn, company_id=principal.tenant, session_id=session.id)
         if fresh is None:
@@ -123,7 +127,7 @@ async def pairing_code(request: web.Request) -> web.Response:
         )
     wait_s = request.app[SETTINGS].pairing_code_wait_s
     args = jobs.RequestPairingCode(session_id=session.id, phone=body.phone)
-    await request_pairing_code(request.app[ARQ], args, expires_s=wait_s)
+    await request_pairing_code(request.app[ARQ], request.app[NAMES], args, expires_s=wait_s)
     fresh = await _wait_for_new_code(request, session, wait_s)
     if fresh is None or fresh.pairing_code is None:
         log.warning("session=%s pairing_code=none wait_s=%.0f", session.id, wait_s)

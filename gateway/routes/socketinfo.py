@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.auth.tokens import bearer_token
+from gateway.forwarded import client
 from gateway.jsonio import ok
 from gateway.realtime.payloads import CLIENT_EVENTS, LEGACY_EVENTS, SERVER_EVENTS
 from gateway.routing import ANY_USER, Router
@@ -35,10 +36,9 @@ class SocketConfig(Wire):
 
 
 def _origin(request: web.Request) -> str:
-    # behind nginx the public scheme and host arrive as forwarded headers
-    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{scheme}://{host}"
+    # behind a trusted proxy (nginx) the public scheme and host are the forwarded ones
+    seen = client(request)
+    return f"{seen.scheme}://{seen.host}"
 
 
 @router.route(

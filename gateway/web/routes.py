@@ -2,7 +2,10 @@
 
 Everything is revalidated (``no-cache`` + ETag/Last-Modified from ``FileResponse``): the URLs carry
 no version, so a long max-age would pin old code; a 304 costs one round trip. Vendor files come
-from ``node_modules`` (installed by ``npm ci``) and only through the whitelist below.
+from ``node_modules`` (installed by ``npm ci``) and only through the whitelist below. A name that
+cannot be a file here (NUL, too long, outside the directory) is a 404 like any missing file.
+The security headers are nginx's (infra/nginx/security-headers.conf), so a gateway reached
+directly protects the dashboard the same way.
 """
 
 from __future__ import annotations
@@ -21,14 +24,35 @@ VENDOR_FILES = {
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
 }
 
-REVALIDATE = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+MAX_PATH_CHARS = 255  # our own file names are short; anything longer is not one of them
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": CSP,
+}
 JS = "text/javascript; charset=utf-8"
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name the file system refuses is no file of ours
+        return False
+
+
 def _file(path: Path, content_type: str | None = None) -> web.FileResponse:
-    if not path.is_file():
+    if not _is_file(path):
         raise NotFound("no such file")
-    response = web.FileResponse(path, headers=REVALIDATE)
+    response = web.FileResponse(path, headers=HEADERS)
     if content_type is not None:
         response.content_type = content_type
     return response
@@ -49,7 +73,12 @@ async def manifest(request: web.Request) -> web.FileResponse:
 
 async def static_file(request: web.Request) -> web.FileResponse:
     relative = request.match_info["path"]
-    target = (STATIC_DIR / relative).resolve()
+    if len(relative) > MAX_PATH_CHARS or "\x00" in relative:
+        raise NotFound("no such file")
+    try:
+        target = (STATIC_DIR / relative).resolve()
+    except (OSError, ValueError, RuntimeError):  # a symlink loop, a name the OS refuses
+        raise NotFound("no such file") from None
     if not target.is_relative_to(STATIC_DIR):
         raise NotFound("no such file")
     return _file(target, JS if target.suffix == ".js" else None)

@@ -12,6 +12,8 @@ export APP_DATABASE_URL APP_REDIS_URL
 export APP_MODE="${APP_MODE:-demo}"
 export APP_GATEWAY_PORT="${APP_GATEWAY_PORT:-8080}"
 export APP_PROFILE_DIR="${APP_PROFILE_DIR:-$RUN_DIR/profiles}"
+# the local nginx is the gateways' one proxy: its X-Forwarded-For names the real client
+export APP_TRUSTED_PROXIES="${APP_TRUSTED_PROXIES:-127.0.0.1}"
 SIM_PORT="${SIM_PORT:-8090}"
 export WA_URL="${WA_URL:-http://127.0.0.1:$SIM_PORT}"
 WORKERS="${WORKERS:-2}"

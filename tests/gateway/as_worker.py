@@ -14,23 +14,27 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared import events
-from shared.constants import DRIFT_COUNTS, EVENTS_CHANNEL, session_queue
 from shared.db.repos import sessions
 from shared.db.types import Chat, WaSession
+from tests.support.databases import NAMES
 
 
 async def publish(redis: Redis, event: events.Event) -> None:
-    await redis.publish(EVENTS_CHANNEL, events.encode(event))
+    await redis.publish(NAMES.events_channel, events.encode(event))
 
 
 async def store_pairing_code(
-    pg: AsyncConnectionPool, session_id: UUID, code: str, expires_at: datetime | None
+    pg: AsyncConnectionPool,
+    session_id: UUID,
+    code: str,
+    expires_at: datetime | None,
+    phone: str | None = None,
 ) -> None:
     async with pg.connection() as conn:
         await conn.execute(
-            "UPDATE wa_sessions SET pairing_code = %(c)s, pairing_code_expires_at = %(e)s,"
-            " updated_at = now() WHERE id = %(id)s",
-            {"c": code, "e": expires_at, "id": session_id},
+            "UPDATE wa_sessions SET pairing_code = %(c)s, pairing_phone = %(p)s,"
+            " pairing_code_expires_at = %(e)s, updated_at = now() WHERE id = %(id)s",
+            {"c": code, "p": phone, "e": expires_at, "id": session_id},
         )
 
 
@@ -76,7 +80,7 @@ async def set_page_drift(pg: AsyncConnectionPool, session_id: UUID, drift: dict[
 
 async def count_drift(redis: Redis, kind: str, times: int = 1) -> None:
     for _ in range(times):
-        await redis.hincrby(DRIFT_COUNTS, kind, 1)  # type: ignore[misc]
+        await redis.hincrby(NAMES.drift_counts, kind, 1)  # type: ignore[misc]
 
 
 async def set_chat_ids(
@@ -104,7 +108,7 @@ async def next_command(
     """The first job queued for the session's owner, once there is one."""
     async with asyncio.timeout(timeout_s):
         while True:
-            jobs = await arq.queued_jobs(queue_name=session_queue(str(session_id)))
+            jobs = await arq.queued_jobs(queue_name=NAMES.session_queue(str(session_id)))
             if jobs:
                 return jobs[0].function, jobs[0].args[0]
             await asyncio.sleep(0.02)

@@ -11,16 +11,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from arq.connections import ArqRedis
+from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from selenium import webdriver
 
+from gateway.app import create_app
 from shared.db.types import Company
 from shared.settings import Settings
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.dashboard import make_chrome, quit_chrome
+from tests.support.gateways import wait_until_listening
 from tests.support.nginx import make_prefix, nginx_binary, start_nginx
+from tests.support.tcp_proxy import TcpProxy, target_of, via
 
 T = TypeVar("T")
 
@@ -30,6 +35,39 @@ async def arq(settings: Settings, redis: Redis) -> AsyncIterator[ArqRedis]:
     client = ArqRedis.from_url(settings.redis_url)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def proxies(settings: Settings) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
+    """(Postgres, Redis) behind loopback proxies a test can cut or turn into blackholes."""
+    pg = TcpProxy(*target_of(settings.database_url, 5432))
+    rd = TcpProxy(*target_of(settings.redis_url, 6379))
+    await pg.start()
+    await rd.start()
+    yield pg, rd
+    await pg.close()
+    await rd.close()
+
+
+@pytest.fixture
+def proxied_settings(settings: Settings, proxies: tuple[TcpProxy, TcpProxy]) -> Settings:
+    pg, rd = proxies
+    return settings.model_copy(
+        update={
+            "database_url": via(settings.database_url, pg.port),
+            "redis_url": via(settings.redis_url, rd.port),
+        }
+    )
+
+
+@pytest.fixture
+async def proxied_client(
+    proxied_settings: Settings, pg: AsyncConnectionPool, redis: Redis
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """A gateway reaching Postgres and Redis through ``proxies``."""
+    async with TestClient(TestServer(create_app(proxied_settings))) as c:
+        await wait_until_listening(c.app)
+        yield c
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Access grants: list, grant (upsert), revoke; audited; announced on ACCESS_CHANNEL (also when
-a manager is deleted) so live sockets are re-checked."""
+"""Access grants: list, grant (upsert), revoke; audited; announced on the access channel (also
+when a manager is deleted) so live sockets are re-checked."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from aiohttp.test_utils import TestClient
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import ACCESS_CHANNEL
 from shared.db.repos import access, audit
 from shared.notices import decode_access_changed
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import seed_session
 
 Client = TestClient[Any, Any]
@@ -25,7 +25,7 @@ class Notices:
         self.pubsub = redis.pubsub()
 
     async def __aenter__(self) -> Notices:
-        await self.pubsub.subscribe(ACCESS_CHANNEL)
+        await self.pubsub.subscribe(NAMES.access_channel)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -48,7 +48,7 @@ async def test_grant_list_change_revoke(
     session = await seed_session(pg, t.company.id)
     url = f"/api/whatsapp/sessions/{session.id}/access"
     mid = str(t.manager.id)
-    expected_notice = {"companyId": str(t.company.id), "managerId": mid}
+    expected_notice = {"companyId": str(t.company.id), "userId": mid}
     async with Notices(redis) as notices:
         body = {"managerId": mid, "canRead": True, "canWrite": True, "canManageChats": False}
         resp = await client.post(url, json=body, headers=t.admin.headers)
@@ -122,5 +122,5 @@ async def test_deleting_a_manager_is_announced(
         assert resp.status == 200
         assert await notices.next() == {
             "companyId": str(t.company.id),
-            "managerId": str(t.manager.id),
+            "userId": str(t.manager.id),
         }

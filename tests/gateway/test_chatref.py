@@ -15,12 +15,12 @@ from yarl import URL
 
 from gateway.chatref import parse_chat_ref
 from gateway.errors import ValidationFailed
-from shared.constants import session_queue
 from shared.db.repos import audit
 from shared.db.types import Chat
 from shared.jids import parse_chat_jid
 from tests.gateway.as_worker import set_chat_ids
 from tests.gateway.conftest import MakeTenant, Tenant
+from tests.support.databases import NAMES
 from tests.support.wa import queued, seed_chat, seed_messages, seed_session
 
 Client = TestClient[Any, Any]
@@ -135,7 +135,7 @@ async def test_send_patch_and_read_by_whatsapp_id(
     assert sent.status == 202, await sent.text()
     data = (await sent.json())["data"]
     assert data["chatId"] == str(ann.id) and data["message"]["waChatId"] == f"{PHONE}@c.us"
-    [(name, args)] = await queued(arq, session_queue(str(session.id)))
+    [(name, args)] = await queued(arq, NAMES.session_queue(str(session.id)))
     assert (name, args["wa_chat_id"], args["to_phone"]) == ("send_text", f"{PHONE}@c.us", None)
 
     patched = await client.patch(
@@ -147,7 +147,7 @@ async def test_send_patch_and_read_by_whatsapp_id(
 
     read = await client.post(f"{base}/{PHONE}%40c.us/read", headers=h)
     assert read.status == 200 and (await read.json())["data"]["chat"]["unreadCount"] == 0
-    assert (await queued(arq, session_queue(str(session.id))))[-1] == (
+    assert (await queued(arq, NAMES.session_queue(str(session.id))))[-1] == (
         "mark_read",
         {"session_id": str(session.id), "wa_chat_id": f"{PHONE}@c.us"},
     )
@@ -236,4 +236,4 @@ async def test_whatsapp_ids_never_reach_another_session_or_company(
                 )
                 assert resp.status == 404, (caller.user.email, sid, chat, method, suffix)
     for sid in (session.id, other_session.id, b_session.id):
-        assert await queued(arq, session_queue(str(sid))) == []
+        assert await queued(arq, NAMES.session_queue(str(sid))) == []

@@ -11,9 +11,9 @@ from aiohttp.test_utils import TestClient
 from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 
-from shared.constants import session_queue
 from shared.db.repos import audit
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import grant, queued, seed_chat, seed_session
 
 Client = TestClient[Any, Any]
@@ -151,7 +151,7 @@ async def test_read_zeroes_unread_and_queues_mark_read(
     )
     assert resp.status == 200
     assert (await resp.json())["data"]["chat"]["unreadCount"] == 0
-    assert await queued(arq, session_queue(str(session.id))) == [
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == [
         ("mark_read", {"session_id": str(session.id), "wa_chat_id": "5@c.us"})
     ]
 

@@ -12,10 +12,10 @@ from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import EVENTS_CHANNEL, POOL_QUEUE, session_queue, start_job_id
 from shared.db.repos import audit, sessions
 from shared.db.types import WaSession
 from tests.gateway.conftest import MakeTenant, Tenant
+from tests.support.databases import NAMES
 from tests.support.wa import hold_lease, queued, seed_session
 
 Client = TestClient[Any, Any]
@@ -52,8 +52,8 @@ async def test_start_sets_running_and_queues_start_once(
     await _post(client, t, session, "start")
     assert first["desiredState"] == "running" and first["queued"] == "start_session"
     assert (await _row(pg, t, session)).desired_state == "running"
-    jobs = await arq.queued_jobs(queue_name=POOL_QUEUE)
-    assert [j.job_id for j in jobs] == [start_job_id(str(session.id))]  # arq dedups by id
+    jobs = await arq.queued_jobs(queue_name=NAMES.pool_queue)
+    assert [j.job_id for j in jobs] == [NAMES.start_job_id(str(session.id))]  # arq dedups by id
     assert await _last_action(pg, t) == ("session.start", str(session.id))
 
 
@@ -65,7 +65,7 @@ async def test_stop_held_session_sends_stop(
     await hold_lease(redis, session.id)
     data = await _post(client, t, session, "stop")
     assert data["queued"] == "stop" and data["desiredState"] == "stopped"
-    assert await queued(arq, session_queue(str(session.id))) == [
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == [
         ("stop", {"session_id": str(session.id), "reason": "stopped_by_admin"})
     ]
     row = await _row(pg, t, session)
@@ -79,7 +79,7 @@ async def test_stop_unheld_session_writes_stopped_and_publishes(
     t = await make_tenant()
     session = await seed_session(pg, t.company.id, state="qr", qr="2@ref")
     pubsub = redis.pubsub()
-    await pubsub.subscribe(EVENTS_CHANNEL)
+    await pubsub.subscribe(NAMES.events_channel)
     data = await _post(client, t, session, "stop")
     assert data["queued"] is None and data["state"] == "stopped"
     row = await _row(pg, t, session)
@@ -89,7 +89,7 @@ async def test_stop_unheld_session_writes_stopped_and_publishes(
         "stopped",
     )
     assert row.qr_payload is None and row.worker_id is None
-    assert await queued(arq, session_queue(str(session.id))) == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
     event = await _next_message(pubsub)
     assert event["type"] == "state" and event["sessionId"] == str(session.id)
     assert event["data"] == {
@@ -118,10 +118,10 @@ async def test_restart_held_sends_restart_unheld_queues_start(
     free = await seed_session(pg, t.company.id, name="free", state="stopped", desired="stopped")
     await hold_lease(redis, held.id)
     assert (await _post(client, t, held, "restart"))["queued"] == "restart"
-    assert [f for f, _ in await queued(arq, session_queue(str(held.id)))] == ["restart"]
+    assert [f for f, _ in await queued(arq, NAMES.session_queue(str(held.id)))] == ["restart"]
     assert (await _post(client, t, free, "restart"))["queued"] == "start_session"
-    assert [j.job_id for j in await arq.queued_jobs(queue_name=POOL_QUEUE)] == [
-        start_job_id(str(free.id))
+    assert [j.job_id for j in await arq.queued_jobs(queue_name=NAMES.pool_queue)] == [
+        NAMES.start_job_id(str(free.id))
     ]
     assert (await _row(pg, t, free)).desired_state == "running"
     assert await _last_action(pg, t) == ("session.restart", str(free.id))
@@ -135,7 +135,7 @@ async def test_disconnect_held_sends_logout(
     await hold_lease(redis, session.id)
     data = await _post(client, t, session, "disconnect")
     assert data["queued"] == "logout"
-    assert await queued(arq, session_queue(str(session.id))) == [
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == [
         ("logout", {"session_id": str(session.id), "reason": "disconnected_by_admin"})
     ]
     assert (await _row(pg, t, session)).desired_state == "stopped"
@@ -157,7 +157,7 @@ async def test_disconnect_unheld_writes_stopped_and_forgets_the_phone(
         None,
         None,
     )
-    assert await queued(arq, session_queue(str(session.id))) == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
     assert await _last_action(pg, t) == ("session.disconnect", str(session.id))
 
 

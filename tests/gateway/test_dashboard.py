@@ -75,12 +75,31 @@ async def test_vendor_file_is_the_npm_package_file(client: Client) -> None:
         "/static/js/nope.js",
         "/static/js",  # a directory
         "/index.html",
+        "/static/%00",  # a NUL the file system would refuse (was a 500)
+        "/static/js/%00app.js",
+        "/static/" + "a" * 300,  # a name longer than the file system allows (was a 500)
+        "/static/" + "/".join(["a" * 255] * 3),
+        "/static/%E2%80%AE.js",
+        "/static/....//....//pyproject.toml",
     ],
 )
 async def test_traversal_and_unknown_files_are_404(client: Client, path: str) -> None:
     resp = await client.get(path)
     assert resp.status == 404, path
     assert resp.content_type == "application/json"
+
+
+async def test_the_dashboard_carries_its_own_security_headers(client: Client) -> None:
+    """Reached without nginx, the gateway protects the dashboard the same way nginx does."""
+    for path in ("/", "/static/js/app.js", "/sw.js"):
+        resp = await client.get(path)
+        assert resp.status == 200
+        csp = resp.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'self';" in csp and "unsafe-eval" not in csp
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert resp.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
 async def test_api_routes_still_answer_json(client: Client) -> None:

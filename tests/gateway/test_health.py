@@ -3,54 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
 from gateway.app import create_app
-from shared.constants import DRIFT_COUNTS, WORKERS_INDEX
 from shared.settings import Settings
+from tests.support.databases import NAMES
 from tests.support.tcp_proxy import TcpProxy
 
 Client = TestClient[Any, Any]
-
-
-def _via(url: str, port: int) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)
-    host = f"127.0.0.1:{port}"
-    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
-
-
-@pytest.fixture
-async def proxies(settings: Settings) -> AsyncIterator[tuple[TcpProxy, TcpProxy]]:
-    pg_url, redis_url = urlsplit(settings.database_url), urlsplit(settings.redis_url)
-    pg = TcpProxy(pg_url.hostname or "127.0.0.1", pg_url.port or 5432)
-    rd = TcpProxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
-    await pg.start()
-    await rd.start()
-    yield pg, rd
-    await pg.cut()
-    await rd.cut()
-
-
-@pytest.fixture
-async def proxied_client(
-    settings: Settings, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
-) -> AsyncIterator[Client]:
-    pg, rd = proxies
-    proxied = settings.model_copy(
-        update={
-            "database_url": _via(settings.database_url, pg.port),
-            "redis_url": _via(settings.redis_url, rd.port),
-        }
-    )
-    async with TestClient(TestServer(create_app(proxied))) as c:
-        yield c
 
 
 async def _health(client: Client) -> dict[str, Any]:
@@ -62,7 +25,7 @@ async def _health(client: Client) -> dict[str, Any]:
 
 
 async def test_ok_with_everything_up(proxied_client: Client, redis: Redis) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     body = await _health(proxied_client)
     assert body["status"] == "ok"
     comps = body["components"]
@@ -71,7 +34,7 @@ async def test_ok_with_everything_up(proxied_client: Client, redis: Redis) -> No
 
 
 async def test_no_live_worker_is_degraded(proxied_client: Client, redis: Redis) -> None:
-    await redis.zadd(WORKERS_INDEX, {"stale": time.time() - 3600})
+    await redis.zadd(NAMES.workers_index, {"stale": time.time() - 3600})
     body = await _health(proxied_client)
     assert body["status"] == "degraded"
     assert body["components"]["workers"] == {"status": "none", "live": 0}
@@ -80,7 +43,7 @@ async def test_no_live_worker_is_degraded(proxied_client: Client, redis: Redis) 
 async def test_degraded_while_redis_unreachable(
     proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
 ) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     _, rd = proxies
     await rd.cut()
     body = await _health(proxied_client)
@@ -95,7 +58,7 @@ async def test_degraded_while_redis_unreachable(
 async def test_degraded_while_postgres_unreachable(
     proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
 ) -> None:
-    await redis.zadd(WORKERS_INDEX, {"w1": time.time()})
+    await redis.zadd(NAMES.workers_index, {"w1": time.time()})
     pg, _ = proxies
     await pg.cut()
     started = time.monotonic()
@@ -133,7 +96,7 @@ async def test_metrics_are_prometheus_text(client: Client) -> None:
 async def test_metrics_answer_while_redis_is_unreachable(
     proxied_client: Client, proxies: tuple[TcpProxy, TcpProxy], redis: Redis
 ) -> None:
-    await redis.hincrby(DRIFT_COUNTS, "row_unparsed", 2)  # type: ignore[misc]
+    await redis.hincrby(NAMES.drift_counts, "row_unparsed", 2)  # type: ignore[misc]
     before = await (await proxied_client.get("/metrics")).text()
     assert 'wa_page_unparsed_total{kind="row_unparsed"} 2.0' in before
     _, rd = proxies

@@ -47,14 +47,23 @@ async def test_admin_creates_lists_and_deletes_managers(
     assert actions == ["manager.delete", "manager.create"]
 
 
-async def test_duplicate_email_is_409_naming_email(
+async def test_a_taken_email_gets_the_same_neutral_409_whoever_holds_it(
     client: Client, make_company: MakeCompany, make_user: MakeUser
 ) -> None:
+    """An admin learns nothing about other companies: the answer for an address of their own
+    company, of another company and of an operator is the same."""
     admin = await make_user("admin", await make_company())
-    body = {"email": admin.user.email, "password": "long-enough"}
-    resp = await client.post("/api/managers", json=body, headers=admin.headers)
-    assert resp.status == 409
-    assert (await resp.json())["error"]["details"][0]["field"] == "email"
+    elsewhere = await make_user("manager", await make_company())
+    operator = await make_user("operator")
+    answers = []
+    for taken in (admin.user.email, elsewhere.user.email, operator.user.email.upper()):
+        body = {"email": taken, "password": "long-enough"}
+        resp = await client.post("/api/managers", json=body, headers=admin.headers)
+        assert resp.status == 409
+        error = (await resp.json())["error"]
+        assert error["details"] == [{"field": "email", "message": "cannot be used"}]
+        answers.append(error["message"])
+    assert len(set(answers)) == 1 and "exist" not in answers[0]
 
 
 async def test_other_company_managers_are_invisible_and_undeletable(

@@ -13,10 +13,10 @@ from arq.connections import ArqRedis
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from shared.constants import send_job_id, session_queue
 from shared.db.repos import messages
 from tests.gateway.as_worker import set_message_status
 from tests.gateway.conftest import MakeTenant, Tenant
+from tests.support.databases import NAMES
 from tests.support.wa import grant, queued, seed_chat, seed_messages, seed_session
 
 Client = TestClient[Any, Any]
@@ -81,8 +81,10 @@ async def test_send_is_202_pending_and_queues_send_text(
     data = (await resp.json())["data"]
     assert data["status"] == "pending" and data["chatId"] == str(chat.id)
     assert data["message"]["body"] == "Hello 👋" and data["message"]["direction"] == "out"
-    jobs = await arq.queued_jobs(queue_name=session_queue(str(session.id)))
-    assert [(j.job_id, j.function) for j in jobs] == [(send_job_id(data["messageId"]), "send_text")]
+    jobs = await arq.queued_jobs(queue_name=NAMES.session_queue(str(session.id)))
+    assert [(j.job_id, j.function) for j in jobs] == [
+        (NAMES.send_job_id(data["messageId"]), "send_text")
+    ]
     assert jobs[0].args[0] == {
         "session_id": str(session.id),
         "message_id": data["messageId"],
@@ -106,7 +108,7 @@ async def test_same_client_message_id_is_the_same_message(
     assert second.headers["X-Idempotent-Replay"] == "true"
     one, two = (await first.json())["data"], (await second.json())["data"]
     assert one["messageId"] == two["messageId"]
-    assert len(await queued(arq, session_queue(str(session.id)))) == 1
+    assert len(await queued(arq, NAMES.session_queue(str(session.id)))) == 1
     async with pg.connection() as conn:
         assert (
             await messages.count_for_chat(
@@ -240,7 +242,7 @@ async def test_send_to_number_normalizes_and_reuses_the_chat(
         url, json={"to": "79001234567", "message": "again"}, headers=t.admin.headers
     )
     assert (await second.json())["data"]["chatId"] == one["chatId"]
-    jobs = await queued(arq, session_queue(str(session.id)))
+    jobs = await queued(arq, NAMES.session_queue(str(session.id)))
     assert [(f, a["to_phone"], a["wa_chat_id"]) for f, a in jobs] == [
         ("send_text", "79001234567", None),
         ("send_text", "79001234567", None),
@@ -289,7 +291,7 @@ async def test_write_right_is_needed_to_send_read_right_to_see(
     assert denied.status == 403
     assert "canWrite" in (await denied.json())["error"]["message"]
     assert (await client.post(to_number, json=body, headers=t.manager.headers)).status == 403
-    assert await queued(arq, session_queue(str(session.id))) == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
     await grant(pg, t.company.id, session.id, t.manager.id, read=True, write=True)
     allowed = await client.post(send, json={"message": "hi"}, headers=t.manager.headers)
     assert allowed.status == 202
@@ -310,7 +312,7 @@ async def test_sending_through_a_stopped_session_is_409(
         resp = await client.post(path, json=body, headers=t.admin.headers)
         assert resp.status == 409
         assert "stopped" in (await resp.json())["error"]["message"]
-    assert await queued(arq, session_queue(str(session.id))) == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
 
 
 async def test_unconfirmed_is_listed_then_reconciled_in_place(

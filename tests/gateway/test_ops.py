@@ -12,9 +12,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import WORKERS_INDEX, ctl_channel
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import hold_lease, seed_chat, seed_session
 from worker.heartbeat import WorkerStatus, beat
 
@@ -26,9 +26,9 @@ async def test_workers_are_listed_from_heartbeats(
 ) -> None:
     operator = await make_user("operator")
     status = WorkerStatus(worker_id="w-1", state="owning", session_id="s-1", browser_pss_mb=212.5)
-    await beat(redis, status)
-    await beat(redis, WorkerStatus(worker_id="w-2"))
-    await redis.zadd(WORKERS_INDEX, {"w-gone": time.time() - 600})  # its hash expired
+    await beat(redis, NAMES, status)
+    await beat(redis, NAMES, WorkerStatus(worker_id="w-2"))
+    await redis.zadd(NAMES.workers_index, {"w-gone": time.time() - 600})  # its hash expired
     resp = await client.get("/api/ops/workers", headers=operator.headers)
     assert resp.status == 200
     workers = {w["id"]: w for w in (await resp.json())["data"]["workers"]}
@@ -45,9 +45,9 @@ async def test_restart_publishes_on_the_control_channel(
     client: Client, make_user: MakeUser, redis: Redis, pg: AsyncConnectionPool
 ) -> None:
     operator = await make_user("operator")
-    await beat(redis, WorkerStatus(worker_id="w-1"))
+    await beat(redis, NAMES, WorkerStatus(worker_id="w-1"))
     pubsub = redis.pubsub()
-    await pubsub.subscribe(ctl_channel("w-1"))
+    await pubsub.subscribe(NAMES.ctl_channel("w-1"))
     resp = await client.post("/api/ops/workers/w-1/restart", headers=operator.headers)
     assert resp.status == 200
     data = (await resp.json())["data"]

@@ -10,10 +10,10 @@ from aiohttp.test_utils import TestClient
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import DRIFT_COUNTS
 from tests.conftest import MakeUser
 from tests.gateway.as_worker import count_drift, set_page_drift
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import grant, seed_session
 
 Client = TestClient[Any, Any]
@@ -105,5 +105,5 @@ async def test_metrics_count_every_kind_from_redis_at_each_scrape(
     assert await _drift_samples(client) == {"row_unparsed": 3.0, "dialog_unknown": 1.0}
     await count_drift(redis, "row_unparsed", 2)
     # a value HINCRBY could never have written is left out
-    await redis.hset(DRIFT_COUNTS, "not_a_counter", "x")  # type: ignore[misc]
+    await redis.hset(NAMES.drift_counts, "not_a_counter", "x")  # type: ignore[misc]
     assert await _drift_samples(client) == {"row_unparsed": 5.0, "dialog_unknown": 1.0}

@@ -27,6 +27,7 @@ from tests.gateway.as_worker import (
     store_pairing_code,
 )
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.sockets import SocketProbe
 from tests.support.wa import grant, queued, seed_session
 
@@ -67,7 +68,7 @@ async def _worker_answers(
     name, args = await next_command(arq, session.id)
     assert name == "pairing_code"
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=180)
-    await store_pairing_code(pg, session.id, code, expires)
+    await store_pairing_code(pg, session.id, code, expires, args["phone"])
     await publish(redis, pairing_event(session, code, args["phone"], expires))
     return args, expires
 
@@ -102,8 +103,8 @@ async def test_code_comes_back_and_reaches_admins_only(
         "expiresAt": expires.isoformat().replace("+00:00", "Z"),
     }
 
-    # the code that was on screen when the admin connected was replayed (nobody asked for it
-    # here, so its phone is unknown), then the new one arrived live
+    # the code that was on screen when the admin connected was replayed (stored without the
+    # phone it was asked for, so its phone is unknown), then the new one arrived live
     replayed, pushed = await admin.wait_for("whatsapp:pairing_code", 2)
     assert (replayed["code"], replayed["phone"], replayed["replay"]) == ("OLD1OLD2", "", True)
     assert pushed == {
@@ -183,7 +184,7 @@ async def test_linked_or_stopped_is_409_and_nothing_queued(
     resp = await client.post(_url(session), json={"phone": "79035556677"}, headers=t.admin.headers)
     assert resp.status == 409
     assert message in (await resp.json())["error"]["message"]
-    assert await queued(arq, f"wa:session:{session.id}") == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
 
 
 async def test_no_code_in_time_is_504_json_and_the_job_expires(
@@ -198,7 +199,7 @@ async def test_no_code_in_time_is_504_json_and_the_job_expires(
     assert "no pairing code within 3 s" in body["error"]["message"]
     # the job expired with the wait: a worker that gets to it only now drops it, as nobody
     # waits for that code any more (arq keeps the id on the queue, the job itself is gone)
-    [job_id] = await arq.zrange(f"wa:session:{session.id}", 0, -1)
+    [job_id] = await arq.zrange(NAMES.session_queue(str(session.id)), 0, -1)
     assert not await arq.exists(f"arq:job:{job_id.decode()}")
 
 
@@ -237,7 +238,7 @@ async def test_bad_phone_is_400_naming_it(
     assert resp.status == 400
     field = (await resp.json())["error"]["details"][0]["field"]
     assert field == ("name" if "name" in body else "phone")
-    assert await queued(arq, f"wa:session:{session.id}") == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
 
 
 async def test_other_company_is_404_and_managers_403(
@@ -249,7 +250,7 @@ async def test_other_company_is_404_and_managers_403(
     body = {"phone": "79035556677"}
     assert (await client.post(_url(session), json=body, headers=b.admin.headers)).status == 404
     assert (await client.post(_url(session), json=body, headers=a.manager.headers)).status == 403
-    assert await queued(arq, f"wa:session:{session.id}") == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
 
 
 async def test_blocked_meanwhile_is_409_with_the_reason(

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from gateway.app import create_app
+from gateway.auth.tokens import ISSUER
 from shared import events
-from shared.constants import EVENTS_CHANNEL
 from shared.db.repos import sessions
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.sockets import SocketProbe
 
 Client = TestClient[Any, Any]
@@ -53,7 +57,7 @@ async def _session(pg: AsyncConnectionPool, company_id: UUID, name: str = "main"
 
 
 async def _publish(redis: Redis, event: events.Event) -> None:
-    await redis.publish(EVENTS_CHANNEL, events.encode(event))
+    await redis.publish(NAMES.events_channel, events.encode(event))
 
 
 def _state(company_id: UUID, session_id: UUID, state: SessionState) -> events.StateEvent:
@@ -77,10 +81,14 @@ def _qr(company_id: UUID, session_id: UUID) -> events.QrEvent:
 async def test_handshake_refusals_carry_a_reason(
     gateway_url: str, make_tenant: MakeTenant, make_user: MakeUser, settings: Settings
 ) -> None:
+    admin = (await make_tenant()).admin
+    claims = {"sub": str(admin.id), "role": "admin", "iat": int(time.time()), "iss": ISSUER}
+    huge = jwt.encode({**claims, "exp": 10**30}, settings.jwt_secret, "HS256")
     for token, reason in [
         (None, "authentication required"),
         ("not-a-jwt", "invalid token"),
         ((await make_user("operator")).token, "operators have no message feed"),
+        (huge, "invalid token"),  # validly signed, absurd expiry (was an OverflowError)
     ]:
         p = SocketProbe()
         assert not await p.connect(gateway_url, token)
@@ -215,6 +223,51 @@ async def test_ping_pong_and_root_namespace(
     assert (await root.wait_for("wa:qr"))[0]["sessionId"] == str(first)
     await root.quiet()
     assert all(s["sessionId"] == str(first) for s in root.of("wa:state"))
+
+
+async def test_ping_echo_is_capped_and_big_messages_close_the_socket(
+    gateway_url: str, make_tenant: MakeTenant, probes: list[SocketProbe]
+) -> None:
+    a = await make_tenant()
+    ws = await _probe(probes, gateway_url, a.admin.token)
+    small = await ws.client.call("ping", "x" * 100, namespace="/whatsapp", timeout=5)
+    assert small["echo"] == "x" * 100
+    big = await ws.client.call("ping", "x" * 4000, namespace="/whatsapp", timeout=5)
+    assert big["echo"] is None  # not sent back (it was echoed whole, 200 KB too)
+    assert ws.client.connected
+    await ws.client.emit("ping", "x" * 200_000, namespace="/whatsapp")  # over the message cap
+    await ws.quiet(1.0)
+    assert not ws.client.connected
+
+
+async def test_an_event_whose_envelope_lies_about_the_company_is_dropped_and_counted(
+    client: Client,
+    gateway_url: str,
+    make_tenant: MakeTenant,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    probes: list[SocketProbe],
+) -> None:
+    """An event saying company B but carrying a session of company A once reached A's people;
+    the relay now checks the session's company itself."""
+    a, b = await make_tenant(), await make_tenant()
+    a_session = await _session(pg, a.company.id)
+    watchers = {
+        "a_admin": await _probe(probes, gateway_url, a.admin.token),
+        "b_admin": await _probe(probes, gateway_url, b.admin.token),
+    }
+    for w in watchers.values():
+        await w.wait_for("connection-confirmed")
+    await _publish(redis, _state(b.company.id, a_session, SessionState.READY))  # the lie
+    await _publish(redis, _state(a.company.id, uuid.uuid4(), SessionState.READY))  # no session
+    await _publish(redis, _state(a.company.id, a_session, SessionState.QR))  # the truth
+    got = await watchers["a_admin"].wait_for("whatsapp:state", 2)  # replay + the true one
+    await watchers["a_admin"].quiet()
+    assert [s["state"] for s in watchers["a_admin"].of("whatsapp:state")] == ["idle", "qr"], got
+    assert watchers["b_admin"].of("whatsapp:state") == []
+    metrics = await (await client.get("/metrics")).text()
+    assert 'gateway_relay_dropped_total{reason="company_mismatch"} 1.0' in metrics
+    assert 'gateway_relay_dropped_total{reason="unknown_session"} 1.0' in metrics
 
 
 async def test_two_gateways_each_deliver_once(

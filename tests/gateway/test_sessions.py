@@ -15,9 +15,9 @@ from psycopg_pool import AsyncConnectionPool
 from pyzbar.pyzbar import decode as zbar_decode
 from redis.asyncio import Redis
 
-from shared.constants import POOL_QUEUE, session_queue, start_job_id
 from shared.db.repos import audit, sessions
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import QR_REF, grant, hold_lease, queued, seed_chat, seed_session
 
 Client = TestClient[Any, Any]
@@ -41,9 +41,9 @@ async def test_create_lists_and_queues_a_start(
         "displayName", "workerId", "lastReadyAt", "createdAt", "hasQr",
     }  # fmt: skip
 
-    jobs = await arq.queued_jobs(queue_name=POOL_QUEUE)
+    jobs = await arq.queued_jobs(queue_name=NAMES.pool_queue)
     assert [(j.job_id, j.function, j.args[0]) for j in jobs] == [
-        (start_job_id(sid), "start_session", {"session_id": sid})
+        (NAMES.start_job_id(sid), "start_session", {"session_id": sid})
     ]
     listed = await client.get(BASE, headers=t.admin.headers)
     assert [s["id"] for s in (await listed.json())["data"]["sessions"]] == [sid]
@@ -79,7 +79,10 @@ async def test_create_without_a_body_gets_a_generated_unique_name(
     assert first.status == 201, await first.text()
     data = (await first.json())["data"]
     assert data["session"]["name"] == "Session 1" and data["status"] == "idle"
-    assert (await queued(arq, "wa:pool"))[0] == ("start_session", {"session_id": data["sessionId"]})
+    assert (await queued(arq, NAMES.pool_queue))[0] == (
+        "start_session",
+        {"session_id": data["sessionId"]},
+    )
     # someone already took "Session 3": the generated names skip it
     taken = await client.post(BASE, json={"name": "Session 3"}, headers=t.admin.headers)
     assert taken.status == 201
@@ -203,7 +206,7 @@ async def test_delete_held_session_queues_logout_then_removes_everything(
     await hold_lease(redis, session.id, "w-7")
     resp = await client.delete(f"{BASE}/{session.id}", headers=t.admin.headers)
     assert resp.status == 200 and (await resp.json())["data"]["deleted"] is True
-    assert await queued(arq, session_queue(str(session.id))) == [
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == [
         ("logout", {"session_id": str(session.id), "reason": "deleted"})
     ]
     async with pg.connection() as conn:
@@ -221,7 +224,7 @@ async def test_delete_unheld_session_queues_nothing(
     session = await seed_session(pg, t.company.id, state="stopped", desired="stopped")
     resp = await client.delete(f"{BASE}/{session.id}", headers=t.admin.headers)
     assert resp.status == 200
-    assert await queued(arq, session_queue(str(session.id))) == []
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == []
 
 
 async def test_non_uuid_ids_are_400_naming_the_parameter(

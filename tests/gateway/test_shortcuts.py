@@ -18,13 +18,13 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from gateway.auth.tokens import issue_token
-from shared.constants import POOL_QUEUE, session_queue, start_job_id
 from shared.db.repos import audit, sessions
 from shared.db.types import User
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import QR_REF, grant, queued, seed_session
 
 Client = TestClient[Any, Any]
@@ -135,12 +135,14 @@ async def test_start_creates_the_default_session_then_starts_it(
         await sessions.set_desired(
             conn, company_id=t.company.id, session_id=session.id, desired_state="stopped"
         )
-    assert [f for f, _ in await queued(arq, POOL_QUEUE)] == ["start_session"]
-    await arq.delete(POOL_QUEUE, job_key_prefix + start_job_id(sid))  # as if a worker took it
+    assert [f for f, _ in await queued(arq, NAMES.pool_queue)] == ["start_session"]
+    await arq.delete(
+        NAMES.pool_queue, job_key_prefix + NAMES.start_job_id(sid)
+    )  # as if a worker took it
     again = await client.post("/api/whatsapp/start", headers=t.admin.headers)
     body = await again.json()
     assert body["created"] is False and body["sessionId"] == sid
-    assert [f for f, _ in await queued(arq, POOL_QUEUE)] == ["start_session"]
+    assert [f for f, _ in await queued(arq, NAMES.pool_queue)] == ["start_session"]
     async with pg.connection() as conn:
         row = await sessions.get(conn, company_id=t.company.id, session_id=session.id)
         actions = [e.action for e in await audit.list_for_company(conn, company_id=t.company.id)]
@@ -164,10 +166,10 @@ async def test_reset_logs_out_and_starts_fresh(
     session = await seed_session(pg, t.company.id, state="ready", desired="stopped")
     resp = await client.post("/api/whatsapp/reset", headers=t.admin.headers)
     assert resp.status == 200 and (await resp.json())["sessionId"] == str(session.id)
-    assert await queued(arq, session_queue(str(session.id))) == [
+    assert await queued(arq, NAMES.session_queue(str(session.id))) == [
         ("logout", {"session_id": str(session.id), "reason": "reset"})
     ]
-    assert [f for f, _ in await queued(arq, POOL_QUEUE)] == ["start_session"]
+    assert [f for f, _ in await queued(arq, NAMES.pool_queue)] == ["start_session"]
     async with pg.connection() as conn:
         row = await sessions.get(conn, company_id=t.company.id, session_id=session.id)
         entry = (await audit.list_for_company(conn, company_id=t.company.id))[0]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
+from gateway.app import create_app
+from shared.settings import Settings
 from tests.conftest import MakeCompany, MakeUser
 
 Client = TestClient[Any, Any]
@@ -32,9 +34,26 @@ async def test_any_user_gets_the_socket_config(
             "whatsapp:message_sent", "whatsapp:message_ack", "whatsapp:disconnected",
             "whatsapp:chat_updated", "connection-confirmed", "ping", "pong",
         } <= set(data["events"])  # fmt: skip
-    forwarded = await client.get(
-        "/api/whatsapp/websocket/test-config",
-        headers={**account.headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "wa.test"},
-    )
-    assert (await forwarded.json())["data"]["url"] == "https://wa.test"
-    assert (await client.get("/api/whatsapp/websocket/test-config")).status == 401
+    # from a peer that is no trusted proxy, forwarded scheme and host are not believed
+    path = "/api/whatsapp/websocket/test-config"
+    forwarded = {**account.headers, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "wa.test"}
+    untrusted = await client.get(path, headers=forwarded)
+    assert (await untrusted.json())["data"]["url"] == f"http://{client.host}:{client.port}"
+    assert (await client.get(path)).status == 401
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_origin_is_given(
+    settings: Settings, make_user: MakeUser
+) -> None:
+    operator = await make_user("operator")
+    proxied = settings.model_copy(update={"trusted_proxies": "127.0.0.1"})
+    async with TestClient(TestServer(create_app(proxied))) as c:
+        resp = await c.get(
+            "/api/whatsapp/websocket/test-config",
+            headers={
+                **operator.headers,
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "wa.test",
+            },
+        )
+        assert (await resp.json())["data"]["url"] == "https://wa.test"

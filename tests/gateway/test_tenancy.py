@@ -12,10 +12,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
-from shared.constants import POOL_QUEUE, session_queue
 from shared.db.repos import audit, sessions, users
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
+from tests.support.databases import NAMES
 from tests.support.wa import seed_chat, seed_messages, seed_session
 
 Client = TestClient[Any, Any]
@@ -87,7 +87,7 @@ async def test_foreign_ids_are_404_on_every_route(
         assert await sessions.get(conn, company_id=a.company.id, session_id=session.id)
         assert await users.get_manager(conn, company_id=a.company.id, manager_id=a.manager.id)
         assert await audit.list_for_company(conn, company_id=a.company.id) == []
-    assert await arq.queued_jobs(queue_name=session_queue(str(session.id))) == []
-    pool = [j.args[0]["session_id"] for j in await arq.queued_jobs(queue_name=POOL_QUEUE)]
+    assert await arq.queued_jobs(queue_name=NAMES.session_queue(str(session.id))) == []
+    pool = [j.args[0]["session_id"] for j in await arq.queued_jobs(queue_name=NAMES.pool_queue)]
     assert str(session.id) not in pool
     assert str(b_session.id) not in pool

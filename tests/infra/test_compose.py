@@ -370,3 +370,20 @@ def test_app_settings_passed_by_compose_exist(which: str, request: pytest.Fixtur
         env = config["services"][name]["environment"]
         names = {key for key in env if key.startswith(("APP_", "WA_"))}
         assert names - known == set(), name
+
+
+@pytest.mark.parametrize("file", [BASE, SYNOLOGY], ids=["base", "synology"])
+def test_gateways_trust_only_the_nginx_network_and_share_one_redis_prefix(
+    docker_compose: str, file: Path
+) -> None:
+    config = _rendered(docker_compose, file, EDGE_SUBNET="10.77.0.0/24", APP_REDIS_PREFIX="acme")
+    services = config["services"]
+    edge = config["networks"]["edge"]["ipam"]["config"][0]["subnet"]
+    assert edge == "10.77.0.0/24"
+    assert set(services["nginx"]["networks"]) == {"edge"}  # nginx reaches only the gateways
+    for name in ("gateway1", "gateway2"):
+        assert set(services[name]["networks"]) == {"default", "edge"}
+        assert services[name]["environment"]["APP_TRUSTED_PROXIES"] == edge
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["APP_REDIS_PREFIX"] == "acme", name
+        assert "edge" not in services[name].get("networks", {}) or name.startswith("gateway")

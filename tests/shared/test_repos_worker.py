@@ -201,11 +201,13 @@ async def test_pairing_code_lives_only_while_the_session_shows_the_qr_landing(
             conn, session_id=sid, state="qr", reason="pairing_code", worker_id="w"
         )
         await sessions.worker_set_pairing_code(
-            conn, session_id=sid, code="ABCD1234", expires_at=until
+            conn, session_id=sid, code="ABCD1234", phone="15550001111", expires_at=until
         )
         row = await sessions.worker_get(conn, session_id=sid)
-        assert row is not None and (row.pairing_code, row.pairing_code_expires_at) == (
+        assert row is not None
+        assert (row.pairing_code, row.pairing_phone, row.pairing_code_expires_at) == (
             "ABCD1234",
+            "15550001111",
             until,
         )
         await sessions.worker_set_state(

@@ -1,4 +1,4 @@
-"""Fresh, throwaway Postgres databases and the Redis DB index tests use (never demo data)."""
+"""Fresh, throwaway Postgres databases, and the Redis DB and prefix tests use (never demo data)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
+from shared.constants import RedisNames
 from shared.db.migrate import migrate
 
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# the tests' deployment prefix: a Redis name spelled without RedisNames is one no test finds
+REDIS_PREFIX = "test"
+NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (
     "audit_log",

@@ -10,7 +10,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 
 from shared import events
-from shared.constants import EVENTS_CHANNEL
+from tests.support.databases import NAMES
 
 Predicate = Callable[[events.Event], bool]
 
@@ -26,7 +26,7 @@ class EventTap:
 
     async def start(self) -> None:
         pubsub = self._redis.pubsub()
-        await pubsub.subscribe(EVENTS_CHANNEL)
+        await pubsub.subscribe(NAMES.events_channel)
         self._task = asyncio.create_task(self._read(pubsub))
 
     async def stop(self) -> None:

@@ -9,9 +9,12 @@ import socketio
 
 
 class SocketProbe:
-    def __init__(self, namespace: str = "/whatsapp") -> None:
+    def __init__(self, namespace: str = "/whatsapp", *, reconnect: bool = False) -> None:
         self.namespace = namespace
-        self.client = socketio.AsyncClient(reconnection=False)
+        # reconnect: as browsers do after a lost transport (0.2-0.4 s later, to keep tests quick)
+        self.client = socketio.AsyncClient(
+            reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1
+        )
         self.received: list[tuple[str, Any]] = []
         self.refused: Any = None
         self._arrived = asyncio.Event()

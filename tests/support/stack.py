@@ -13,6 +13,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from shared.constants import RedisNames
 from shared.db.repos import companies, sessions
 from shared.db.types import WaSession
 from shared.queues import enqueue_start
@@ -64,6 +65,7 @@ class Stack:
             "APP_MODE": "test",
             "APP_DATABASE_URL": self.settings.database_url,
             "APP_REDIS_URL": self.settings.redis_url,
+            "APP_REDIS_PREFIX": self.settings.redis_prefix,
             "APP_WORKER_ID": worker_id,
             "WA_URL": self.sim_url,
             "APP_PROFILE_DIR": str(self.profile_dir),
@@ -87,7 +89,7 @@ class Stack:
                 self.company_id = (await companies.create(conn, name="Worker Co")).id
             session = await sessions.create(conn, company_id=self.company_id, name=name)
         self.tap.sessions.add(session.id)
-        await enqueue_start(self.arq, str(session.id))
+        await enqueue_start(self.arq, RedisNames.of(self.settings), str(session.id))
         return session.id
 
     async def session_row(self, session_id: UUID) -> WaSession:

@@ -12,9 +12,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import lease_key
 from shared.db.repos import access, chats, sessions
 from shared.db.types import Chat, WaSession
+from tests.support.databases import NAMES
 
 QR_REF = "2@abcDEF123,noiseKey=,identityKey=,advSecret="
 
@@ -134,4 +134,4 @@ async def seed_messages(
 
 
 async def hold_lease(redis: Redis, session_id: UUID, worker_id: str = "w-holder") -> None:
-    await redis.set(lease_key(str(session_id)), worker_id, px=60_000)
+    await redis.set(NAMES.lease_key(str(session_id)), worker_id, px=60_000)

@@ -9,9 +9,9 @@ from uuid import UUID
 import pytest
 
 from shared import events, jobs
-from shared.constants import ctl_channel, worker_key
 from shared.db.repos import chats
 from shared.queues import enqueue_command
+from tests.support.databases import NAMES
 from tests.support.events import is_state, of_type
 from tests.support.stack import Stack, unique_phone
 
@@ -29,7 +29,7 @@ async def _ready(stack: Stack, phone: str) -> UUID:
 
 async def _command(stack: Stack, session_id: UUID, name: str) -> None:
     await enqueue_command(
-        stack.arq, str(session_id), name, jobs.SessionCommand(session_id=session_id)
+        stack.arq, NAMES, str(session_id), name, jobs.SessionCommand(session_id=session_id)
     )
 
 
@@ -54,7 +54,7 @@ async def test_commands_sync_restart_logout(stack: Stack) -> None:
 
     # heartbeat: the operator sees the worker owning the session, with browser memory
     for _ in range(60):  # memory is measured on the next beat (every 5 s)
-        pending: Any = stack.redis.hgetall(worker_key("w1"))  # redis-py types this loosely
+        pending: Any = stack.redis.hgetall(NAMES.worker_key("w1"))  # redis-py types this loosely
         fields = await pending
         if float(fields.get(b"browser_pss_mb", 0)) > 0:
             break
@@ -85,17 +85,17 @@ async def test_operator_restart_and_stop_over_ctl(stack: Stack) -> None:
     session_id = await _ready(stack, phone)
 
     mark = len(stack.tap.seen)
-    await stack.redis.publish(ctl_channel("w1"), "restart")
+    await stack.redis.publish(NAMES.ctl_channel("w1"), "restart")
     await stack.tap.wait_for(is_state("idle", "worker_restart"), 30, "handed off")
     await stack.tap.wait_for(
         lambda e: is_state("ready", "restored")(e) and stack.tap.seen.index(e) > mark, 60, "back"
     )
     assert (await stack.session_row(session_id)).worker_id == "w1"  # it rejoined the pool
 
-    await stack.redis.publish(ctl_channel("w1"), "stop")
+    await stack.redis.publish(NAMES.ctl_channel("w1"), "stop")
     code = await asyncio.to_thread(worker.popen.wait, 60)
     assert code == 0, stack.logs()
-    assert await stack.redis.exists(worker_key("w1")) == 0
+    assert await stack.redis.exists(NAMES.worker_key("w1")) == 0
 
 
 async def test_qr_never_scanned_stops_with_qr_timeout(stack: Stack) -> None:

@@ -9,9 +9,9 @@ import pytest
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.constants import DRIFT_COUNTS
 from shared.db.repos import sessions
 from tests.conftest import MakeCompany
+from tests.support.databases import NAMES
 from worker.browser.drift import Drift, DriftKind
 from worker.drift_report import DriftReporter
 
@@ -25,7 +25,8 @@ async def test_counted_logged_once_and_written_batched(
     company = await make_company()
     async with pg.connection() as conn:
         session = await sessions.create(conn, company_id=company.id, name="main")
-    report = DriftReporter(pg, redis, session_id=session.id)
+    names = NAMES
+    report = DriftReporter(pg, redis, names=names, session_id=session.id)
     secret = "a customer's long private message that must never be logged whole"
     with caplog.at_level(logging.WARNING, logger="worker.drift_report"):
         await report.report([Drift.of(DriftKind.ROW_UNPARSED, secret, key="r1")])
@@ -36,7 +37,7 @@ async def test_counted_logged_once_and_written_batched(
                 Drift.of(DriftKind.TIME_UNPARSED, "[sometime] Ann: ", key="m1"),
             ]
         )
-    pending: Any = redis.hgetall(DRIFT_COUNTS)  # redis-py types this loosely
+    pending: Any = redis.hgetall(names.drift_counts)  # redis-py types this loosely
     counts = await pending
     assert counts == {b"row_unparsed": b"2", b"time_unparsed": b"1"}
     lines = [r.getMessage() for r in caplog.records]

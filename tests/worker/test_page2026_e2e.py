@@ -12,10 +12,10 @@ import pytest
 from arq.jobs import JobStatus
 
 from shared import events, jobs
-from shared.constants import DRIFT_COUNTS, session_queue
 from shared.db.repos import chats, messages
 from shared.db.types import Chat, Message
 from shared.queues import enqueue_command
+from tests.support.databases import NAMES
 from tests.support.events import is_state, of_type
 from tests.support.stack import Stack, unique_phone
 
@@ -90,7 +90,7 @@ async def test_popups_are_dismissed_and_an_unknown_one_blocks(stack: Stack) -> N
     row = await stack.session_row(session_id)
     assert (row.state, row.state_detail, row.desired_state) == ("blocked", terms, "stopped")
     assert (await _drift(stack, session_id, "dialog_unknown"))["count"] == 1
-    counted: Any = stack.redis.hget(DRIFT_COUNTS, "dialog_unknown")  # loosely typed
+    counted: Any = stack.redis.hget(NAMES.drift_counts, "dialog_unknown")  # loosely typed
     assert await counted == b"1"
 
 
@@ -117,7 +117,7 @@ async def test_pairing_code_end_to_end(stack: Stack) -> None:
     await stack.tap.wait_for(of_type("qr"), 60, "qr")
     phone = unique_phone()
     args = jobs.RequestPairingCode(session_id=session_id, phone=phone)
-    await enqueue_command(stack.arq, str(session_id), jobs.PAIRING_CODE, args)
+    await enqueue_command(stack.arq, NAMES, str(session_id), jobs.PAIRING_CODE, args)
     shown = await stack.tap.wait_for(of_type("pairing_code"), 30, "pairing code")
     assert isinstance(shown, events.PairingCodeEvent)
     code = shown.data.code
@@ -184,7 +184,7 @@ async def test_phone_id_and_lid_of_one_person_are_one_chat(stack: Stack) -> None
         to_phone=mia,
     )
     await stack.arq.enqueue_job(
-        jobs.SEND_TEXT, job.to_payload(), _queue_name=session_queue(str(session_id))
+        jobs.SEND_TEXT, job.to_payload(), _queue_name=NAMES.session_queue(str(session_id))
     )
     sent = await _status(stack, session_id, out.id, {"sent", "delivered", "read"})
     mias = [c for c in await _chats(stack, session_id) if mia_lid in (c.lid, c.wa_chat_id)]
@@ -236,7 +236,7 @@ async def _send(stack: Stack, session_id: UUID, chat: Chat, body: str) -> Messag
         wa_chat_id=chat.wa_chat_id,
     )
     await stack.arq.enqueue_job(
-        jobs.SEND_TEXT, job.to_payload(), _queue_name=session_queue(str(session_id))
+        jobs.SEND_TEXT, job.to_payload(), _queue_name=NAMES.session_queue(str(session_id))
     )
     return msg
 
@@ -271,7 +271,11 @@ async def test_a_send_whose_row_is_late_is_unconfirmed_then_sent(stack: Stack) -
     await stack.sim.config(outgoingRowDelayMs=0)
     mark = len(stack.tap.seen)
     await enqueue_command(
-        stack.arq, str(session_id), jobs.RESTART, jobs.SessionCommand(session_id=session_id)
+        stack.arq,
+        NAMES,
+        str(session_id),
+        jobs.RESTART,
+        jobs.SessionCommand(session_id=session_id),
     )
     await stack.tap.wait_for(
         lambda e: is_state("ready", "restored")(e) and stack.tap.seen.index(e) > mark, 60, "back"
@@ -303,7 +307,7 @@ async def test_every_id_form_is_stored_once_under_its_bare_id(stack: Stack) -> N
     sync = await stack.arq.enqueue_job(
         jobs.SYNC_CHATS,
         jobs.SessionCommand(session_id=session_id).to_payload(),
-        _queue_name=session_queue(str(session_id)),
+        _queue_name=NAMES.session_queue(str(session_id)),
     )
     assert sync is not None
     for _ in range(300):  # the worker keeps no results: done once arq no longer knows it

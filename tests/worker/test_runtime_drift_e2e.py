@@ -18,11 +18,11 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared import jobs
-from shared.constants import DRIFT_COUNTS
 from shared.db.repos import chats, messages, sessions
 from shared.db.types import Chat, Message
 from shared.settings import Settings
 from tests.conftest import MakeCompany
+from tests.support.databases import NAMES
 from tests.support.sim import SimClient
 from tests.support.stack import unique_phone
 from worker.browser.selectors import SELECTORS
@@ -73,7 +73,12 @@ async def running(
         session = await sessions.create(conn, company_id=company.id, name="main")
     cfg = settings.model_copy(update={"wa_url": sim_url, "profile_dir": tmp_path})
     publisher = Publisher(
-        pg, redis, session_id=session.id, company_id=company.id, worker_id="w-test"
+        pg,
+        redis,
+        channel=NAMES.events_channel,
+        session_id=session.id,
+        company_id=company.id,
+        worker_id="w-test",
     )
     browser = BrowserThread()
     runtime = SessionRuntime(cfg, publisher, browser, redis)
@@ -114,7 +119,7 @@ async def _drift(r: Running, kind: str) -> dict[str, Any] | None:
 
 
 async def _counter(r: Running, kind: str) -> int:
-    raw: Any = r.redis.hget(DRIFT_COUNTS, kind)  # redis-py types this loosely
+    raw: Any = r.redis.hget(NAMES.drift_counts, kind)  # redis-py types this loosely
     value = await raw
     return int(value or 0)
 

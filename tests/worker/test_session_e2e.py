@@ -13,9 +13,9 @@ from PIL import Image
 from pyzbar.pyzbar import decode
 
 from shared import events, jobs
-from shared.constants import session_queue
 from shared.db.repos import chats, messages
 from shared.db.types import Chat, Message
+from tests.support.databases import NAMES
 from tests.support.events import is_state, of_type
 from tests.support.stack import Stack, unique_phone
 
@@ -92,7 +92,7 @@ async def _send(
     await stack.arq.enqueue_job(
         jobs.SEND_TEXT,
         job.to_payload(),
-        _queue_name=session_queue(str(session_id)),
+        _queue_name=NAMES.session_queue(str(session_id)),
         _job_id=job_id,
     )
     return msg
@@ -175,7 +175,7 @@ async def test_qr_link_capture_send_and_acks(stack: Stack) -> None:
         wa_chat_id=chat.wa_chat_id,
     )
     await stack.arq.enqueue_job(
-        jobs.SEND_TEXT, again.to_payload(), _queue_name=session_queue(str(session_id))
+        jobs.SEND_TEXT, again.to_payload(), _queue_name=NAMES.session_queue(str(session_id))
     )
     # the crash window: typed on the page, but the worker died before recording it
     async with stack.pg.connection() as conn:
@@ -184,7 +184,7 @@ async def test_qr_link_capture_send_and_acks(stack: Stack) -> None:
             {"id": twice.id},
         )
     await stack.arq.enqueue_job(
-        jobs.SEND_TEXT, again.to_payload(), _queue_name=session_queue(str(session_id))
+        jobs.SEND_TEXT, again.to_payload(), _queue_name=NAMES.session_queue(str(session_id))
     )
     adopted = await _status(stack, session_id, twice.id, {"sent", "delivered", "read"})
     assert adopted.wa_msg_id

@@ -35,4 +35,3 @@ async def list_for_company(conn: Conn, *, company_id: UUID, limit: int = 100) ->
             {"cid": company_id, "lim": limit},
         )
         return await cur.fetchall()
-

@@ -1,0 +1,110 @@
+"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages),
+an operator and a live worker heartbeat, and one well-formed request for every declared
+endpoint: what tests walk when they must touch every route."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from gateway.app import all_endpoints
+from gateway.routing import Endpoint
+from tests.conftest import Account, MakeCompany, MakeUser
+from tests.support.databases import NAMES
+from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
+from worker.heartbeat import WorkerStatus, beat
+
+WORKER_ID = "w-world"
+
+
+@dataclass(frozen=True)
+class World:
+    admin: Account
+    manager: Account
+    operator: Account
+    ids: dict[str, str]  # path parameter -> a seeded id
+
+    def token_for(self, ep: Endpoint) -> str | None:
+        if ep.roles is None:
+            return None
+        by_role = {"admin": self.admin, "manager": self.manager, "operator": self.operator}
+        role = "admin" if any(r.value == "admin" for r in ep.roles) else next(iter(ep.roles))
+        return by_role[str(role)].token
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    json: dict[str, Any] | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+async def seed_world(
+    pg: AsyncConnectionPool, redis: Redis, make_company: MakeCompany, make_user: MakeUser
+) -> World:
+    company = await make_company()
+    admin = await make_user("admin", company)
+    manager = await make_user("manager", company)
+    operator = await make_user("operator")
+    session = await seed_session(pg, company.id, state="qr", qr=QR_REF)
+    chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
+    await seed_messages(pg, session.id, chat.id, 5)
+    await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
+    await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
+    ids = {
+        "id": str(session.id),
+        "chatId": str(chat.id),
+        "managerId": str(manager.id),
+        "workerId": WORKER_ID,
+    }
+    return World(admin, manager, operator, ids)
+
+
+def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
+    """A valid body for the model: each field by its wire name (alias) and what it means."""
+    if model is None:
+        return None
+    examples: dict[str, Any] = {
+        "email": f"new-{secrets.token_hex(3)}@example.test",
+        "password": "long-enough-1",
+        "displayName": "New",
+        "name": "Sales",
+        "managerId": world.ids["managerId"],
+        "canRead": True,
+        "archived": True,
+        "message": "hello",
+        "to": "+7 900 123-45-67",
+        "phone": "79001234567",
+    }
+    body: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        wire = info.alias or name
+        if wire in examples:
+            body[wire] = examples[wire]
+        elif info.is_required():
+            raise AssertionError(f"no example for required body field {model.__name__}.{wire}")
+    return body
+
+
+def call_for(ep: Endpoint, world: World) -> Call:
+    path = ep.path
+    if path.startswith("/api/managers/"):  # there {id} is a manager
+        path = path.replace("{id}", world.ids["managerId"])
+    for param, value in world.ids.items():
+        path = path.replace("{" + param + "}", value)
+    body = _body(ep.body, world)
+    if ep.path == "/api/auth/login":
+        body = {"email": world.admin.user.email, "password": world.admin.password}
+    token = world.token_for(ep)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return Call(ep.method, path, body, headers)
+
+
+def every_call(world: World) -> list[Call]:
+    return [call_for(ep, world) for ep in all_endpoints()]

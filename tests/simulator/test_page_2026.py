@@ -28,7 +28,8 @@ def stamp(ts: int, locale: str) -> str:
         hour = t.tm_hour % 12 or 12
         half = "AM" if t.tm_hour < 12 else "PM"
         return f"{hour}:{t.tm_min:02d} {half}, {t.tm_mon}/{t.tm_mday}/{t.tm_year}"
-    return f"{t.tm_hour:02d}:{t.tm_min:02d}, {t.tm_mday:02d}/{t.tm_mon:02d}/{t.tm_year}"
+    sep = "." if locale == "ru-RU" else "/"  # as Chromium writes short dates per locale
+    return f"{t.tm_hour:02d}:{t.tm_min:02d}, {t.tm_mday:02d}{sep}{t.tm_mon:02d}{sep}{t.tm_year}"
 
 
 @pytest.mark.parametrize(

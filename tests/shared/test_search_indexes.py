@@ -3,6 +3,8 @@ expression is the index's, character for character)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from psycopg_pool import AsyncConnectionPool
 
 from shared.db.repos.chats import SEARCH_TEXT
@@ -14,14 +16,11 @@ async def _plan_with_data(pg: AsyncConnectionPool, sql: str, text: str) -> str:
     holding ``text``; all rolled back afterwards."""
     async with pg.connection() as conn, conn.transaction(force_rollback=True):
         cur = await conn.execute(
-            "INSERT INTO companies (name) VALUES ('plan') RETURNING id", prepare=False
+            "WITH c AS (INSERT INTO companies (name) VALUES ('plan') RETURNING id)"
+            " INSERT INTO wa_sessions (company_id, name) SELECT id, 's' FROM c RETURNING id"
         )
-        company = (await cur.fetchone() or {})["id"]
-        cur = await conn.execute(
-            "INSERT INTO wa_sessions (company_id, name) VALUES (%(c)s, 's') RETURNING id",
-            {"c": company},
-        )
-        sid = (await cur.fetchone() or {})["id"]
+        row: Any = await cur.fetchone()
+        sid = row["id"]
         await conn.execute(
             "INSERT INTO wa_chats (session_id, wa_chat_id, name) SELECT %(s)s, i || '@c.us',"
             " CASE WHEN i = 7 THEN %(t)s ELSE 'Customer ' || i END FROM generate_series(1, 3000) i",
@@ -42,7 +41,8 @@ async def _plan_with_data(pg: AsyncConnectionPool, sql: str, text: str) -> str:
         # still small enough that reading it all is cheapest: make the planner show its index
         await conn.execute("SET LOCAL enable_seqscan = off")
         cur = await conn.execute(f"EXPLAIN {sql}", {"sid": sid, "q": like_pattern(text)})
-        return "\n".join(str(next(iter(r.values()))) for r in await cur.fetchall())
+        rows: list[Any] = await cur.fetchall()
+        return "\n".join(str(r["QUERY PLAN"]) for r in rows)
 
 
 async def test_chat_search_uses_its_index(pg: AsyncConnectionPool) -> None:

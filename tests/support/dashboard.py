@@ -97,7 +97,14 @@ class Dashboard:
             field.send_keys(value)
         self._find("#login-submit").click()
 
+    def open_menu(self) -> None:
+        """On a narrow screen the menu (language, switches, log out) folds behind a button."""
+        toggle = self._find("#menu-toggle")
+        if toggle.is_displayed() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+
     def logout(self) -> None:
+        self.open_menu()
         self._visible("#logout").click()
         self.wait_view("login")
 
@@ -255,10 +262,11 @@ class Dashboard:
 
     def message_tick(self, text: str) -> dict[str, str]:
         tick = self.wait_message(text).find_element(By.CSS_SELECTOR, "[data-testid=msg-status]")
+        image = tick.find_element(By.CSS_SELECTOR, "svg")
         return {
             "status": str(tick.get_attribute("data-status")),
             "title": str(tick.get_attribute("title")),
-            "text": tick.text,
+            "label": str(image.get_attribute("aria-label")),
         }
 
     def wait_message_status(self, text: str, status: str, timeout_s: float = WAIT_S) -> None:
@@ -274,8 +282,12 @@ class Dashboard:
         return self.message_bodies()
 
     def load_older(self) -> None:
+        """Scroll the conversation to its top, as a reader does: older history loads there."""
         self._visible("[data-testid=load-older]")
-        self._click("[data-testid=load-older]")
+        self.driver.execute_script(
+            "const s = document.querySelector('[data-testid=scroller]'); s.scrollTop = 0;"
+            "s.dispatchEvent(new Event('scroll'))"
+        )
 
     def has_load_older(self) -> bool:
         return bool(self._find("[data-testid=load-older]").is_displayed())

@@ -23,7 +23,9 @@ export default async function accessTable(root, sessionId) {
   const byId = new Map(grants.map((g) => [g.managerId, g]));
   const row = (m) => {
     const grant = byId.get(m.id);
-    const boxes = RIGHTS.map((right) => h("input", { type: "checkbox", "data-right": right, checked: Boolean(grant && grant[right]) }));
+    const who = m.displayName || m.email;
+    const boxes = RIGHTS.map((right) =>
+      h("input", { type: "checkbox", "data-right": right, checked: Boolean(grant && grant[right]), "aria-label": `${t(`access.${right}`)}: ${who}` }));
     const save = async () => {
       const [canRead, canWrite, canManageChats] = boxes.map((b) => b.checked);
       try {
@@ -38,11 +40,11 @@ export default async function accessTable(root, sessionId) {
       }
     };
     return h("tr", { "data-testid": "access-row", "data-manager-id": m.id },
-      h("td", {}, m.displayName || m.email, h("div", { class: "muted" }, m.email)),
-      boxes.map((b) => h("td", {}, b)),
+      h("td", { class: "name-cell" }, m.displayName || m.email, h("div", { class: "muted" }, m.email)),
+      boxes.map((b, i) => h("td", { "data-label": t(`access.${RIGHTS[i]}`) }, b)),
       h("td", {}, h("button", { type: "button", "data-testid": "access-save", onclick: save }, t("common.save"))));
   };
-  mount(root, h("table", { "data-testid": "access-table" },
+  mount(root, h("table", { "data-testid": "access-table", class: "cards" },
     h("thead", {}, h("tr", {}, h("th", {}, t("access.manager")), RIGHTS.map((r) => h("th", {}, t(`access.${r}`))), h("th"))),
     h("tbody", {}, managers.map(row))));
 }

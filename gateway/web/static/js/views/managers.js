@@ -9,7 +9,7 @@ export default function managers(root) {
     try {
       const list = (await api("GET", "/managers")).managers;
       mount(body, list.map((m) => h("tr", { "data-testid": "manager-row", "data-manager-id": m.id },
-        h("td", {}, m.displayName), h("td", {}, m.email), h("td", {}, fmtTime(m.createdAt)),
+        h("td", { class: "name-cell" }, m.displayName || m.email), h("td", { "data-label": t("login.email") }, m.email), h("td", { "data-label": t("managers.created") }, fmtTime(m.createdAt)),
         h("td", {}, h("button", { type: "button", class: "danger", "data-testid": "manager-delete", onclick: () => remove(m) }, t("common.delete"))))));
     } catch (err) {
       toast(err.message, "error");
@@ -19,7 +19,8 @@ export default function managers(root) {
     if (!confirm(t("managers.confirmDelete", { email: m.email }))) return;
     try { await api("DELETE", `/managers/${m.id}`); load(); } catch (err) { toast(err.message, "error"); }
   };
-  const field = (id, type, key) => h("input", { id, "data-testid": id, type, placeholder: t(key), required: type !== "text" });
+  const field = (id, type, key) =>
+    h("input", { id, "data-testid": id, type, placeholder: t(key), "aria-label": t(key), required: type !== "text", autocomplete: type === "password" ? "new-password" : "off" });
   const email = field("manager-email", "email", "login.email");
   const password = field("manager-password", "password", "login.password");
   const name = field("manager-name", "text", "managers.name");
@@ -37,7 +38,7 @@ export default function managers(root) {
   });
   mount(root, h("section", { class: "card" }, h("h1", {}, t("managers.title")), form,
     h("p", { class: "muted" }, t("managers.hint")),
-    h("table", { "data-testid": "managers-table" },
+    h("table", { "data-testid": "managers-table", class: "cards" },
       h("thead", {}, h("tr", {}, ["managers.name", "login.email", "managers.created", ""].map((k) => h("th", {}, k && t(k))))),
       body)));
   load();

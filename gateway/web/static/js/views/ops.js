@@ -36,9 +36,9 @@ export default function ops(root) {
   const head = (keys) => h("thead", {}, h("tr", {}, keys.map((k) => h("th", {}, k && t(k)))));
   mount(root,
     h("section", { class: "card" }, h("h1", {}, t("ops.workers")),
-      h("table", { "data-testid": "workers-table" }, head(["ops.worker", "ops.state", "ops.session", "ops.heartbeat", "ops.memory", ""]), workers)),
+      h("table", { "data-testid": "workers-table", class: "cards" }, head(["ops.worker", "ops.state", "ops.session", "ops.heartbeat", "ops.memory", ""]), workers)),
     h("section", { class: "card" }, h("h2", {}, t("ops.sessions")),
-      h("table", { "data-testid": "ops-sessions-table" }, head(["ops.company", "sessions.name", "sessions.state", "session.reason", "ops.worker", "session.drift"]), sessions)));
+      h("table", { "data-testid": "ops-sessions-table", class: "cards" }, head(["ops.company", "sessions.name", "sessions.state", "session.reason", "ops.worker", "session.drift"]), sessions)));
   load();
   const timer = setInterval(load, REFRESH_MS);
   return () => clearInterval(timer);

@@ -12,10 +12,11 @@ export function stateBadge(state, reason) {
 
 function row(s, isAdmin) {
   return h("tr", { "data-testid": "session-row", "data-session-id": s.id },
-    h("td", {}, h("a", { href: `#/sessions/${s.id}`, "data-testid": "session-link" }, s.name)),
+    h("td", { class: "name-cell" }, h("a", { href: `#/sessions/${s.id}`, "data-testid": "session-link" }, s.name),
+      s.unreadChats > 0 && h("span", { class: "unread", "data-testid": "session-unread", "aria-label": t("chats.unreadChats", { n: s.unreadChats }) }, s.unreadChats)),
     h("td", { class: "state-cell" }, stateBadge(s.state, s.stateReason)),
-    h("td", { "data-testid": "session-phone" }, s.phone ? `+${s.phone}` : "—"),
-    h("td", {}, s.displayName || ""),
+    h("td", { "data-testid": "session-phone", "data-label": t("sessions.phone") }, s.phone ? `+${s.phone}` : "—"),
+    h("td", { "data-label": t("sessions.account") }, s.displayName || "—"),
     h("td", { class: "actions" },
       s.rights.canRead && h("a", { href: `#/chats/${s.id}`, class: "button", "data-testid": "open-chats" }, t("sessions.chats")),
       isAdmin && s.state !== "ready" && h("button", { type: "button", "data-action": "connect", "data-testid": "connect",
@@ -31,7 +32,7 @@ export default function sessions(root, { user }) {
     mount(body, list.map((s) => row(s, isAdmin)));
     empty.hidden = list.length > 0;
   };
-  const name = h("input", { id: "new-session-name", "data-testid": "new-session-name", placeholder: t("sessions.namePlaceholder"), maxlength: 100 });
+  const name = h("input", { id: "new-session-name", "data-testid": "new-session-name", placeholder: t("sessions.namePlaceholder"), "aria-label": t("sessions.namePlaceholder"), maxlength: 100 });
   const create = h("form", { class: "inline", id: "new-session-form" }, name,
     h("button", { type: "submit", id: "new-session-create", "data-testid": "new-session-create" }, t("sessions.create")));
   create.addEventListener("submit", async (event) => {
@@ -50,7 +51,7 @@ export default function sessions(root, { user }) {
   mount(root, h("section", { class: "card" },
     h("h1", {}, t("sessions.title")),
     isAdmin && create,
-    h("table", { "data-testid": "sessions-table" },
+    h("table", { "data-testid": "sessions-table", class: "cards" },
       h("thead", {}, h("tr", {}, ["sessions.name", "sessions.state", "sessions.phone", "sessions.account", ""].map((k) => h("th", {}, k && t(k))))),
       body),
     empty));
@@ -60,9 +61,19 @@ export default function sessions(root, { user }) {
     const s = list.find((x) => x.id === id);
     if (s) { Object.assign(s, fields); render(); } else load(); // a newly granted session
   };
+  let unreadTimer = 0;
+  const recount = () => {
+    clearTimeout(unreadTimer);
+    unreadTimer = setTimeout(load, 1000); // unread counts: once after a burst of events
+  };
   const offs = [
     on("whatsapp:state", (d) => patch(d.sessionId, { state: d.state, stateReason: d.reason, stateDetail: d.detail })),
     on("whatsapp:ready", (d) => patch(d.sessionId, { state: "ready", phone: d.phoneNumber, displayName: d.displayName })),
+    on("whatsapp:chat_updated", recount),
+    on("socket:resync", load),
   ];
-  return () => offs.forEach((off) => off());
+  return () => {
+    clearTimeout(unreadTimer);
+    offs.forEach((off) => off());
+  };
 }

@@ -67,6 +67,7 @@ export function renderHeader(user) {
 
 function setOpen(open) {
   el("menu").dataset.open = String(open);
+  if (open) el("menu-panel").querySelector("input:not(:disabled), select, button")?.focus();
   el("menu-toggle").setAttribute("aria-expanded", String(open));
 }
 
@@ -75,6 +76,9 @@ export function initMenu({ onLang, onLogout }) {
   el("menu-toggle").addEventListener("click", () => setOpen(el("menu").dataset.open !== "true"));
   el("menu").addEventListener("click", (e) => {
     if (e.target.closest("a")) setOpen(false);
+  });
+  document.addEventListener("click", (e) => {
+    if (el("menu").dataset.open === "true" && !e.target.closest("#menu, #menu-toggle")) setOpen(false);
   });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && el("menu").dataset.open === "true") {

@@ -65,7 +65,10 @@ async function route() {
     return;
   }
   const [re, name, roles] = found;
-  const params = hash.match(re).slice(1).filter((p) => p !== undefined);
+  const params = hash
+    .match(re)
+    .slice(1)
+    .filter((p) => p !== undefined);
   renderHeader(user);
   document.body.dataset.route = name || "login";
   if (current && current.name === name && current.handle && current.handle.update) {

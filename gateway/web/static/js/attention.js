@@ -54,7 +54,10 @@ export function unlockSound() {
 function beep() {
   if (!audio || audio.state !== "running") return;
   const now = audio.currentTime;
-  for (const [freq, start] of [[880, 0], [1320, 0.12]]) {
+  for (const [freq, start] of [
+    [880, 0],
+    [1320, 0.12],
+  ]) {
     const osc = audio.createOscillator();
     const gain = audio.createGain();
     osc.frequency.value = freq;

@@ -23,9 +23,20 @@ export function composer({ onSend }) {
     "aria-controls": "quick-list",
     enterkeyhint: "send",
   });
-  const send = h("button", { type: "submit", id: "send", class: "send icon-button", "data-testid": "send", "aria-label": t("chat.send") }, icon("send"));
+  const send = h(
+    "button",
+    { type: "submit", id: "send", class: "send icon-button", "data-testid": "send", "aria-label": t("chat.send") },
+    icon("send"),
+  );
   const hint = h("p", { id: "compose-hint", class: "sr-only" }, t("chat.hint"));
-  const list = h("ul", { id: "quick-list", class: "quick-list", role: "listbox", "aria-label": t("quick.title"), "data-testid": "quick-list", hidden: true });
+  const list = h("ul", {
+    id: "quick-list",
+    class: "quick-list",
+    role: "listbox",
+    "aria-label": t("quick.title"),
+    "data-testid": "quick-list",
+    hidden: true,
+  });
   const form = h("form", { class: "composer", "data-testid": "composer" }, list, box, send, hint);
   let shown = []; // replies in the list
   let active = -1;
@@ -71,13 +82,22 @@ export function composer({ onSend }) {
       ...replies.map((r, i) =>
         h(
           "li",
-          { id: `quick-${i}`, role: "option", "aria-selected": "false", "data-testid": "quick-option", "data-shortcut": r.shortcut, onmousedown: (e) => e.preventDefault(), onclick: () => insert(r) },
+          {
+            id: `quick-${i}`,
+            role: "option",
+            "aria-selected": "false",
+            "data-testid": "quick-option",
+            "data-shortcut": r.shortcut,
+            onmousedown: (e) => e.preventDefault(),
+            onclick: () => insert(r),
+          },
           h("strong", {}, `/${r.shortcut}`),
           h("span", {}, r.body),
         ),
       ),
     );
-    if (!replies.length) list.append(h("li", { class: "muted", role: "option", "aria-disabled": "true" }, t("quick.none")));
+    if (!replies.length)
+      list.append(h("li", { class: "muted", role: "option", "aria-disabled": "true" }, t("quick.none")));
     list.hidden = false;
     highlight(replies.length ? 0 : -1);
   };

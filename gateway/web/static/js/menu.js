@@ -41,7 +41,8 @@ function renderSwitches(user) {
 export function renderHeader(user) {
   shownFor = user;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  for (const node of document.querySelectorAll("[data-i18n-label]"))
+    node.setAttribute("aria-label", t(node.dataset.i18nLabel));
   const links = (user && NAV[user.role]) || [];
   mount(
     el("nav"),

@@ -41,7 +41,11 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
   let dividerBefore = null; // key of the first unread message
   let unseen = 0;
   const list = h("ol", { class: "messages", "data-testid": "messages" });
-  const older = h("button", { type: "button", class: "link older", "data-testid": "load-older", hidden: true }, t("chat.older"));
+  const older = h(
+    "button",
+    { type: "button", class: "link older", "data-testid": "load-older", hidden: true },
+    t("chat.older"),
+  );
   const scroller = h(
     "div",
     { class: "scroller", role: "log", tabindex: 0, "aria-label": t("chat.messages"), "data-testid": "scroller" },
@@ -51,7 +55,13 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
   const jumpCount = h("span", { class: "jump-count", "data-testid": "jump-count", hidden: true });
   const jump = h(
     "button",
-    { type: "button", class: "jump icon-button", "data-testid": "jump-bottom", hidden: true, "aria-label": t("chat.jump") },
+    {
+      type: "button",
+      class: "jump icon-button",
+      "data-testid": "jump-bottom",
+      hidden: true,
+      "aria-label": t("chat.jump"),
+    },
     icon("down"),
     jumpCount,
   );
@@ -122,7 +132,12 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
         "div",
         { class: "msg-problem" },
         h("span", { class: "msg-error", "data-testid": "msg-error" }),
-        h("button", { type: "button", class: "link retry", "data-testid": "msg-retry", onclick: () => onRetry(li.__message) }, icon("retry"), t("chat.retry")),
+        h(
+          "button",
+          { type: "button", class: "link retry", "data-testid": "msg-retry", onclick: () => onRetry(li.__message) },
+          icon("retry"),
+          t("chat.retry"),
+        ),
       );
       li.append(note);
     }
@@ -154,7 +169,8 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
 
   const create = (item) => {
     if (item.kind === "msg") return createBubble(item);
-    if (item.kind === "divider") return h("li", { class: "divider", "data-testid": "unread-divider" }, h("span", {}, t("chat.newMessages")));
+    if (item.kind === "divider")
+      return h("li", { class: "divider", "data-testid": "unread-divider" }, h("span", {}, t("chat.newMessages")));
     return h("li", { class: "day", "data-testid": "day-separator" }, h("span", {}, dayLabel(item.iso)));
   };
   const update = (el, item) => {
@@ -163,7 +179,9 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
   const render = () => reconcile(list, items(), (x) => x.key, create, update);
 
   const find = (m) =>
-    messages.findIndex((x) => (m.id && x.id === m.id) || (m.clientMessageId && x.clientMessageId === m.clientMessageId));
+    messages.findIndex(
+      (x) => (m.id && x.id === m.id) || (m.clientMessageId && x.clientMessageId === m.clientMessageId),
+    );
 
   scroller.addEventListener("scroll", () => {
     if (atBottom()) unseen = 0;

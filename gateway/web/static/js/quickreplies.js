@@ -30,7 +30,8 @@ export function matching(replies, typed) {
   const q = typed.toLocaleLowerCase();
   const starts = replies.filter((r) => r.shortcut.toLocaleLowerCase().startsWith(q));
   const within = replies.filter(
-    (r) => !starts.includes(r) && (r.shortcut.toLocaleLowerCase().includes(q) || r.body.toLocaleLowerCase().includes(q)),
+    (r) =>
+      !starts.includes(r) && (r.shortcut.toLocaleLowerCase().includes(q) || r.body.toLocaleLowerCase().includes(q)),
   );
   return [...starts, ...within];
 }

@@ -57,7 +57,9 @@ export async function assignment(box, { sessionId, chatId, canManage, onChange }
     const id = chatId();
     if (!id) return;
     try {
-      const out = await api("PATCH", `/whatsapp/sessions/${sessionId}/chats/${id}`, { assignedManagerId: select.value || null });
+      const out = await api("PATCH", `/whatsapp/sessions/${sessionId}/chats/${id}`, {
+        assignedManagerId: select.value || null,
+      });
       onChange(out.chat);
       toast(select.value ? t("assign.done", { name: label(select.value) }) : t("assign.cleared"));
     } catch (err) {

@@ -12,7 +12,10 @@ const SEARCH_DELAY_MS = 250;
 const MIN_TEXT_SEARCH = 2;
 
 function initials(name) {
-  const words = (name || "?").replace(/[^\p{L}\p{N} ]/gu, "").trim().split(/\s+/);
+  const words = (name || "?")
+    .replace(/[^\p{L}\p{N} ]/gu, "")
+    .trim()
+    .split(/\s+/);
   return (words[0] || "?").slice(0, 1).toUpperCase() + (words[1] || "").slice(0, 1).toUpperCase();
 }
 
@@ -48,7 +51,13 @@ function updateChatItem(li, c) {
   const mine = auth.user && c.assignedManagerId === auth.user.id;
   if (mine) flags.append(h("span", { class: "mine", "data-testid": "chat-mine" }, t("chats.mineTag")));
   if (c.unreadCount > 0) {
-    flags.append(h("span", { class: "unread", "data-testid": "chat-unread", "aria-label": t("chats.unreadLabel", { n: c.unreadCount }) }, c.unreadCount));
+    flags.append(
+      h(
+        "span",
+        { class: "unread", "data-testid": "chat-unread", "aria-label": t("chats.unreadLabel", { n: c.unreadCount }) },
+        c.unreadCount,
+      ),
+    );
   }
   li.classList.toggle("has-unread", c.unreadCount > 0);
 }
@@ -84,21 +93,49 @@ export function chatList(root, { sessionId, user, activeChatId, title }) {
   let ticket = 0;
 
   const heading = h("h1", { class: "list-title" }, t("chats.title"));
-  title.then((name) => name && heading.append(h("span", { class: "muted session-name" }, ` · ${name}`))).catch(() => {});
-  const input = h("input", { type: "search", id: "chat-search", "data-testid": "chat-search", placeholder: t("chats.search"), "aria-label": t("chats.search"), autocomplete: "off", enterkeyhint: "search" });
-  const chip = (testid, key, pressed) => h("button", { type: "button", class: "chip", "data-testid": testid, "aria-pressed": String(pressed) }, t(key));
+  title
+    .then((name) => name && heading.append(h("span", { class: "muted session-name" }, ` · ${name}`)))
+    .catch(() => {});
+  const input = h("input", {
+    type: "search",
+    id: "chat-search",
+    "data-testid": "chat-search",
+    placeholder: t("chats.search"),
+    "aria-label": t("chats.search"),
+    autocomplete: "off",
+    enterkeyhint: "search",
+  });
+  const chip = (testid, key, pressed) =>
+    h("button", { type: "button", class: "chip", "data-testid": testid, "aria-pressed": String(pressed) }, t(key));
   const unreadChip = chip("filter-unread", "chats.unreadFirst", false);
   const mineChip = user.role === "manager" ? chip("filter-mine", "chats.mine", false) : null;
   const list = h("ul", { class: "chatlist", "data-testid": "chat-list", "aria-label": t("chats.title") });
   const empty = h("p", { class: "muted empty", "data-testid": "chats-empty", hidden: true }, t("chats.empty"));
-  const more = h("button", { type: "button", class: "link more", "data-testid": "chats-more", hidden: true }, t("chats.more"));
+  const more = h(
+    "button",
+    { type: "button", class: "link more", "data-testid": "chats-more", hidden: true },
+    t("chats.more"),
+  );
   const hitsTitle = h("h2", { class: "hits-title" }, t("chats.messagesFound"));
   const hits = h("ul", { class: "chatlist hits", "data-testid": "message-hits", "aria-labelledby": "hits-title" });
   hitsTitle.id = "hits-title";
   const hitsBox = h("div", { class: "hits-box", hidden: true }, hitsTitle, hits);
-  const scroller = h("div", { class: "list-scroller", tabindex: 0, "aria-label": t("chats.title") }, list, empty, more, hitsBox);
+  const scroller = h(
+    "div",
+    { class: "list-scroller", tabindex: 0, "aria-label": t("chats.title") },
+    list,
+    empty,
+    more,
+    hitsBox,
+  );
   root.replaceChildren(
-    h("div", { class: "list-head" }, heading, input, h("div", { class: "chips", role: "group", "aria-label": t("chats.filters") }, unreadChip, mineChip)),
+    h(
+      "div",
+      { class: "list-head" },
+      heading,
+      input,
+      h("div", { class: "chips", role: "group", "aria-label": t("chats.filters") }, unreadChip, mineChip),
+    ),
     scroller,
   );
 
@@ -108,7 +145,13 @@ export function chatList(root, { sessionId, user, activeChatId, title }) {
   };
   const render = () => {
     const shown = sorted();
-    reconcile(list, shown, (c) => c.id, (c) => chatItem(sessionId, c), updateChatItem);
+    reconcile(
+      list,
+      shown,
+      (c) => c.id,
+      (c) => chatItem(sessionId, c),
+      updateChatItem,
+    );
     for (const li of list.children) {
       const current = li.dataset.chatId === active;
       li.classList.toggle("active", current);
@@ -146,7 +189,10 @@ export function chatList(root, { sessionId, user, activeChatId, title }) {
     }
     const mine = ticket;
     try {
-      const data = await api("GET", `/whatsapp/sessions/${sessionId}/messages?${new URLSearchParams({ search, limit: "30" })}`);
+      const data = await api(
+        "GET",
+        `/whatsapp/sessions/${sessionId}/messages?${new URLSearchParams({ search, limit: "30" })}`,
+      );
       if (mine !== ticket) return;
       hits.replaceChildren(...data.hits.map((hit) => hitItem(sessionId, hit)));
       hitsBox.hidden = data.hits.length === 0;

@@ -31,8 +31,23 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
   const title = h("h2", { id: "chat-title", "data-testid": "chat-title" });
   const subtitle = h("p", { class: "chat-sub muted", "data-testid": "chat-sub" });
   const assignBox = h("div", { class: "assign-box" });
-  const back = h("a", { href: `#/chats/${sessionId}`, class: "back icon-button", "data-testid": "chat-back", "aria-label": t("chat.back") }, icon("back"));
-  const header = h("header", { class: "chat-header" }, back, h("div", { class: "chat-heading" }, title, subtitle), assignBox);
+  const back = h(
+    "a",
+    {
+      href: `#/chats/${sessionId}`,
+      class: "back icon-button",
+      "data-testid": "chat-back",
+      "aria-label": t("chat.back"),
+    },
+    icon("back"),
+  );
+  const header = h(
+    "header",
+    { class: "chat-header" },
+    back,
+    h("div", { class: "chat-heading" }, title, subtitle),
+    assignBox,
+  );
 
   const older = async () => {
     if (loadingOlder || !nextBefore) return;
@@ -51,7 +66,16 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
   };
   const list = messageList({ onRetry: (m) => retry(m), onOlder: older, isGroup: false });
   const box = composer({ onSend: (text) => send(text) });
-  mount(pane, h("section", { class: "conversation", "aria-labelledby": "chat-title", "data-testid": "conversation" }, header, list.root, box.root));
+  mount(
+    pane,
+    h(
+      "section",
+      { class: "conversation", "aria-labelledby": "chat-title", "data-testid": "conversation" },
+      header,
+      list.root,
+      box.root,
+    ),
+  );
 
   async function send(text, reuse = null) {
     const local = reuse || {
@@ -124,7 +148,13 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
       if (!alive) return;
       rights = s.rights;
       box.setWritable(rights.canWrite);
-      assignment(assignBox, { sessionId, chatId: () => chat && chat.id, canManage: rights.canManageChats, user, onChange: showChat });
+      assignment(assignBox, {
+        sessionId,
+        chatId: () => chat && chat.id,
+        canManage: rights.canManageChats,
+        user,
+        onChange: showChat,
+      });
       markRead();
     })
     .catch(() => {});

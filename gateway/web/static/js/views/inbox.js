@@ -13,7 +13,12 @@ export default function inbox(root, { params: [sessionId, chatId], user }) {
   const chatPane = h("div", { class: "pane pane-chat", "data-testid": "pane-chat" });
   const layout = h("div", { class: "inbox", "data-testid": "inbox" }, listPane, chatPane);
   root.append(layout);
-  const list = chatList(listPane, { sessionId, user, activeChatId: chatId || null, title: session.then((s) => s.name) });
+  const list = chatList(listPane, {
+    sessionId,
+    user,
+    activeChatId: chatId || null,
+    title: session.then((s) => s.name),
+  });
   let closeChat = null;
 
   const open = (id) => {
@@ -23,7 +28,10 @@ export default function inbox(root, { params: [sessionId, chatId], user }) {
     root.dataset.view = id ? "conversation" : "chats";
     list.setActive(id || null);
     if (id) closeChat = conversation(chatPane, { sessionId, chatId: id, session, user });
-    else chatPane.replaceChildren(h("div", { class: "placeholder muted", "data-testid": "chat-placeholder" }, t("chats.pick")));
+    else
+      chatPane.replaceChildren(
+        h("div", { class: "placeholder muted", "data-testid": "chat-placeholder" }, t("chats.pick")),
+      );
   };
   open(chatId);
   session.catch(() => {

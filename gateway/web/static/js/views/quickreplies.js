@@ -7,7 +7,14 @@ import { forgetQuickReplies } from "../quickreplies.js";
 export default function quickRepliesPage(root) {
   let editing = null; // the reply the form edits (null: a new one)
   const body = h("ul", { class: "replies", "data-testid": "quick-replies" });
-  const shortcut = h("input", { id: "qr-shortcut", "data-testid": "qr-shortcut", required: true, maxlength: 32, pattern: "[^\\s/]+", autocomplete: "off" });
+  const shortcut = h("input", {
+    id: "qr-shortcut",
+    "data-testid": "qr-shortcut",
+    required: true,
+    maxlength: 32,
+    pattern: "[^\\s/]+",
+    autocomplete: "off",
+  });
   const lang = h(
     "select",
     { id: "qr-lang", "data-testid": "qr-lang" },
@@ -17,7 +24,11 @@ export default function quickRepliesPage(root) {
   );
   const text = h("textarea", { id: "qr-body", "data-testid": "qr-body", required: true, maxlength: 4096, rows: 3 });
   const submit = h("button", { type: "submit", "data-testid": "qr-save" }, t("quick.add"));
-  const cancel = h("button", { type: "button", class: "secondary", "data-testid": "qr-cancel", hidden: true }, t("common.cancel"));
+  const cancel = h(
+    "button",
+    { type: "button", class: "secondary", "data-testid": "qr-cancel", hidden: true },
+    t("common.cancel"),
+  );
   const form = h(
     "form",
     { class: "stack", id: "qr-form", "data-testid": "qr-form" },
@@ -53,13 +64,38 @@ export default function quickRepliesPage(root) {
           h(
             "li",
             { "data-testid": "quick-reply", "data-id": r.id, "data-shortcut": r.shortcut },
-            h("div", { class: "reply-head" }, h("strong", {}, `/${r.shortcut}`), r.lang && h("span", { class: "badge" }, r.lang.toUpperCase())),
+            h(
+              "div",
+              { class: "reply-head" },
+              h("strong", {}, `/${r.shortcut}`),
+              r.lang && h("span", { class: "badge" }, r.lang.toUpperCase()),
+            ),
             h("p", { class: "reply-body" }, r.body),
             h(
               "div",
               { class: "toolbar" },
-              h("button", { type: "button", class: "secondary", "data-testid": "qr-edit", "aria-label": t("quick.editNamed", { name: r.shortcut }), onclick: () => edit(r) }, t("quick.edit")),
-              h("button", { type: "button", class: "danger", "data-testid": "qr-delete", "aria-label": t("quick.deleteNamed", { name: r.shortcut }), onclick: () => remove(r) }, t("common.delete")),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "secondary",
+                  "data-testid": "qr-edit",
+                  "aria-label": t("quick.editNamed", { name: r.shortcut }),
+                  onclick: () => edit(r),
+                },
+                t("quick.edit"),
+              ),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "danger",
+                  "data-testid": "qr-delete",
+                  "aria-label": t("quick.deleteNamed", { name: r.shortcut }),
+                  onclick: () => remove(r),
+                },
+                t("common.delete"),
+              ),
             ),
           ),
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -22,6 +23,7 @@ from tests.conftest import MakeUser
 from tests.gateway.as_worker import publish, set_message_status
 from tests.gateway.conftest import MakeBrowser, MakeTenant, Tenant, run
 from tests.support.dashboard import DESKTOP, PHONE, Dashboard
+from tests.support.stack import Stack, unique_phone
 from tests.support.wa import QR_REF, grant, seed_chat, seed_session
 
 pytestmark = pytest.mark.e2e
@@ -62,8 +64,12 @@ async def _inbox(pg: AsyncConnectionPool, t: Tenant) -> tuple[WaSession, Chat, l
     )
     now = datetime.now(UTC).replace(microsecond=0)
     carol = await seed_chat(pg, session.id, "79161234567@c.us", name="Carol Smith", unread=2)
-    await seed_chat(pg, session.id, "79035556677@c.us", name="Борис", at=now - timedelta(hours=3))
-    await seed_chat(pg, session.id, "79267778899@c.us", name="Dmitry", unread=1, at=now)
+    await seed_chat(
+        pg, session.id, "79035556677@c.us", name="Борис", at=now - timedelta(seconds=30)
+    )
+    await seed_chat(
+        pg, session.id, "79267778899@c.us", name="Dmitry", unread=1, at=now - timedelta(hours=2)
+    )
     day_before = now - timedelta(days=1)
     rows = [
         await _message(pg, session, carol, 1, "Hello, is the sofa available?", at=day_before),
@@ -233,13 +239,16 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
     session, carol, rows = await _inbox(pg, t)
     reply = rows[1]
     await set_message_status(pg, reply.id, "sent")
+    earlier = datetime.now(UTC) - timedelta(days=1, hours=1)
+    for n in range(100, 120):  # enough to scroll
+        await _message(pg, session, carol, n, f"earlier {n}", at=earlier + timedelta(seconds=n))
     page = Dashboard(make_browser(DESKTOP), front + "/")
     await run(page.login, t.admin.user.email, t.admin.password)
     await run(page.wait_view, "sessions")
     await run(page.go, f"#/chats/{session.id}/{carol.id}")
-    await run(page.wait_message_count, 5)
+    await run(page.wait_message_count, 25)
     assert await run(page.message_status, "Yes, it is!") == "sent"
-    assert await run(page.mark_bubbles) == 5
+    assert await run(page.mark_bubbles) == 25
 
     # acks change one tick in place: every bubble stays the element it was
     for status in ("delivered", "read"):
@@ -250,7 +259,7 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
         )
         await run(page.wait_message_status, "Yes, it is!", status)
     assert await run(page.message_status, "Sure, Saturday 10-14") == "failed"
-    assert await run(page.marked_bubbles_kept) == {"kept": 5, "fresh": 0}
+    assert await run(page.marked_bubbles_kept) == {"kept": 25, "fresh": 0}
 
     # a new message is added; scrolled up, the jump button counts what came meanwhile
     await run(page.scroll_messages_to_top)
@@ -263,7 +272,7 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
             redis, events.MessageEvent(session_id=session.id, company_id=t.company.id, data=data)
         )
         await run(page.wait_message, text)
-    assert await run(page.marked_bubbles_kept) == {"kept": 5, "fresh": 2}
+    assert await run(page.marked_bubbles_kept) == {"kept": 25, "fresh": 2}
     await run(page.wait_jump_count, "2")
     await run(page.jump_to_bottom)
     await run(page.wait_until_at_bottom)
@@ -366,12 +375,11 @@ async def test_search_filters_assignment_quick_replies_and_retry(
     await run(page.type_into, "#chat-search", "Бори")
     await run(page.wait_chat_names, ["Борис"])
     await run(page.type_into, "#chat-search", "")
-    await run(page.wait_chat_count, 3)
+    await run(page.wait_chat_names, ["Борис", "Carol Smith", "Dmitry"])  # newest activity first
 
     # unread first, then only the manager's own chats (after taking Carol's)
     await run(page.click, "[data-testid=filter-unread]")
-    names = await run(page.wait_chat_names, ["Carol Smith", "Dmitry", "Борис"])
-    assert names[2] == "Борис"
+    await run(page.wait_chat_names, ["Carol Smith", "Dmitry", "Борис"])
     await run(page.open_chat, str(carol.id))
     await run(page.wait_message, "Invoice 1042 please")
     await run(page.select_value, "#assign", str(t.manager.id))
@@ -422,4 +430,53 @@ async def test_keyboard_only_log_in_open_a_chat_and_reply(
     await run(page.keys, "See you on Saturday", Keys.ENTER)
     await run(page.wait_message, "See you on Saturday")
     assert await run(page.message_status, "See you on Saturday") in ("pending", "sent")
+    assert await run(page.console_errors) == []
+
+
+async def test_the_whole_flow_on_a_phone_with_a_real_worker(
+    stack: Stack,
+    client: Client,
+    front: str,
+    make_browser: MakeBrowser,
+    make_tenant: MakeTenant,
+) -> None:
+    """As in the seeds: sign in, add a session, link the phone by QR, a customer writes, read and
+    answer, ticks follow; all on a 390 x 844 screen, never wider than it."""
+    t = await make_tenant()
+    stack.start_worker("w-phone")
+    page = Dashboard(make_browser(PHONE), front + "/")
+    await run(page.login, t.admin.user.email, t.admin.password)
+    await run(page.wait_view, "sessions")
+    widths = {"sessions": await run(page.overflow_px)}
+
+    await run(page.create_session, "Shop")
+    [sid] = await run(page.wait_session_rows, 1)
+    stack.tap.sessions.add(UUID(sid))
+    await run(page.wait_qr_image, 90)
+    widths["connect-dialog"] = await run(page.overflow_px)
+    qr = await client.get(f"/api/whatsapp/sessions/{sid}/qr", headers=t.admin.headers)
+    phone, contact = unique_phone(), unique_phone()
+    await stack.sim.link((await qr.json())["data"]["qrRaw"], phone, "Shop Desk")
+    await run(page.wait_qr_modal_closed)
+    await run(page.wait_session_state, sid, "ready")
+
+    await stack.sim.inbound(phone, contact, "Hi! Do you ship to Kazan?", name="Olga")
+    await run(page.click, "[data-testid=open-chats]")
+    chat_id = await run(page.wait_chat)
+    widths["chats"] = await run(page.overflow_px)
+    await run(page.open_chat, chat_id)
+    await run(page.wait_message, "Hi! Do you ship to Kazan?")
+    assert not await run(page.topbar_visible)
+    await run(page.type_message, "Yes, in 3 days")
+    await run(page.wait_message_status, "Yes, in 3 days", "sent")
+    [sent] = [m for m in await stack.sim.sent(phone) if m["text"] == "Yes, in 3 days"]
+    await stack.sim.ack(phone, sent["messageId"], "read")
+    await run(page.wait_message_status, "Yes, in 3 days", "read")
+    widths["conversation"] = await run(page.overflow_px)
+
+    await stack.sim.inbound(phone, contact, "Great, thanks", name="Olga")
+    await run(page.wait_message, "Great, thanks")  # live, in the open chat
+    await run(page.chat_back)
+    await run(page.wait_visible, "[data-testid=chat-list]")
+    assert widths == dict.fromkeys(widths, 0)
     assert await run(page.console_errors) == []

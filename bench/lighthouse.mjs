@@ -33,6 +33,12 @@ async function signIn(page) {
   );
 }
 
+/** An audit's measured value (rounded), or null when Lighthouse could not measure it. */
+function metric(lhr, id, digits = 0) {
+  const value = lhr.audits[id] && lhr.audits[id].numericValue;
+  return typeof value === "number" ? Number(value.toFixed(digits)) : null;
+}
+
 async function audit(page, item, formFactor) {
   const flags = { logLevel: "error", output: "json", onlyCategories: CATEGORIES, disableStorageReset: true };
   const config = formFactor === "desktop" ? desktopConfig : undefined;
@@ -46,10 +52,10 @@ async function audit(page, item, formFactor) {
     formFactor,
     scores: Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(lhr.categories[c].score * 100)])),
     metrics: {
-      fcpMs: Math.round(lhr.audits["first-contentful-paint"].numericValue),
-      lcpMs: Math.round(lhr.audits["largest-contentful-paint"].numericValue),
-      tbtMs: Math.round(lhr.audits["total-blocking-time"].numericValue),
-      cls: Number(lhr.audits["cumulative-layout-shift"].numericValue.toFixed(3)),
+      fcpMs: metric(lhr, "first-contentful-paint"),
+      lcpMs: metric(lhr, "largest-contentful-paint"),
+      tbtMs: metric(lhr, "total-blocking-time"),
+      cls: metric(lhr, "cumulative-layout-shift", 3),
     },
     failedAudits: failed,
     runtimeError: lhr.runtimeError ? lhr.runtimeError.code : null,

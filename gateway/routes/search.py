@@ -60,9 +60,10 @@ class MessageHits(Wire):
 async def search_messages(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id = path_uuid(request, "id")
-    query = parse_query(request, MessageSearchQuery)
     async with request.app[PG].connection() as conn:
+        # another company's session is 404 whatever the query says
         session, _ = await visible_session(conn, principal, session_id, Need.READ)
+        query = parse_query(request, MessageSearchQuery)
         hits, total = await search.messages(
             conn,
             company_id=principal.tenant,

@@ -17,7 +17,7 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-.()]")
 _DIGITS = re.compile(r"^[0-9]{7,15}$")  # ASCII only: \d also matches other scripts
 
 
-def _storable(value: str) -> str:
+def storable(value: str) -> str:
     # Postgres text cannot hold NUL, and lone surrogates cannot be encoded as UTF-8
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
@@ -46,16 +46,16 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
-SafeText = Annotated[str, AfterValidator(_storable)]
+SafeText = Annotated[str, AfterValidator(storable)]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_storable),
+    AfterValidator(storable),
 ]
 MessageText = Annotated[
     str,
     Field(min_length=1, max_length=MAX_MESSAGE_CHARS),
-    AfterValidator(_storable),
+    AfterValidator(storable),
     AfterValidator(_not_blank),
 ]
 ClientMessageId = Annotated[

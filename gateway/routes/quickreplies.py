@@ -9,11 +9,11 @@ from uuid import UUID
 
 import psycopg
 from aiohttp import web
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from gateway.auth.principal import Role
 from gateway.errors import Conflict, NotFound
-from gateway.fields import MessageText
+from gateway.fields import MessageText, storable
 from gateway.jsonio import ok
 from gateway.keys import PG, PRINCIPAL
 from gateway.routing import Router
@@ -25,8 +25,12 @@ from shared.events import Wire
 router = Router("quick-replies")
 PATH = "/api/quick-replies"
 
-# a word typed after "/": no spaces, no slash (same rule as the table's CHECK)
-Shortcut = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^\s/]{1,32}$")]
+# a word typed after "/": no spaces, no slash
+Shortcut = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[^\s/]{1,32}$"),
+    AfterValidator(storable),
+]
 Lang = Literal["en", "ru"]
 LANGS: dict[str, Lang] = {"en": "en", "ru": "ru"}
 

@@ -101,6 +101,8 @@ async def test_managers_read_but_do_not_manage(client: Client, make_tenant: Make
         ({"shortcut": "ok", "body": "text", "lang": "de"}, "lang"),
         ({"shortcut": "ok", "body": "text", "pinned": True}, "pinned"),
         ({"shortcut": 5, "body": "text"}, "shortcut"),
+        ({"shortcut": "a\x00b", "body": "text"}, "shortcut"),
+        ({"shortcut": "ok", "body": "te\x00xt"}, "body"),
     ],
 )
 async def test_bad_input_is_400_naming_the_field(

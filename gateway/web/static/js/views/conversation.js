@@ -28,7 +28,7 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
   let readTimer = 0;
   let alive = true;
 
-  const title = h("h2", { id: "chat-title", "data-testid": "chat-title" });
+  const title = h("h2", { id: "chat-title", "data-testid": "chat-title", tabindex: -1 });
   const subtitle = h("p", { class: "chat-sub muted", "data-testid": "chat-sub" });
   const assignBox = h("div", { class: "assign-box" });
   const back = h(
@@ -181,7 +181,10 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
   ];
   const onVisible = () => !document.hidden && markRead();
   document.addEventListener("visibilitychange", onVisible);
-  box.focus();
+  // with a mouse or keyboard, straight to the reply box; on a touch screen that would pop the
+  // keyboard over the messages, so the focus goes to the chat's name (read out by screen readers)
+  if (matchMedia("(pointer: coarse)").matches) title.focus({ preventScroll: true });
+  else box.focus();
   return () => {
     alive = false;
     clearTimeout(readTimer);

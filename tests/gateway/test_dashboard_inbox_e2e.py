@@ -401,6 +401,13 @@ async def test_search_filters_assignment_quick_replies_and_retry(
         "Invoice 1042 please", "Sure, Saturday 10-14", "Sure, Saturday 10-14",
     ]  # fmt: skip
     assert await run(page.count, "[data-testid=msg-retry]:not([hidden])") == 0
+
+    # the network goes away: a banner says so, and goes once it is back and live again
+    await run(page.set_offline, True)
+    await run(page.wait_banner, "offline")
+    await run(page.set_offline, False)
+    await run(page.wait_banner, "")
+    assert await run(page.socket_transport) == "websocket"
     assert await run(page.console_errors) == []
 
 

@@ -493,6 +493,22 @@ class Dashboard:
         self.driver.get(url)
         return previous
 
+    def set_offline(self, offline: bool) -> None:
+        """Cut (or give back) the browser's network, as a phone losing its signal."""
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        conditions = {
+            "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+        }  # fmt: skip
+        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", conditions)
+
+    def banner(self) -> dict[str, Any]:
+        el = self._find("#banner")
+        return {"shown": el.is_displayed(), "state": el.get_attribute("data-state")}
+
+    def wait_banner(self, state: str) -> None:
+        """``state``: "offline", "reconnecting", or "" (hidden)."""
+        self._wait().until(lambda d: self.banner() == {"shown": bool(state), "state": state})
+
     def switch_to_first_tab(self) -> None:
         self.driver.switch_to.window(self.driver.window_handles[0])
 

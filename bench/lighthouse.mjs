@@ -42,15 +42,20 @@ function metric(lhr, id, digits = 0) {
 async function audit(page, item, formFactor) {
   const flags = { logLevel: "error", output: "json", onlyCategories: CATEGORIES, disableStorageReset: true };
   const config = formFactor === "desktop" ? desktopConfig : undefined;
-  const result = await lighthouse(`${args.base}/${item.hash}`, flags, config, page);
-  const lhr = result.lhr;
+  let lhr = (await lighthouse(`${args.base}/${item.hash}`, flags, config, page)).lhr;
+  if (CATEGORIES.some((c) => lhr.categories[c].score === null)) {
+    // a run without a score (no paint seen: the machine was too busy) is tried once more
+    lhr = (await lighthouse(`${args.base}/${item.hash}`, flags, config, page)).lhr;
+  }
   const failed = Object.values(lhr.audits)
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === "binary")
     .map((a) => a.id);
   return {
     page: item.name,
     formFactor,
-    scores: Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(lhr.categories[c].score * 100)])),
+    scores: Object.fromEntries(
+      CATEGORIES.map((c) => [c, lhr.categories[c].score === null ? null : Math.round(lhr.categories[c].score * 100)]),
+    ),
     metrics: {
       fcpMs: metric(lhr, "first-contentful-paint"),
       lcpMs: metric(lhr, "largest-contentful-paint"),
@@ -59,6 +64,7 @@ async function audit(page, item, formFactor) {
     },
     failedAudits: failed,
     runtimeError: lhr.runtimeError ? lhr.runtimeError.code : null,
+    warnings: lhr.runWarnings,
   };
 }
 

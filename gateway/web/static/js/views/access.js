@@ -1,6 +1,6 @@
 // Manager access to one session: a row per company manager with canRead / canWrite / canManageChats.
 import { api } from "../api.js";
-import { h, mount, toast } from "../dom.js";
+import { h, mount, srOnly, toast } from "../dom.js";
 import { t } from "../i18n.js";
 
 const RIGHTS = ["canRead", "canWrite", "canManageChats"];
@@ -71,7 +71,7 @@ export default async function accessTable(root, sessionId) {
           {},
           h("th", {}, t("access.manager")),
           RIGHTS.map((r) => h("th", {}, t(`access.${r}`))),
-          h("th"),
+          h("th", {}, srOnly(t("common.actions"))),
         ),
       ),
       h("tbody", {}, managers.map(row)),

@@ -1,6 +1,6 @@
 // Company managers (admins): list, create, delete. Per-session rights live on each session page.
 import { api } from "../api.js";
-import { fmtTime, h, mount, toast } from "../dom.js";
+import { fmtTime, h, mount, srOnly, toast } from "../dom.js";
 import { t } from "../i18n.js";
 
 export default function managers(root) {
@@ -94,7 +94,9 @@ export default function managers(root) {
           h(
             "tr",
             {},
-            ["managers.name", "login.email", "managers.created", ""].map((k) => h("th", {}, k && t(k))),
+            ["managers.name", "login.email", "managers.created", ""].map((k) =>
+              h("th", {}, k ? t(k) : srOnly(t("common.actions"))),
+            ),
           ),
         ),
         body,

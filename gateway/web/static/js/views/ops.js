@@ -1,7 +1,7 @@
 // Operator page: live workers (heartbeat, session, memory) with restart, and sessions' health
 // (state, reason, worker, page drift counts).
 import { api } from "../api.js";
-import { fmtTime, h, mount, toast } from "../dom.js";
+import { fmtTime, h, mount, srOnly, toast } from "../dom.js";
 import { driftSummary } from "../drift.js";
 import { t } from "../i18n.js";
 
@@ -75,7 +75,7 @@ export default function ops(root) {
       h(
         "tr",
         {},
-        keys.map((k) => h("th", {}, k && t(k))),
+        keys.map((k) => h("th", {}, k ? t(k) : srOnly(t("common.actions")))),
       ),
     );
   mount(

@@ -1,6 +1,6 @@
 // Sessions list with live state; admins create sessions and open the QR modal ("Connect").
 import { api } from "../api.js";
-import { h, mount, toast } from "../dom.js";
+import { h, mount, srOnly, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { openQrModal } from "../qrmodal.js";
 import { on } from "../socket.js";
@@ -115,7 +115,7 @@ export default function sessions(root, { user }) {
             "tr",
             {},
             ["sessions.name", "sessions.state", "sessions.phone", "sessions.account", ""].map((k) =>
-              h("th", {}, k && t(k)),
+              h("th", {}, k ? t(k) : srOnly(t("common.actions"))),
             ),
           ),
         ),

@@ -88,7 +88,7 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
     list.upsert({ ...local, status: "pending", error: null }, { own: true });
     try {
       const out = await api("POST", `${base}/send`, { message: local.body, clientMessageId: local.clientMessageId });
-      list.upsert(out.message, { own: true });
+      list.upsert({ ...out.message, local: false }, { own: true }); // the server holds it now
     } catch (err) {
       // never reached the server (or refused): the same id makes a retry safe to repeat
       list.upsert({ ...local, status: "failed", error: err.message, local: true });

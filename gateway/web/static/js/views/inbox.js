@@ -34,8 +34,8 @@ export default function inbox(root, { params: [sessionId, chatId], user }) {
       );
   };
   open(chatId);
-  session.catch(() => {
-    location.hash = "#/sessions"; // not (or no longer) visible to this user
+  session.catch((err) => {
+    if (err.status === 404) location.hash = "#/sessions"; // not (or no longer) visible to this user
   });
 
   return {

@@ -16,8 +16,9 @@ venv: .venv/.installed node_modules/.installed
 	$(PIP) install -q -e '.[dev]'
 	touch $@
 
-# The dashboard's browser libraries (served under /vendor/), exactly as package-lock.json pins them;
-# reinstalled only when node_modules is missing or older than package.json / package-lock.json.
+# The dashboard's browser libraries (served under /vendor/) and its dev tools (ESLint, Prettier,
+# axe-core for the accessibility tests, Lighthouse for `make bench`), exactly as package-lock.json
+# pins them; reinstalled only when node_modules is missing or older than package.json / the lock.
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20+ (dashboard /vendor/ files)"; exit 1; }
 	npm ci --no-audit --no-fund
@@ -42,10 +43,15 @@ test: setup
 test-fast: venv
 	$(PY) -m pytest -q -m "not e2e"
 
+# the dashboard's JavaScript (and the bench's Node scripts): ESLint and Prettier, pinned in package.json
+JS_SOURCES := gateway/web/static bench/*.mjs eslint.config.mjs
+
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+	node_modules/.bin/eslint $(JS_SOURCES)
+	node_modules/.bin/prettier --check $(JS_SOURCES)
 
 demo: setup
 	bash infra/scripts/demo.sh

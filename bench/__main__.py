@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -15,8 +16,11 @@ import psycopg
 
 from bench.fanout import fanout
 from bench.latency import Latency
-from bench.stack import BenchStack
+from bench.lighthouse import TARGETS as LIGHTHOUSE_TARGETS
+from bench.lighthouse import audit as lighthouse_audit
+from bench.stack import BENCH_EMAIL, BenchStack
 from bench.throughput import chats_throughput
+from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.sim import SimClient
 from worker.browser.memory import process_tree_pss_mb
 
@@ -29,6 +33,7 @@ TARGETS = {
     "fanout_1000_p99_ms": 250,
     "chromium_pss_mb": 350,
     "gateway_rss_idle_mb": 120,
+    "lighthouse": {**LIGHTHOUSE_TARGETS, "installable": True},
 }
 
 
@@ -91,7 +96,25 @@ async def run(stack: BenchStack) -> dict[str, Any]:
         fan = await fanout(stack, str(row[0]), sid, n=1000)
         _emit("fanout", fan)
         results["fanout"] = fan
+
+        report = await asyncio.to_thread(_lighthouse, stack, sid, chat_id)
+        _emit("lighthouse", report)
+        results["lighthouse"] = report
     return results
+
+
+def _lighthouse(stack: BenchStack, sid: str, chat_id: str) -> Any:
+    """The dashboard as people reach it: through the repo's nginx in front of the gateway."""
+    binary = nginx_binary()
+    if binary is None:
+        return {"error": "nginx is not installed"}
+    prefix = make_prefix()
+    proxy = start_nginx(binary, prefix, [int(stack.gateway_url.rsplit(":", 1)[1])])
+    try:
+        return lighthouse_audit(proxy.url, BENCH_EMAIL, stack.admin_password, sid, chat_id)
+    finally:
+        proxy.stop()
+        shutil.rmtree(prefix, ignore_errors=True)
 
 
 async def _worker_pss(stack: BenchStack) -> float:

@@ -20,6 +20,7 @@ from tests.support.procs import Proc, free_port, wait_http
 
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+BENCH_EMAIL = "bench@bench.test"
 
 
 @dataclass
@@ -84,8 +85,8 @@ class BenchStack:
             assert cid is not None
             conn.execute(
                 "INSERT INTO users (company_id, email, password_hash, role)"
-                " VALUES (%s, 'bench@bench.test', %s, 'admin')",
-                (cid[0], Passwords(settings).hash_sync(password)),
+                " VALUES (%s, %s, %s, 'admin')",
+                (cid[0], BENCH_EMAIL, Passwords(settings).hash_sync(password)),
             )
         self.admin_password = password
         return ""
@@ -93,7 +94,7 @@ class BenchStack:
     async def login(self, http: aiohttp.ClientSession) -> str:
         async with http.post(
             f"{self.gateway_url}/api/auth/login",
-            json={"email": "bench@bench.test", "password": self.admin_password},
+            json={"email": BENCH_EMAIL, "password": self.admin_password},
         ) as resp:
             body: dict[str, Any] = await resp.json()
         self.token = str(body["data"]["token"])

@@ -42,6 +42,7 @@ class SessionOut(Wire):
     has_qr: bool
     page_drift: dict[str, DriftOut]  # kind -> how often and when last; {} when all was read
     rights: RightsOut  # the caller's own rights (admins: all)
+    unread_chats: int = 0  # how many of its chats have unread messages
 
 
 class CommandOut(Wire):
@@ -77,7 +78,7 @@ def page_drift_out(raw: dict[str, Any]) -> dict[str, DriftOut]:
     return {str(kind): _drift_entry(value) for kind, value in raw.items()}
 
 
-def session_out(session: WaSession, rights: Rights) -> SessionOut:
+def session_out(session: WaSession, rights: Rights, unread_chats: int = 0) -> SessionOut:
     return SessionOut(
         id=session.id,
         name=session.name,
@@ -97,4 +98,5 @@ def session_out(session: WaSession, rights: Rights) -> SessionOut:
             can_write=rights.can_write,
             can_manage_chats=rights.can_manage_chats,
         ),
+        unread_chats=unread_chats,
     )

@@ -1,7 +1,9 @@
-"""Chats of a session: paged list (search, unread filter), archive/assign, mark read."""
+"""Chats of a session: paged list (search, filters), one chat, archive/assign (and to whom),
+mark read. A change made here is published as ``whatsapp:chat_updated``, like the worker's."""
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from aiohttp import web
@@ -13,14 +15,15 @@ from gateway.commands import mark_read
 from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
-from gateway.keys import ARQ, NAMES, PG, PRINCIPAL
+from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, REDIS
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, parse_query, path_uuid
-from shared import jobs
+from shared import events, jobs
 from shared.db.repos import audit, chats, users
-from shared.events import ChatPayload, Wire
+from shared.db.types import Chat, WaSession
+from shared.events import ChatData, ChatPayload, Wire
 from shared.payloads import chat_payload
 
 router = Router("chats")
@@ -31,6 +34,8 @@ CHAT = "/api/whatsapp/sessions/{id}/chats/{chatId}"  # chatId: our UUID or a Wha
 class ChatsQuery(PageQuery):
     search: SearchText = ""
     unread: bool = False
+    assigned: Literal["me", "none"] | None = None
+    order: Literal["activity", "unread"] = "activity"
 
 
 class ChatsPage(Wire):
@@ -38,8 +43,14 @@ class ChatsPage(Wire):
     pagination: Pagination
 
 
-class ChatData(Wire):
-    chat: ChatPayload
+class AssigneeOut(Wire):
+    id: UUID
+    display_name: str
+    email: str
+
+
+class Assignees(Wire):
+    assignees: list[AssigneeOut]
 
 
 class ChatPatch(Body):
@@ -54,7 +65,12 @@ class ChatPatch(Body):
     summary="Chats of a session, newest activity first (canRead)",
     query=ChatsQuery,
     response=ChatsPage,
-    description="search matches name or WhatsApp chat id; unread=true keeps unread chats only.",
+    description=(
+        "search: a substring of the name or of a WhatsApp id (any letter case, trigram-indexed;"
+        " message text: GET .../messages?search=). unread=true keeps unread chats only;"
+        " assigned=me keeps the caller's chats, assigned=none the unassigned ones; order=unread"
+        " lists chats with unread messages first."
+    ),
 )
 async def list_chats(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
@@ -70,6 +86,9 @@ async def list_chats(request: web.Request) -> web.Response:
             offset=query.offset,
             search=query.search or None,
             unread_only=query.unread,
+            unread_first=query.order == "unread",
+            assigned_to=principal.user_id if query.assigned == "me" else None,
+            unassigned_only=query.assigned == "none",
         )
     page = ChatsPage(
         chats=[chat_payload(c) for c in rows],
@@ -78,6 +97,54 @@ async def list_chats(request: web.Request) -> web.Response:
         ),
     )
     return ok(page.to_wire())
+
+
+@router.route(
+    "GET",
+    CHAT,
+    roles=READERS,
+    summary="One chat (canRead)",
+    response=ChatData,
+    description="chatId: our chat id or any WhatsApp id of the chat.",
+)
+async def get_chat(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
+    async with request.app[PG].connection() as conn:
+        _, _, chat = await visible_chat(conn, principal, session_id, ref, Need.READ)
+    return ok(ChatData(chat=chat_payload(chat)).to_wire())
+
+
+@router.route(
+    "GET",
+    "/api/whatsapp/sessions/{id}/assignees",
+    roles=READERS,
+    summary="Managers a chat of this session can be assigned to (canRead)",
+    response=Assignees,
+    description="The company's enabled managers with canRead on the session.",
+)
+async def list_assignees(request: web.Request) -> web.Response:
+    principal = request[PRINCIPAL]
+    session_id = path_uuid(request, "id")
+    async with request.app[PG].connection() as conn:
+        await visible_session(conn, principal, session_id, Need.READ)
+        rows = await users.readers_of_session(
+            conn, company_id=principal.tenant, session_id=session_id
+        )
+    out = Assignees(
+        assignees=[AssigneeOut(id=u.id, display_name=u.display_name, email=u.email) for u in rows]
+    )
+    return ok(out.to_wire())
+
+
+async def _announce(request: web.Request, session: WaSession, chat: Chat) -> None:
+    """After the commit: every socket that may read the session sees the chat as it is now."""
+    event = events.ChatEvent(
+        session_id=session.id,
+        company_id=session.company_id,
+        data=ChatData(chat=chat_payload(chat)),
+    )
+    await request.app[REDIS].publish(request.app[NAMES].events_channel, events.encode(event))
 
 
 @router.route(
@@ -93,7 +160,7 @@ async def patch_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+        session, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
     chat_id = found.id
     body = await parse_body(request, ChatPatch)
     unassign = "assigned_manager_id" in body.model_fields_set and body.assigned_manager_id is None
@@ -124,6 +191,7 @@ async def patch_chat(request: web.Request) -> web.Response:
             target=str(chat_id),
             details=body.model_dump(mode="json", by_alias=True, exclude_unset=True),
         )
+    await _announce(request, session, chat)
     return ok(ChatData(chat=chat_payload(chat)).to_wire())
 
 
@@ -138,7 +206,7 @@ async def read_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+        session, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
         chat_id = found.id
         chat = await chats.mark_read(
             conn, company_id=principal.tenant, session_id=session_id, chat_id=chat_id
@@ -152,6 +220,7 @@ async def read_chat(request: web.Request) -> web.Response:
             action="chat.read",
             target=str(chat_id),
         )
+    await _announce(request, session, chat)
     await mark_read(
         request.app[ARQ],
         request.app[NAMES],

@@ -19,7 +19,7 @@ from gateway.permissions import ADMIN_RIGHTS, Rights, admin_session, visible_ses
 from gateway.responses import SessionOut, has_qr, session_out
 from gateway.routing import Router
 from gateway.validation import Body, Query, parse_body, parse_query, path_uuid
-from shared.db.repos import access, audit, sessions
+from shared.db.repos import access, audit, chats, sessions
 from shared.events import Wire
 from shared.qr import png_data_url, render_png
 from shared.states import SessionState
@@ -128,7 +128,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     async with request.app[PG].connection() as conn:
         if principal.role is Role.ADMIN:
             rows = await sessions.list_for_company(conn, company_id=principal.tenant)
-            visible = [session_out(s, ADMIN_RIGHTS) for s in rows]
+            grants = {s.id: ADMIN_RIGHTS for s in rows}
         else:
             grants = {
                 a.session_id: Rights.of(a)
@@ -140,7 +140,11 @@ async def list_sessions(request: web.Request) -> web.Response:
             rows = await sessions.list_for_manager(
                 conn, company_id=principal.tenant, manager_id=principal.user_id
             )
-            visible = [session_out(s, grants[s.id]) for s in rows if s.id in grants]
+            rows = [s for s in rows if s.id in grants]
+        unread = await chats.unread_by_session(
+            conn, company_id=principal.tenant, session_ids=[s.id for s in rows]
+        )
+    visible = [session_out(s, grants[s.id], unread.get(s.id, 0)) for s in rows]
     return ok(SessionList(sessions=visible).to_wire())
 
 
@@ -156,7 +160,11 @@ async def get_session(request: web.Request) -> web.Response:
     session_id = path_uuid(request, "id")
     async with request.app[PG].connection() as conn:
         session, rights = await visible_session(conn, request[PRINCIPAL], session_id)
-    return ok(SessionData(session=session_out(session, rights)).to_wire())
+        unread = await chats.unread_by_session(
+            conn, company_id=session.company_id, session_ids=[session.id]
+        )
+    out = SessionData(session=session_out(session, rights, unread.get(session.id, 0)))
+    return ok(out.to_wire())
 
 
 def _qr_message(state: SessionState, qr: bool) -> str:

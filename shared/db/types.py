@@ -125,6 +125,26 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageHit:
+    """A message found by a text search, with the name of its chat."""
+
+    message: Message
+    chat_name: str
+    wa_chat_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReply:
+    id: UUID
+    company_id: UUID
+    shortcut: str
+    body: str
+    lang: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
     company_id: UUID | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,3 +122,26 @@ def front(client: TestClient[Any, Any]) -> Iterator[str]:
         proxy.stop()
         shutil.rmtree(prefix, ignore_errors=True)
     assert proxy.leftovers() == []
+
+
+MakeBrowser = Callable[..., webdriver.Chrome]
+
+
+@pytest.fixture
+def make_browser() -> Iterator[MakeBrowser]:
+    """Headless Chromium of a given screen size (``PHONE``, ``DESKTOP``) and browser languages."""
+    made: list[tuple[webdriver.Chrome, Path]] = []
+
+    def make(size: tuple[int, int], languages: str = "en-US,en") -> webdriver.Chrome:
+        # a short path: Chromium's singleton socket lives under it (108 bytes at most)
+        home = Path(tempfile.mkdtemp(prefix="wagw-b"))
+        driver = make_chrome(home, size, languages)
+        made.append((driver, home))
+        return driver
+
+    try:
+        yield make
+    finally:
+        for driver, home in made:
+            quit_chrome(driver)
+            shutil.rmtree(home, ignore_errors=True)

@@ -181,7 +181,7 @@ async def test_guidance_page_drift_and_the_unconfirmed_tick(
     assert await run(page.message_tick, "typed on the page") == {
         "status": "unconfirmed",
         "title": "Sent, not confirmed",
-        "text": "🕓?",
+        "label": "Sent, not confirmed",
     }
     await set_message_status(pg, sent.id, "sent")
     async with pg.connection() as conn:

@@ -57,7 +57,9 @@ async def test_login_roles_and_manager_sees_only_granted_sessions(
     await run(page.login, tenant.admin.user.email, tenant.admin.password)
     await run(page.wait_view, "sessions")
     assert len(await run(page.wait_session_rows, 2)) == 2
-    assert await run(page.nav_links) == ["nav-sessions", "nav-managers", "nav-stats"]
+    assert await run(page.nav_links) == [
+        "nav-sessions", "nav-managers", "nav-quick-replies", "nav-stats",
+    ]  # fmt: skip
     await run(page.go, "#/stats")
     await run(page.wait_view, "stats")
     await run(page.logout)
@@ -187,9 +189,9 @@ async def test_history_paging_languages_access_and_escaping(
 
     # languages: one switch re-renders the whole UI
     await run(page.set_language, "ru")
-    assert await run(page.nav_texts) == ["Сессии", "Менеджеры", "Статистика"]
+    assert await run(page.nav_texts) == ["Сессии", "Менеджеры", "Быстрые ответы", "Статистика"]
     await run(page.set_language, "en")
-    assert await run(page.nav_texts) == ["Sessions", "Managers", "Statistics"]
+    assert await run(page.nav_texts) == ["Sessions", "Managers", "Quick replies", "Statistics"]
 
     # access: the admin grants the manager read (not write) on the session page
     await run(page.go, f"#/sessions/{sid}")

@@ -239,3 +239,24 @@ async def test_non_uuid_ids_are_400_naming_the_parameter(
         resp = await client.get(path, headers=t.admin.headers)
         assert resp.status == 400, path
         assert (await resp.json())["error"]["details"][0]["field"] == field
+
+
+async def test_sessions_carry_how_many_chats_are_unread(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    t = await make_tenant()
+    busy = await seed_session(pg, t.company.id, name="busy", state="ready")
+    quiet = await seed_session(pg, t.company.id, name="quiet", state="ready")
+    for i, unread in enumerate((3, 0, 1)):
+        await seed_chat(pg, busy.id, f"7900000000{i}@c.us", unread=unread)
+    await seed_chat(pg, quiet.id, "79000000009@c.us")
+    await grant(pg, t.company.id, busy.id, t.manager.id)
+    listed = await client.get("/api/whatsapp/sessions", headers=t.admin.headers)
+    counts = {s["name"]: s["unreadChats"] for s in (await listed.json())["data"]["sessions"]}
+    assert counts == {"busy": 2, "quiet": 0}
+    mine = await client.get("/api/whatsapp/sessions", headers=t.manager.headers)
+    assert [(s["name"], s["unreadChats"]) for s in (await mine.json())["data"]["sessions"]] == [
+        ("busy", 2)
+    ]
+    one = await client.get(f"/api/whatsapp/sessions/{busy.id}", headers=t.manager.headers)
+    assert (await one.json())["data"]["session"]["unreadChats"] == 2

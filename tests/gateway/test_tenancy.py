@@ -12,7 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
-from shared.db.repos import audit, sessions, users
+from shared.db.repos import audit, quick_replies, sessions, users
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
@@ -28,8 +28,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "SendToNumberBody": {"to": "79001234567", "message": "hello"},
     "PairingCodeBody": {"phone": "+7 900 123-45-67"},
     "SessionCreate": {"name": "x"},
+    "QuickReplyPatch": {"body": "x"},
 }
 OPERATOR_ONLY_PARAMS = {"workerId"}
+ADMIN_ONLY_BY_ID = ("/api/managers/{id}", "/api/quick-replies/{id}")
 
 
 def _fill(template: str, ids: dict[str, str]) -> str:
@@ -47,6 +49,10 @@ async def test_foreign_ids_are_404_on_every_route(
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="A's customer")
     message = (await seed_messages(pg, session.id, chat.id, 3))[0]
     b_session = await seed_session(pg, b.company.id)
+    async with pg.connection() as conn:
+        [a_reply, *_] = [
+            r.id for r in await quick_replies.list_for_company(conn, company_id=a.company.id)
+        ]
     ids = {"id": str(session.id), "chatId": str(chat.id), "managerId": str(a.manager.id)}
     callers: list[tuple[str, Account]] = [
         ("B admin", b.admin),
@@ -62,6 +68,8 @@ async def test_foreign_ids_are_404_on_every_route(
         ids_here = dict(ids)
         if ep.path == "/api/managers/{id}":
             ids_here["id"] = str(a.manager.id)
+        if ep.path == "/api/quick-replies/{id}":
+            ids_here["id"] = str(a_reply)
         path = _fill(ep.path, ids_here)
         body = None
         if ep.body is not None:
@@ -71,7 +79,10 @@ async def test_foreign_ids_are_404_on_every_route(
             }
         query = {"before": str(message)} if ep.path.endswith("/messages") else None
         for who, account in callers:
-            if who.startswith("A manager") and ep.path == "/api/managers/{id}":
+            if who.startswith("A manager") and ep.path in (
+                "/api/managers/{id}",
+                "/api/quick-replies/{id}",
+            ):
                 continue  # not a tenancy question: managers may not call it at all (403)
             resp = await client.request(
                 ep.method, path, json=body, params=query, headers=account.headers

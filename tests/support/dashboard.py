@@ -9,16 +9,20 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
+PHONE = (390, 844)
+DESKTOP = (1280, 900)
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROME_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
@@ -26,18 +30,28 @@ CHROME_UA = (
 WAIT_S = 30.0
 
 
-def make_chrome(tmp_path: Path) -> webdriver.Chrome:
+def make_chrome(
+    tmp_path: Path, size: tuple[int, int] = DESKTOP, languages: str = "en-US,en"
+) -> webdriver.Chrome:
+    """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules)."""
+    width, height = size
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
     for arg in (
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
         "--no-first-run", "--disable-sync", "--disable-background-networking",
-        "--window-size=1280,900", f"--user-agent={CHROME_UA}",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
+        f"--window-size={width},{height}", f"--user-agent={CHROME_UA}",
+        f"--lang={languages.partition(',')[0]}", f"--user-data-dir={tmp_path / 'chrome-profile'}",
     ):  # fmt: skip
         opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"intl.accept_languages": languages})
     service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": str(tmp_path)})
-    return webdriver.Chrome(service=service, options=opts)
+    driver = webdriver.Chrome(service=service, options=opts)
+    if width < 600:
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    return driver
 
 
 def quit_chrome(driver: webdriver.Chrome) -> None:
@@ -77,6 +91,18 @@ class Dashboard:
 
         self._wait().until(click)
 
+    def wait_visible(self, css: str, timeout_s: float = WAIT_S) -> None:
+        self._visible(css, timeout_s)
+
+    def wait_gone(self, css: str, timeout_s: float = WAIT_S) -> None:
+        self._wait(timeout_s).until(lambda d: not d.find_elements(By.CSS_SELECTOR, css))
+
+    def click(self, css: str) -> None:
+        self._click(css)
+
+    def count(self, css: str) -> int:
+        return len(self.driver.find_elements(By.CSS_SELECTOR, css))
+
     def open(self, hash_route: str = "") -> None:
         self.driver.get(f"{self.base}/{hash_route}")
 
@@ -97,7 +123,14 @@ class Dashboard:
             field.send_keys(value)
         self._find("#login-submit").click()
 
+    def open_menu(self) -> None:
+        """On a narrow screen the menu (language, switches, log out) folds behind a button."""
+        toggle = self._find("#menu-toggle")
+        if toggle.is_displayed() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+
     def logout(self) -> None:
+        self.open_menu()
         self._visible("#logout").click()
         self.wait_view("login")
 
@@ -255,10 +288,11 @@ class Dashboard:
 
     def message_tick(self, text: str) -> dict[str, str]:
         tick = self.wait_message(text).find_element(By.CSS_SELECTOR, "[data-testid=msg-status]")
+        image = tick.find_element(By.CSS_SELECTOR, "svg")
         return {
             "status": str(tick.get_attribute("data-status")),
             "title": str(tick.get_attribute("title")),
-            "text": tick.text,
+            "label": str(image.get_attribute("aria-label")),
         }
 
     def wait_message_status(self, text: str, status: str, timeout_s: float = WAIT_S) -> None:
@@ -274,8 +308,12 @@ class Dashboard:
         return self.message_bodies()
 
     def load_older(self) -> None:
+        """Scroll the conversation to its top, as a reader does: older history loads there."""
         self._visible("[data-testid=load-older]")
-        self._click("[data-testid=load-older]")
+        self.driver.execute_script(
+            "const s = document.querySelector('[data-testid=scroller]'); s.scrollTop = 0;"
+            "s.dispatchEvent(new Event('scroll'))"
+        )
 
     def has_load_older(self) -> bool:
         return bool(self._find("[data-testid=load-older]").is_displayed())
@@ -365,3 +403,241 @@ class Dashboard:
 
     def run_script(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
+
+    # --- phone and desktop layout, accessibility -----------------------------------------
+
+    def overflow_px(self) -> int:
+        """How far the page is wider than the screen (0: no horizontal scrolling)."""
+        script = (
+            "const d = document.documentElement;"
+            "return Math.max(d.scrollWidth, document.body.scrollWidth) - d.clientWidth"
+        )
+        return int(self.driver.execute_script(script))
+
+    def settle(self) -> None:
+        """Wait until the view's requests and renders are done (no toast of an error either)."""
+        script = (
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => setTimeout(() => done(document.readyState), 300))"
+        )
+        self._wait().until(lambda d: d.execute_async_script(script) == "complete")
+
+    def axe(self) -> list[dict[str, Any]]:
+        """axe-core over the page as it is now, every rule up to WCAG AA on (also the experimental
+        ones, as Lighthouse turns on some): its serious and critical violations."""
+        if not self.driver.execute_script("return Boolean(window.axe)"):
+            self.driver.execute_script(AXE.read_text())
+        script = """
+        const done = arguments[arguments.length - 1];
+        const rules = Object.fromEntries(axe.getRules().map((r) =>
+          [r.ruleId, { enabled: !r.tags.includes("wcag2aaa") }]));
+        axe.run(document, { resultTypes: ["violations"], rules }).then(
+          (r) => done(r.violations
+            .filter((v) => ["serious", "critical"].includes(v.impact))
+            .map((v) => ({ id: v.id, impact: v.impact,
+              nodes: v.nodes.map((n) => n.target.join(" ")) }))),
+          (err) => done([{ id: "axe-error", impact: "critical", nodes: [String(err)] }]));
+        """
+        found: list[dict[str, Any]] = self.driver.execute_async_script(script)
+        return found
+
+    def topbar_visible(self) -> bool:
+        return bool(self._find("#topbar").is_displayed())
+
+    def pane_visible(self, name: str) -> bool:
+        """The inbox's panes: "list" or "chat"."""
+        return bool(self._find(f"[data-testid=pane-{name}]").is_displayed())
+
+    def chat_back(self) -> None:
+        self._click("[data-testid=chat-back]")
+
+    def open_chat(self, chat_id: str) -> None:
+        """Tap a chat in the list."""
+        self._click(f'[data-testid=chat-item][data-chat-id="{chat_id}"] a')
+
+    def html_lang(self) -> str:
+        return str(self.driver.execute_script("return document.documentElement.lang"))
+
+    def text_of(self, css: str) -> str:
+        return str(self._visible(css).text)
+
+    def menu_language(self, lang: str) -> None:
+        """Choose a language in the menu, as a person does."""
+        self.open_menu()
+        Select(self._visible("#lang")).select_by_value(lang)
+
+    # --- notifications, tabs -------------------------------------------------------------
+
+    def grant_notifications(self) -> None:
+        origin = self.base.rstrip("/")
+        params = {"permissions": ["notifications"], "origin": origin}
+        self.driver.execute_cdp_cmd("Browser.grantPermissions", params)
+
+    def notifications(self) -> list[dict[str, str]]:
+        """The notifications this origin's service worker shows now."""
+        script = """
+        const done = arguments[arguments.length - 1];
+        navigator.serviceWorker.ready
+          .then((r) => r.getNotifications())
+          .then((ns) => done(ns.map((n) => ({ title: n.title, body: n.body, tag: n.tag,
+            url: (n.data && n.data.url) || "" }))), (err) => done([{ title: "error " + err }]));
+        """
+        found: list[dict[str, str]] = self.driver.execute_async_script(script)
+        return found
+
+    def wait_notifications(self, count: int, timeout_s: float = WAIT_S) -> list[dict[str, str]]:
+        self._wait(timeout_s).until(lambda d: len(self.notifications()) >= count)
+        return self.notifications()
+
+    def new_tab(self, url: str) -> str:
+        """Open ``url`` in a new tab in front; returns the previous tab's handle."""
+        previous = self.driver.current_window_handle
+        self.driver.switch_to.new_window("tab")
+        self.driver.get(url)
+        return previous
+
+    def set_offline(self, offline: bool) -> None:
+        """Cut (or give back) the browser's network, as a phone losing its signal."""
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        conditions = {
+            "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+        }  # fmt: skip
+        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", conditions)
+
+    def banner(self) -> dict[str, Any]:
+        el = self._find("#banner")
+        return {"shown": el.is_displayed(), "state": el.get_attribute("data-state")}
+
+    def wait_banner(self, state: str) -> None:
+        """``state``: "offline", "reconnecting", or "" (hidden)."""
+        self._wait().until(lambda d: self.banner() == {"shown": bool(state), "state": state})
+
+    def switch_to_first_tab(self) -> None:
+        self.driver.switch_to.window(self.driver.window_handles[0])
+
+    # --- typing, keyboard ----------------------------------------------------------------
+
+    def type_into(self, css: str, text: str) -> None:
+        field = self._visible(css)
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(Keys.DELETE)
+        if text:
+            field.send_keys(text)
+
+    def press(self, css: str, key: str) -> None:
+        self._visible(css).send_keys(key)
+
+    def value_of(self, css: str) -> str:
+        return str(self._find(css).get_attribute("value"))
+
+    def select_value(self, css: str, value: str) -> None:
+        Select(self._visible(css)).select_by_value(value)
+
+    def keys(self, *keys: str) -> None:
+        """Type into whatever has the focus, as a keyboard does."""
+        ActionChains(self.driver).send_keys(*keys).perform()
+
+    def focused_id(self) -> str:
+        return str(self.driver.execute_script("return document.activeElement.id"))
+
+    def tab_to(self, css: str, limit: int = 60) -> None:
+        """Press Tab until the element matching ``css`` has the focus."""
+        script = "return document.activeElement === document.querySelector(arguments[0])"
+        self._visible(css)
+        for _ in range(limit):
+            if self.driver.execute_script(script, css):
+                return
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+        raise AssertionError(f"Tab never reached {css}")
+
+    # --- chat list -----------------------------------------------------------------------
+
+    def chat_names(self) -> list[str]:
+        els = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=chat-item] .chat-name")
+        return [str(e.get_attribute("textContent")) for e in els]
+
+    def wait_chat_names(self, names: list[str]) -> list[str]:
+        self._wait().until(lambda d: self.chat_names() == names)
+        return self.chat_names()
+
+    def wait_chat_count(self, count: int) -> None:
+        self._wait().until(lambda d: len(self.chat_names()) == count)
+
+    def wait_hits(self, count: int) -> list[dict[str, str]]:
+        """The message search's hits once there are ``count``: chat id and chat name."""
+
+        def hits(d: webdriver.Chrome) -> list[dict[str, str]] | Literal[False]:
+            els = d.find_elements(By.CSS_SELECTOR, "[data-testid=message-hit]")
+            if len(els) != count or not els[0].is_displayed():
+                return False
+            return [
+                {
+                    "chat": str(e.get_attribute("data-chat-id")),
+                    "text": str(e.find_element(By.CSS_SELECTOR, ".chat-name").text),
+                }
+                for e in els
+            ]
+
+        found: list[dict[str, str]] = self._wait().until(hits)
+        return found
+
+    def wait_count(self, css: str, count: int) -> None:
+        self._wait().until(lambda d: len(d.find_elements(By.CSS_SELECTOR, css)) == count)
+
+    def title(self) -> str:
+        return str(self.driver.title)
+
+    def wait_title(self, text: str) -> None:
+        self._wait().until(lambda d: d.title == text)
+
+    # --- the keyed message list ----------------------------------------------------------
+
+    def mark_bubbles(self) -> int:
+        """Tag every message element now on screen; returns how many."""
+        script = (
+            "const els = document.querySelectorAll('[data-testid=message]');"
+            "els.forEach((el, i) => { el.__mark = i + 1; }); return els.length"
+        )
+        return int(self.driver.execute_script(script))
+
+    def marked_bubbles_kept(self) -> dict[str, int]:
+        """How many tagged elements are still in the list, and how many messages are untagged."""
+        script = (
+            "const els = [...document.querySelectorAll('[data-testid=message]')];"
+            "return { kept: els.filter((el) => el.__mark).length,"
+            "  fresh: els.filter((el) => !el.__mark).length }"
+        )
+        found: dict[str, int] = self.driver.execute_script(script)
+        return found
+
+    def scroll_messages_to_top(self) -> None:
+        self.driver.execute_script(
+            "const s = document.querySelector('[data-testid=scroller]'); s.scrollTop = 0;"
+            "s.dispatchEvent(new Event('scroll'))"
+        )
+
+    def jump_count(self) -> str:
+        return str(self._find("[data-testid=jump-count]").get_attribute("textContent"))
+
+    def wait_jump_count(self, text: str) -> None:
+        self._wait().until(lambda d: self.jump_count() == text)
+
+    def jump_to_bottom(self) -> None:
+        self._click("[data-testid=jump-bottom]")
+
+    def wait_until_at_bottom(self) -> None:
+        self._wait().until(lambda d: self.at_bottom())
+
+    def at_bottom(self) -> bool:
+        script = (
+            "const s = document.querySelector('[data-testid=scroller]');"
+            "return s.scrollHeight - s.scrollTop - s.clientHeight < 80"
+        )
+        return bool(self.driver.execute_script(script))
+
+    def day_separators(self) -> list[str]:
+        els = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=day-separator]")
+        return [e.text for e in els]
+
+    def has_unread_divider(self) -> bool:
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=unread-divider]"))

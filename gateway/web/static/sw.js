@@ -1,7 +1,8 @@
 // Service worker: caches ONLY static GET assets (the shell, /static/*, /vendor/*, manifest, icons).
 // The API, Socket.IO, /health, /metrics and every non-GET request go straight to the network and
 // are never stored: a cached POST /api/whatsapp/start once broke an earlier system.
-const CACHE = "wagw-static-v1";
+// A click on a new-message notification brings the dashboard forward on that chat.
+const CACHE = "wagw-static-v2";
 const SHELL = ["/", "/manifest.webmanifest", "/vendor/socket.io.min.js", "/static/css/app.css", "/static/js/app.js"];
 const STATIC_PREFIXES = ["/static/", "/vendor/"];
 const STATIC_PATHS = ["/", "/index.html", "/manifest.webmanifest"];
@@ -30,17 +31,41 @@ async function networkFirst(request) {
 }
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((c) => c.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
-    await self.clients.claim();
-  })());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
   if (!cacheable(event.request)) return; // not handled: the browser fetches it as if no worker
   event.respondWith(networkFirst(event.request));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil(
+    (async () => {
+      const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const client = open.find((c) => new URL(c.url).origin === target.origin);
+      if (client) {
+        await client.focus();
+        return client.navigate(target.href);
+      }
+      return self.clients.openWindow(target.href);
+    })(),
+  );
 });

@@ -8,11 +8,18 @@ from uuid import UUID
 
 from psycopg.rows import class_row, dict_row
 
+from shared.db.repos.search import like_pattern
 from shared.db.types import Chat, Conn
 from shared.jids import PAGE_ID_PREFIX, is_lid, is_phone, normalize_jid
 
 _CHAT_FIELDS = tuple(f.name for f in fields(Chat))
 _SCOPED = "JOIN wa_sessions s ON s.id = c.session_id AND s.company_id = %(cid)s"
+# the expression of the trigram index wa_chats_search_trgm_idx (0005_inbox.sql), character for
+# character: the name and every WhatsApp id of the chat
+SEARCH_TEXT = (
+    "(c.name || E'\\n' || c.wa_chat_id || E'\\n' || coalesce(c.phone_jid, '') || E'\\n'"
+    " || coalesce(c.lid, ''))"
+)
 
 
 async def list_for_session(
@@ -24,21 +31,33 @@ async def list_for_session(
     offset: int,
     search: str | None = None,
     unread_only: bool = False,
+    unread_first: bool = False,
+    assigned_to: UUID | None = None,
+    unassigned_only: bool = False,
 ) -> tuple[list[Chat], int]:
-    """One page of chats plus the total matching, tenant-checked through the session."""
+    """One page of chats plus the total matching, tenant-checked through the session.
+
+    ``search`` is a substring of the name or of a WhatsApp id (trigram-indexed); ``unread_first``
+    puts chats with unread messages before the others, each part newest activity first.
+    """
     params = {
         "cid": company_id,
         "sid": session_id,
         "lim": limit,
         "off": offset,
-        "q": f"%{search}%" if search else None,
+        "q": like_pattern(search) if search else None,
         "unread": unread_only,
+        "first": unread_first,
+        "mgr": assigned_to,
+        "nobody": unassigned_only,
     }
     where = (
         "c.session_id = %(sid)s"
-        " AND (%(q)s::text IS NULL OR c.name ILIKE %(q)s OR c.wa_chat_id ILIKE %(q)s"
-        "  OR c.phone_jid ILIKE %(q)s OR c.lid ILIKE %(q)s)"
+        " AND (%(q)s::text IS NULL"
+        f"  OR {SEARCH_TEXT} ILIKE %(q)s)"
         " AND (NOT %(unread)s OR c.unread_count > 0)"
+        " AND (%(mgr)s::uuid IS NULL OR c.assigned_manager_id = %(mgr)s)"
+        " AND (NOT %(nobody)s OR c.assigned_manager_id IS NULL)"
     )
     # the total rides along with the page (one query, not two); only a page past the end,
     # which has no rows to carry it, needs its own count
@@ -46,7 +65,8 @@ async def list_for_session(
         await cur.execute(
             f"SELECT c.*, count(*) OVER () AS total_matching FROM wa_chats c {_SCOPED}"
             f" WHERE {where}"
-            " ORDER BY c.last_message_at DESC NULLS LAST, c.id LIMIT %(lim)s OFFSET %(off)s",
+            " ORDER BY CASE WHEN %(first)s AND c.unread_count > 0 THEN 0 ELSE 1 END,"
+            "  c.last_message_at DESC NULLS LAST, c.id LIMIT %(lim)s OFFSET %(off)s",
             params,
         )
         raw = await cur.fetchall()
@@ -59,6 +79,18 @@ async def list_for_session(
         counted = await total_cur.fetchone()
         total = int(counted["n"]) if counted else 0
     return [Chat(**{f: r[f] for f in _CHAT_FIELDS}) for r in raw], total
+
+
+async def unread_by_session(
+    conn: Conn, *, company_id: UUID, session_ids: list[UUID]
+) -> dict[UUID, int]:
+    """Per session: how many of its chats have unread messages (sessions with none left out)."""
+    cur = await conn.execute(
+        f"SELECT c.session_id, count(*) AS n FROM wa_chats c {_SCOPED}"
+        " WHERE c.session_id = ANY(%(ids)s) AND c.unread_count > 0 GROUP BY c.session_id",
+        {"cid": company_id, "ids": session_ids},
+    )
+    return {r["session_id"]: int(r["n"]) for r in await cur.fetchall()}
 
 
 async def get(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> Chat | None:

@@ -67,6 +67,20 @@ async def list_managers(conn: Conn, *, company_id: UUID) -> list[User]:
         return await cur.fetchall()
 
 
+async def readers_of_session(conn: Conn, *, company_id: UUID, session_id: UUID) -> list[User]:
+    """The company's enabled managers who may read the session (whom its chats can go to)."""
+    columns = ", ".join(f"u.{c}" for c in _PUBLIC.split(", "))
+    async with conn.cursor(row_factory=class_row(User)) as cur:
+        await cur.execute(
+            f"SELECT {columns} FROM users u"
+            " JOIN wa_manager_access a ON a.manager_id = u.id AND a.session_id = %(sid)s"
+            " WHERE u.company_id = %(cid)s AND u.role = 'manager' AND NOT u.disabled"
+            "  AND a.can_read ORDER BY u.display_name, u.email, u.id",
+            {"cid": company_id, "sid": session_id},
+        )
+        return await cur.fetchall()
+
+
 async def get_manager(conn: Conn, *, company_id: UUID, manager_id: UUID) -> User | None:
     async with conn.cursor(row_factory=class_row(User)) as cur:
         await cur.execute(

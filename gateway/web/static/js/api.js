@@ -1,4 +1,5 @@
 // REST client: JSON envelope, bearer token from localStorage, 401 -> back to the login screen.
+import { t } from "./i18n.js";
 
 const TOKEN = "wagw.token";
 const USER = "wagw.user";
@@ -12,9 +13,15 @@ export class ApiError extends Error {
 }
 
 export const auth = {
-  get token() { return localStorage.getItem(TOKEN); },
+  get token() {
+    return localStorage.getItem(TOKEN);
+  },
   get user() {
-    try { return JSON.parse(localStorage.getItem(USER) || "null"); } catch { return null; }
+    try {
+      return JSON.parse(localStorage.getItem(USER) || "null");
+    } catch {
+      return null;
+    }
   },
   save(token, user) {
     localStorage.setItem(TOKEN, token);
@@ -30,14 +37,23 @@ export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
   if (auth.token) headers.Authorization = `Bearer ${auth.token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const resp = await fetch(`/api${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: "no-store",
-  });
-  let payload = null;
-  try { payload = await resp.json(); } catch { payload = null; }
+  let resp;
+  try {
+    resp = await fetch(`/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network", t("api.network")); // offline, or the server is unreachable
+  }
+  let payload;
+  try {
+    payload = await resp.json();
+  } catch {
+    payload = null;
+  }
   if (!resp.ok || !payload || payload.success === false) {
     const err = (payload && payload.error) || {};
     if (resp.status === 401 && path !== "/auth/login") {

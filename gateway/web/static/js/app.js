@@ -1,96 +1,129 @@
-// Entry point: hash router, role guards, header (nav, language, logout) and the service worker.
+// Entry point: hash router (role guards; a view may take a new route in place), header, the live
+// connection and what follows it (banner, unread count, notifications), and the service worker.
 import { auth } from "./api.js";
-import { h, mount } from "./dom.js";
-import { getLang, setLang, t } from "./i18n.js";
+import { startAttention, stopAttention, unlockSound } from "./attention.js";
+import { initBanner, renderBanner } from "./banner.js";
+import { getLang, setLang } from "./i18n.js";
+import { initMenu, renderHeader } from "./menu.js";
+import { pref } from "./prefs.js";
 import { connect, disconnect } from "./socket.js";
-import { initQrModal } from "./qrmodal.js";
 import login from "./views/login.js";
-import sessions from "./views/sessions.js";
-import session from "./views/session.js";
-import managers from "./views/managers.js";
-import chats from "./views/chatlist.js";
-import conversation from "./views/conversation.js";
-import stats from "./views/stats.js";
-import ops from "./views/ops.js";
 
-// [pattern, view, roles allowed (null = any signed-in user)]
+// [pattern, module (loaded when first needed), roles allowed ("public": signed out only)]
 const ROUTES = [
-  [/^#\/login$/, login, "public"],
-  [/^#\/sessions$/, sessions, ["admin", "manager"]],
-  [/^#\/sessions\/([\w-]+)$/, session, ["admin", "manager"]],
-  [/^#\/chats\/([\w-]+)$/, chats, ["admin", "manager"]],
-  [/^#\/chats\/([\w-]+)\/([\w-]+)$/, conversation, ["admin", "manager"]],
-  [/^#\/managers$/, managers, ["admin"]],
-  [/^#\/stats$/, stats, ["admin", "manager"]],
-  [/^#\/ops$/, ops, ["operator"]],
+  [/^#\/login$/, null, "public"],
+  [/^#\/sessions$/, "sessions", ["admin", "manager"]],
+  [/^#\/sessions\/([\w-]+)$/, "session", ["admin", "manager"]],
+  [/^#\/chats\/([\w-]+)(?:\/([\w@.-]+))?$/, "inbox", ["admin", "manager"]],
+  [/^#\/managers$/, "managers", ["admin"]],
+  [/^#\/quick-replies$/, "quickreplies", ["admin"]],
+  [/^#\/stats$/, "stats", ["admin", "manager"]],
+  [/^#\/ops$/, "ops", ["operator"]],
 ];
-const NAV = {
-  admin: [["#/sessions", "nav.sessions"], ["#/managers", "nav.managers"], ["#/stats", "nav.stats"]],
-  manager: [["#/sessions", "nav.sessions"], ["#/stats", "nav.stats"]],
-  operator: [["#/ops", "nav.ops"]],
-};
 
-let cleanup = null;
+let current = null; // {name, handle: cleanup function | {cleanup, update}}
+let routing = 0;
 
 function home(user) {
   if (!user) return "#/login";
   return user.role === "operator" ? "#/ops" : "#/sessions";
 }
 
-function renderHeader(user) {
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  const links = (user && NAV[user.role]) || [];
-  mount(document.getElementById("nav"), links.map(([href, key]) =>
-    h("a", { href, "data-testid": `nav-${href.slice(2)}`, class: location.hash.startsWith(href) ? "active" : "" }, t(key))));
-  document.getElementById("whoami").textContent = user ? `${user.email} (${t(`role.${user.role}`)})` : "";
-  const logout = document.getElementById("logout");
-  logout.hidden = !user;
-  logout.textContent = t("nav.logout");
-  document.getElementById("lang").value = getLang();
+async function load(name) {
+  if (!name) return login;
+  return (await import(`./views/${name}.js`)).default;
 }
 
-function route() {
+function cleanup() {
+  if (!current) return;
+  const { handle } = current;
+  if (typeof handle === "function") handle();
+  else if (handle && handle.cleanup) handle.cleanup();
+  current = null;
+}
+
+/** Move focus to the new view (its heading) unless the view put it somewhere itself. */
+function focusView(root) {
+  if (root.contains(document.activeElement)) return;
+  const heading = root.querySelector("h1");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+}
+
+async function route() {
   const user = auth.user && auth.token ? auth.user : null;
   const hash = location.hash || "#/";
-  const match = ROUTES.map(([re, view, roles]) => [hash.match(re), view, roles]).find(([m]) => m);
-  if (!match || (match[2] !== "public" && (!user || !match[2].includes(user.role)))) {
+  const found = ROUTES.find(([re]) => re.test(hash));
+  if (!found || (found[2] !== "public" && (!user || !found[2].includes(user.role)))) {
     location.replace(home(user));
     return;
   }
-  if (match[2] === "public" && user) {
+  if (found[2] === "public" && user) {
     location.replace(home(user));
     return;
   }
-  if (cleanup) cleanup();
+  const [re, name, roles] = found;
+  const params = hash
+    .match(re)
+    .slice(1)
+    .filter((p) => p !== undefined);
   renderHeader(user);
+  document.body.dataset.route = name || "login";
+  if (current && current.name === name && current.handle && current.handle.update) {
+    if (current.handle.update(params)) return; // the view took the new route in place
+  }
+  const ticket = ++routing;
+  const view = await load(name);
+  if (ticket !== routing) return; // another route came meanwhile
+  cleanup();
   const root = document.getElementById("view");
   root.replaceChildren();
-  root.dataset.view = match[1].name;
-  cleanup = match[1](root, { params: match[0].slice(1), user }) || null;
+  root.dataset.view = view.name;
+  current = { name, handle: view(root, { params, user, roles }) || null };
+  focusView(root);
 }
 
 export function signedIn() {
   const user = auth.user;
-  if (user && user.role !== "operator") connect(auth.token); // operators have no socket
+  if (user && user.role !== "operator") {
+    connect(auth.token); // operators have no socket
+    startAttention();
+  }
   location.hash = home(user);
 }
 
 function signOut() {
   auth.clear();
+  stopAttention();
   disconnect();
   location.hash = "#/login";
   route();
 }
 
+function rerender() {
+  cleanup();
+  route();
+  renderBanner();
+}
+
 function start() {
   setLang(getLang());
-  initQrModal();
-  document.getElementById("lang").addEventListener("change", (e) => { setLang(e.target.value); route(); });
-  document.getElementById("logout").addEventListener("click", signOut);
+  initMenu({ onLang: rerender, onLogout: signOut });
+  initBanner();
   window.addEventListener("wagw:logged-out", signOut);
   window.addEventListener("hashchange", route);
-  if (auth.token && auth.user && auth.user.role !== "operator") connect(auth.token);
+  // a sound may only start after a gesture: the first tap or key of the visit unlocks it
+  const unlock = () => pref("sound") && unlockSound();
+  document.addEventListener("pointerdown", unlock, { once: true });
+  document.addEventListener("keydown", unlock, { once: true });
+  if (auth.token && auth.user && auth.user.role !== "operator") {
+    connect(auth.token);
+    startAttention();
+  }
   route();
+  import("./qrmodal.js").then((m) => m.initQrModal());
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker", err));
   }

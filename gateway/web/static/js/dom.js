@@ -1,4 +1,5 @@
 // DOM helpers: build elements with textContent only (user text is never parsed as HTML).
+import { fullTime } from "./time.js";
 
 /** h("div", {class: "x", "data-testid": "y", onclick: fn}, child, "text", ...) */
 export function h(tag, attrs = {}, ...children) {
@@ -28,10 +29,14 @@ export function mount(el, ...children) {
   return el;
 }
 
+/** A date and time for tables and details ("30 Nov 2026, 15:38" in the UI's language). */
 export function fmtTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString();
+  return fullTime(iso);
+}
+
+/** A text visible to screen readers only (a label where the design shows an icon). */
+export function srOnly(text) {
+  return h("span", { class: "sr-only" }, text);
 }
 
 let toastTimer = 0;
@@ -41,5 +46,7 @@ export function toast(text, kind = "info") {
   el.dataset.kind = kind;
   el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, 4000);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 4000);
 }

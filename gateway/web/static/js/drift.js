@@ -17,9 +17,18 @@ function entries(pageDrift) {
 export function driftList(pageDrift) {
   const kinds = entries(pageDrift);
   if (!kinds.length) return h("span", { "data-testid": "drift-none" }, t("drift.none"));
-  return h("ul", { class: "drift", "data-testid": "drift-list" },
-    kinds.map(([kind, v]) => h("li", { "data-testid": "drift-item", "data-kind": kind, "data-count": v.count, title: kind },
-      `${driftLabel(kind)}: ${v.count}`, v.lastAt && h("span", { class: "muted" }, ` · ${fmtTime(v.lastAt)}`))));
+  return h(
+    "ul",
+    { class: "drift", "data-testid": "drift-list" },
+    kinds.map(([kind, v]) =>
+      h(
+        "li",
+        { "data-testid": "drift-item", "data-kind": kind, "data-count": v.count, title: kind },
+        `${driftLabel(kind)}: ${v.count}`,
+        v.lastAt && h("span", { class: "muted" }, ` · ${fmtTime(v.lastAt)}`),
+      ),
+    ),
+  );
 }
 
 /** Operator page: kinds and counts only ({kind: count}). */

@@ -9,8 +9,11 @@ const GUIDED = { passkey_required: "guide.passkey", unknown_dialog: "guide.dialo
 export function guidance(state, reason, detail) {
   const key = state === "blocked" && GUIDED[reason];
   if (!key) return null;
-  return h("div", { class: "guidance", "data-testid": "guidance", "data-reason": reason },
+  return h(
+    "div",
+    { class: "guidance", "data-testid": "guidance", "data-reason": reason },
     h("strong", { "data-testid": "guidance-title" }, t(`${key}.title`)),
     reason === "unknown_dialog" && detail && h("blockquote", { "data-testid": "guidance-detail" }, detail),
-    h("p", { "data-testid": "guidance-text" }, t(`${key}.text`)));
+    h("p", { "data-testid": "guidance-text" }, t(`${key}.text`)),
+  );
 }

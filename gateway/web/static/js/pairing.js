@@ -30,7 +30,10 @@ function tick() {
   const left = secondsLeft(c);
   expiry.dataset.expired = String(left <= 0);
   if (left === Infinity) expiry.textContent = "";
-  else if (left > 0) expiry.textContent = t("pair.expiresIn", { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}` });
+  else if (left > 0)
+    expiry.textContent = t("pair.expiresIn", {
+      time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`,
+    });
   else {
     expiry.textContent = t("pair.expired");
     clearInterval(timer);
@@ -62,7 +65,9 @@ async function ask(event) {
   el("pair-submit").disabled = true;
   el("qr-status").textContent = t("pair.asking");
   try {
-    const out = await api("POST", `/whatsapp/sessions/${sessionId}/pairing-code`, { phone: el("pair-phone").value.trim() });
+    const out = await api("POST", `/whatsapp/sessions/${sessionId}/pairing-code`, {
+      phone: el("pair-phone").value.trim(),
+    });
     codes.set(sessionId, out);
     if (current === sessionId) show(out);
   } catch (err) {

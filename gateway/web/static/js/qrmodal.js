@@ -67,7 +67,9 @@ export async function openQrModal(sessionId, name) {
 export function initQrModal() {
   document.getElementById("qr-close").addEventListener("click", closeQrModal);
   initPairing();
-  on("whatsapp:qr", (data) => { if (data.sessionId === current) showQr(data.qrCode); });
+  on("whatsapp:qr", (data) => {
+    if (data.sessionId === current) showQr(data.qrCode);
+  });
   on("whatsapp:ready", (data) => {
     if (data.sessionId !== current) return;
     closeQrModal();

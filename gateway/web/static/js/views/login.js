@@ -5,15 +5,33 @@ import { t } from "../i18n.js";
 import { signedIn } from "../app.js";
 
 export default function login(root) {
-  const email = h("input", { id: "login-email", "data-testid": "login-email", type: "email", required: true, autocomplete: "username" });
-  const password = h("input", { id: "login-password", "data-testid": "login-password", type: "password", required: true, autocomplete: "current-password" });
+  const email = h("input", {
+    id: "login-email",
+    "data-testid": "login-email",
+    type: "email",
+    required: true,
+    autocomplete: "username",
+    inputmode: "email",
+  });
+  const password = h("input", {
+    id: "login-password",
+    "data-testid": "login-password",
+    type: "password",
+    required: true,
+    autocomplete: "current-password",
+  });
   const error = h("p", { id: "login-error", "data-testid": "login-error", class: "error", role: "alert" });
   const submit = h("button", { id: "login-submit", "data-testid": "login-submit", type: "submit" }, t("login.submit"));
-  const form = h("form", { id: "login-form", class: "card narrow" },
-    h("h1", {}, t("login.title")),
+  const form = h(
+    "form",
+    { id: "login-form", class: "card narrow", "aria-labelledby": "login-title" },
+    h("img", { src: "/static/icons/icon.svg", alt: "", width: 56, height: 56, class: "login-logo" }),
+    h("h1", { id: "login-title" }, t("login.title")),
     h("label", {}, t("login.email"), email),
     h("label", {}, t("login.password"), password),
-    submit, error);
+    submit,
+    error,
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;

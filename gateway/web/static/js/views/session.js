@@ -14,7 +14,9 @@ const COMMANDS = ["start", "stop", "restart", "disconnect", "delete"];
 
 function details(s) {
   const item = (key, value, testid) => [h("dt", {}, t(key)), h("dd", { "data-testid": testid }, value || "—")];
-  return h("dl", { class: "details", "data-testid": "session-details" },
+  return h(
+    "dl",
+    { class: "details", "data-testid": "session-details" },
     item("session.state", stateBadge(s.state, s.stateReason), "detail-state"),
     item("session.reason", s.stateReason, "detail-reason"),
     item("session.detail", s.stateDetail, "detail-detail"),
@@ -23,7 +25,8 @@ function details(s) {
     item("session.worker", s.workerId, "detail-worker"),
     item("session.desired", t(`desired.${s.desiredState}`), "detail-desired"),
     item("session.lastReady", fmtTime(s.lastReadyAt), "detail-last-ready"),
-    item("session.drift", driftList(s.pageDrift), "detail-drift"));
+    item("session.drift", driftList(s.pageDrift), "detail-drift"),
+  );
 }
 
 async function command(s, name) {
@@ -50,13 +53,46 @@ export default function session(root, { params: [id], user }) {
     title.textContent = current.name;
     mount(info, guidance(current.state, current.stateReason, current.stateDetail), details(current));
   };
-  const buttons = isAdmin && h("div", { class: "toolbar", "data-testid": "session-commands" },
-    h("button", { type: "button", "data-testid": "cmd-connect", onclick: () => current && openQrModal(current.id, current.name) }, t("sessions.connect")),
-    COMMANDS.map((name) => h("button", { type: "button", "data-testid": `cmd-${name}`, class: name === "delete" ? "danger" : "",
-      onclick: () => current && command(current, name) }, t(`session.cmd.${name}`))));
+  const buttons =
+    isAdmin &&
+    h(
+      "div",
+      { class: "toolbar", "data-testid": "session-commands" },
+      h(
+        "button",
+        {
+          type: "button",
+          "data-testid": "cmd-connect",
+          onclick: () => current && openQrModal(current.id, current.name),
+        },
+        t("sessions.connect"),
+      ),
+      COMMANDS.map((name) =>
+        h(
+          "button",
+          {
+            type: "button",
+            "data-testid": `cmd-${name}`,
+            class: name === "delete" ? "danger" : "",
+            onclick: () => current && command(current, name),
+          },
+          t(`session.cmd.${name}`),
+        ),
+      ),
+    );
   const access = h("div", { id: "session-access" });
-  mount(root, h("section", { class: "card" }, title, h("a", { href: `#/chats/${id}`, class: "button" }, t("sessions.chats")),
-    info, buttons), isAdmin && h("section", { class: "card" }, h("h2", {}, t("access.title")), access));
+  mount(
+    root,
+    h(
+      "section",
+      { class: "card" },
+      title,
+      h("a", { href: `#/chats/${id}`, class: "button" }, t("sessions.chats")),
+      info,
+      buttons,
+    ),
+    isAdmin && h("section", { class: "card" }, h("h2", {}, t("access.title")), access),
+  );
   const load = async () => {
     try {
       current = (await api("GET", `/whatsapp/sessions/${id}`)).session;

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from gateway.app import all_endpoints
 from gateway.routing import Endpoint
+from shared.db.repos import quick_replies
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
 from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
@@ -57,11 +58,14 @@ async def seed_world(
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
     await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
+    async with pg.connection() as conn:  # every company starts with the default quick replies
+        reply = (await quick_replies.list_for_company(conn, company_id=company.id))[0]
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
+        "quickReplyId": str(reply.id),
     }
     return World(admin, manager, operator, ids)
 
@@ -81,6 +85,8 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "message": "hello",
         "to": "+7 900 123-45-67",
         "phone": "79001234567",
+        "shortcut": f"s{secrets.token_hex(3)}",
+        "body": "Thanks, we are on it.",
     }
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -96,6 +102,8 @@ def call_for(ep: Endpoint, world: World) -> Call:
     path = ep.path
     if path.startswith("/api/managers/"):  # there {id} is a manager
         path = path.replace("{id}", world.ids["managerId"])
+    if path.startswith("/api/quick-replies/"):  # and there a quick reply
+        path = path.replace("{id}", world.ids["quickReplyId"])
     for param, value in world.ids.items():
         path = path.replace("{" + param + "}", value)
     body = _body(ep.body, world)

@@ -6,7 +6,7 @@
 // The subset of wa-js used, all here: WPP.isReady, WPP.on(chat.new_message | chat.msg_ack_change |
 // conn.auth_code_change | conn.link_code_change | conn.link_code_expired | conn.authenticated |
 // conn.main_ready | conn.logout | conn.qrcode_idle | conn.online), WPP.conn.{getAuthCode,
-// isAuthenticated, isMainReady, isOnline, isIdle, getMyUserId, getMyUserLid, logout, refreshQR,
+// isAuthenticated, isMainReady, getMyUserId, getMyUserLid, logout, refreshQR,
 // genLinkDeviceCodeForPhoneNumber}, WPP.profile.getMyProfileName, WPP.chat.{sendTextMessage,
 // getMessages, list, get, markIsRead}, WPP.contact.getPnLidEntry.
 (() => {
@@ -42,6 +42,8 @@
     /** @type {Wpp | null} */ attached: null,
     /** @type {string | null} */ authCode: null,
     /** @type {string | null} */ linkCode: null,
+    online: true, // until wa-js says otherwise (conn.online)
+    idle: false, // the QR expired unscanned (conn.qrcode_idle), until a new one comes
     /** @type {null | (() => void)} */ wake: null,
   };
   /** @type {Map<string, {at: number, ref: Promise<ChatRef>}>} */
@@ -163,6 +165,7 @@
     wpp.on('chat.msg_ack_change', onAck);
     wpp.on('conn.auth_code_change', (code) => {
       state.authCode = code ? code.fullCode : null;
+      state.idle = false;
       wakeUp();
     });
     wpp.on('conn.link_code_change', (code) => {
@@ -179,11 +182,18 @@
     });
     wpp.on('conn.logout', () => {
       state.authCode = state.linkCode = null;
+      state.online = true;
       wakeUp();
     });
     wpp.on('conn.main_ready', wakeUp);
-    wpp.on('conn.qrcode_idle', wakeUp);
-    wpp.on('conn.online', wakeUp);
+    wpp.on('conn.qrcode_idle', () => {
+      state.idle = true;
+      wakeUp();
+    });
+    wpp.on('conn.online', (online) => {
+      state.online = online;
+      wakeUp();
+    });
     wpp.conn.getAuthCode().then(
       (code) => {
         if (code && !state.authCode) state.authCode = code.fullCode;
@@ -208,8 +218,8 @@
       present: true,
       authenticated,
       mainReady: authenticated && wpp.conn.isMainReady(),
-      online: wpp.conn.isOnline(),
-      idle: !authenticated && wpp.conn.isIdle(),
+      online: state.online,
+      idle: !authenticated && state.idle,
       authCode: authenticated ? null : state.authCode,
       linkCode: authenticated ? null : state.linkCode,
       me: null,
@@ -273,7 +283,11 @@
     /** @param {string} chatId @param {string} body */
     send: async (chatId, body) => {
       const wpp = need();
-      const sent = await wpp.chat.sendTextMessage(chatId, body, { createChat: true });
+      const sent = await wpp.chat.sendTextMessage(chatId, body, {
+        createChat: true,
+        linkPreview: false, // no third-party preview server sees the links
+        detectMentioned: false, // the text goes as written
+      });
       const ref = await chatRef(wpp, chatId).catch(() => null);
       return { id: jid(sent.id), ack: sent.ack, chat: ref };
     },
@@ -320,6 +334,7 @@
     refreshQr: async () => {
       const code = await need().conn.refreshQR();
       if (code) state.authCode = code.fullCode;
+      state.idle = false;
       return Boolean(code);
     },
     logout: async () => need().conn.logout(),
@@ -364,18 +379,28 @@
         done(failure(e));
       }
     },
-    /** @param {string} name @param {unknown[]} args @param {(r: object) => void} done */
-    run: (name, args, done) => {
+    /** One operation; `{timeout: true}` when it has not finished after `deadlineMs` (it may
+     * still finish: a send that times out is never sent again by the worker).
+     * @param {string} name @param {unknown[]} args @param {number} deadlineMs
+     * @param {(r: object) => void} done */
+    run: (name, args, deadlineMs, done) => {
       const op = /** @type {Record<string, (...a: any[]) => Promise<unknown>>} */ (ops)[name];
       if (!op) {
         done({ broken: `the in-page bridge has no operation ${name}` });
         return;
       }
+      let answered = false;
+      /** @param {object} r */
+      const answer = (r) => {
+        if (!answered) done(r);
+        answered = true;
+      };
+      setTimeout(() => answer({ timeout: true }), deadlineMs);
       Promise.resolve()
         .then(() => op(...args))
         .then(
-          (value) => done({ ok: value === undefined ? null : value }),
-          (e) => done(failure(e)),
+          (value) => answer({ ok: value === undefined ? null : value }),
+          (e) => answer(failure(e)),
         );
     },
   };

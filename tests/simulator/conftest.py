@@ -15,6 +15,7 @@ from selenium.webdriver.chrome.service import Service
 
 from tests.simulator.harness import SimControl, SimServer
 from tests.simulator.waweb import DIALOG, WaWeb
+from tests.simulator.wpp import Wpp, inject_wajs
 
 CHROME_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -109,3 +110,30 @@ def linked(sim: SimControl, page: WaWeb) -> WaWeb:
 
 
 BOTH = pytest.mark.parametrize("profile", ["2026", "legacy"], indirect=True)
+
+
+@pytest.fixture
+def wpp_page(sim: SimControl, make_driver: DriverFactory, profile: str) -> WaWeb:
+    """A fresh browser with the real wa-js injected before the page (as a worker injects it)."""
+    driver = make_driver()
+    inject_wajs(driver)
+    return WaWeb(driver, sim.base_url, profile)
+
+
+@pytest.fixture
+def wpp(wpp_page: WaWeb) -> Wpp:
+    return Wpp(wpp_page.driver)
+
+
+@pytest.fixture
+def wpp_linked(sim: SimControl, wpp_page: WaWeb, wpp: Wpp) -> WaWeb:
+    """``wpp_page`` linked to +15550001111 ("Acme Support"), on its chat list, WPP ready."""
+    wpp_page.open()
+    wpp.wait_ready()
+    sim.link(wpp_page.qr_ref(), "15550001111", "Acme Support")
+    wpp_page.wait_chat_list()
+    if wpp_page.profile == "2026":
+        wpp_page.click_dialog_button("Continue")
+        wpp_page.wait_gone(DIALOG)
+    wpp.until(lambda: wpp.value("WPP.conn.getMyUserId() !== undefined"))
+    return wpp_page

@@ -36,7 +36,8 @@ async def linked_page(client: Client, phone: str = PHONE) -> tuple[FakePage, dic
     assert resp.status == 200
     linked = await page.until("linked")
     ready = await page.until("ready")
-    assert ready["me"] == {"phone": phone, "name": f"+{phone}", "wid": linked["wid"]}
+    lid = ids.lid_of(phone)
+    assert ready["me"] == {"phone": phone, "name": f"+{phone}", "wid": linked["wid"], "lid": lid}
     return page, linked
 
 

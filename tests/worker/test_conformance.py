@@ -19,7 +19,12 @@ def _tsc(project: Path) -> subprocess.CompletedProcess[str]:
     if not TSC.exists():
         pytest.fail(f"{TSC} is missing: run `make setup` (npm ci installs TypeScript and wa-js)")
     return subprocess.run(
-        [str(TSC), "-p", str(project)], capture_output=True, text=True, timeout=120, cwd=ROOT
+        [str(TSC), "-p", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
     )
 
 

@@ -59,4 +59,5 @@ export default {
   "ops.session": "Session", "ops.heartbeat": "Heartbeat", "ops.memory": "Browser memory", "ops.company": "Company",
   "ops.restart": "Restart", "ops.confirmRestart": "Restart worker {id}? Its session moves on without a new QR.",
   "ops.restarted": "Restart requested for {id}",
+  "ops.bridge": "Bridge", "ops.bridge.module": "module (wa-js)", "ops.bridge.page": "page",
 };

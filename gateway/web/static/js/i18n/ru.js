@@ -59,4 +59,5 @@ export default {
   "ops.session": "Сессия", "ops.heartbeat": "Пульс", "ops.memory": "Память браузера", "ops.company": "Компания",
   "ops.restart": "Перезапустить", "ops.confirmRestart": "Перезапустить воркер {id}? Сессия продолжится без нового QR.",
   "ops.restarted": "Перезапуск {id} запрошен",
+  "ops.bridge": "Мост", "ops.bridge.module": "модуль (wa-js)", "ops.bridge.page": "страница",
 };

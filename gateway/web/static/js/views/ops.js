@@ -1,5 +1,5 @@
 // Operator page: live workers (heartbeat, session, memory) with restart, and sessions' health
-// (state, reason, worker, page drift counts).
+// (state, reason, worker, bridge, page drift counts).
 import { api } from "../api.js";
 import { fmtTime, h, mount, toast } from "../dom.js";
 import { driftSummary } from "../drift.js";
@@ -28,6 +28,7 @@ export default function ops(root) {
         h("td", {}, h("button", { type: "button", "data-testid": "worker-restart", disabled: !x.alive, onclick: () => restart(x.id) }, t("ops.restart"))))));
       mount(sessions, s.sessions.map((x) => h("tr", { "data-testid": "ops-session-row", "data-session-id": x.id },
         h("td", {}, x.companyName), h("td", {}, x.name), h("td", {}, t(`state.${x.state}`)), h("td", {}, x.stateReason || ""), h("td", {}, x.workerId || "—"),
+        h("td", { "data-testid": "ops-bridge" }, x.bridge ? t(`ops.bridge.${x.bridge}`) : "—"),
         h("td", { "data-testid": "ops-drift", class: Object.keys(x.pageDrift || {}).length ? "error" : "" }, driftSummary(x.pageDrift)))));
     } catch (err) {
       toast(err.message, "error");
@@ -38,7 +39,7 @@ export default function ops(root) {
     h("section", { class: "card" }, h("h1", {}, t("ops.workers")),
       h("table", { "data-testid": "workers-table" }, head(["ops.worker", "ops.state", "ops.session", "ops.heartbeat", "ops.memory", ""]), workers)),
     h("section", { class: "card" }, h("h2", {}, t("ops.sessions")),
-      h("table", { "data-testid": "ops-sessions-table" }, head(["ops.company", "sessions.name", "sessions.state", "session.reason", "ops.worker", "session.drift"]), sessions)));
+      h("table", { "data-testid": "ops-sessions-table" }, head(["ops.company", "sessions.name", "sessions.state", "session.reason", "ops.worker", "ops.bridge", "session.drift"]), sessions)));
   load();
   const timer = setInterval(load, REFRESH_MS);
   return () => clearInterval(timer);

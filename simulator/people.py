@@ -22,6 +22,13 @@ class People:
         person.phone_known = person.phone_known or phone_known
         return person
 
+    def note_recipient(self, account: Account, chat_id: str) -> None:
+        """Writing to a number makes it a contact; to a known lid, its person (number unseen)."""
+        if ids.is_lid(chat_id) and chat_id in self.lid_owner:
+            self.person(account, self.lid_owner[chat_id], phone_known=False)
+        elif not ids.is_lid(chat_id) and not chat_id.endswith("@g.us"):
+            self.person(account, chat_id, phone_known=True)
+
     def phone_of(self, jid: str) -> str:
         """The digits a message to ``jid`` reaches: the phone behind a lid, else the JID's user."""
         return ids.jid_user(self.lid_owner.get(jid, jid))

@@ -208,10 +208,7 @@ class Store(People):
         existing = account.by_id.get(msg_id)
         if existing is not None and existing.from_me:  # re-sent after a reconnect: keep the first
             return existing
-        if ids.is_lid(chat_id) and chat_id in self.lid_owner:
-            self.person(account, self.lid_owner[chat_id], phone_known=False)
-        elif not ids.is_lid(chat_id) and not chat_id.endswith("@g.us"):
-            self.person(account, chat_id, phone_known=True)
+        self.note_recipient(account, chat_id)
         ack: Ack = "failed" if fail else ("sent" if account.online or from_phone else "pending")
         msg = Message(
             msg_id,

@@ -96,6 +96,7 @@ def message_json(msg: Message) -> dict[str, Any]:
         "id": msg.msg_id,
         "chatId": msg.chat_id,
         "fromMe": msg.from_me,
+        "fromPhone": msg.from_phone,
         "sender": msg.sender,
         "senderName": msg.author,
         "text": msg.text,

@@ -6,13 +6,17 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from simulator.app import create_app
+from simulator.config import SimConfig
+from tests.simulator.fakepage import Client
 from tests.simulator.harness import SimControl, SimServer
 from tests.simulator.waweb import DIALOG, WaWeb
 from tests.simulator.wpp import Wpp, inject_wajs
@@ -25,6 +29,14 @@ CHROME_UA = (
 FAST = {"loadMs": 50, "syncMs": 200, "qrFirstMs": 60_000, "qrRotateMs": 20_000, "qrCount": 6}
 
 DriverFactory = Callable[..., webdriver.Chrome]
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    """The simulator in this test's loop, for browser-less tests (``FakePage``)."""
+    config = SimConfig(load_ms=0, sync_ms=0, qr_first_ms=60_000, qr_rotate_ms=60_000)
+    async with TestClient(TestServer(create_app(config))) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")

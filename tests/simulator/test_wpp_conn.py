@@ -96,6 +96,22 @@ def test_pairing_code_links_like_typing_it_on_the_phone(
     wpp.until(lambda: wpp.value("WPP.profile.getMyProfileName()") == "Acme Support")
 
 
+def test_a_managed_pairing_code_that_expires_goes_back_to_auth_codes(
+    sim: SimControl, wpp_page: WaWeb, wpp: Wpp
+) -> None:
+    sim.post("/_sim/config", {"linkCodeMs": 1000})
+    wpp_page.open()
+    wpp.wait_ready()
+    first = wpp.wait_event("conn.auth_code_change", lambda code: code is not None)
+    code = wpp.call("WPP.conn.startLinkDeviceCodeForPhoneNumber(arguments[0])", PHONE)
+    assert wpp.wait_event("conn.link_code_change") == code
+    assert wpp.call(AUTH_CODE) is None  # no QR code while the pairing code shows
+    wpp.wait_event("conn.link_code_expired")
+    after = wpp.wait_event("conn.auth_code_change")
+    assert after["ref"] != first["ref"]
+    assert four_fields(wpp_page.qr_ref()) == after["fullCode"]
+
+
 def test_logout_through_wpp_and_from_the_phone(
     sim: SimControl, wpp_linked: WaWeb, wpp: Wpp
 ) -> None:

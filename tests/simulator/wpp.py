@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WAJS = ROOT / "node_modules" / "@wppconnect" / "wa-js" / "dist" / "wppconnect-wa.js"
 EVENTS = [
     "chat.new_message", "chat.msg_ack_change", "conn.auth_code_change", "conn.link_code_change",
-    "conn.authenticated", "conn.main_ready", "conn.logout", "conn.qrcode_idle", "conn.online",
+    "conn.link_code_expired", "conn.authenticated", "conn.main_ready", "conn.logout",
+    "conn.qrcode_idle", "conn.online",
 ]  # fmt: skip
 
 # Runs after wa-js on every new document: keeps the injected WPP, then (like a worker) waits for a

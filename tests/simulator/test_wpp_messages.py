@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from simulator import ids
+from tests.simulator.conftest import BOTH
 from tests.simulator.harness import PHONE, SimControl
 from tests.simulator.waweb import MESSAGE, WaWeb
 from tests.simulator.wpp import Wpp
@@ -38,6 +39,7 @@ def key(from_me: bool, remote: str, bare: str, participant: str | None = None) -
             "participant": wid(participant), "text": serialized}  # fmt: skip
 
 
+@BOTH
 def test_inbound_arrives_as_new_message_under_a_number_a_lid_and_in_a_group(
     sim: SimControl, wpp_linked: WaWeb, wpp: Wpp
 ) -> None:
@@ -95,6 +97,7 @@ def test_a_contact_known_only_by_its_lid_has_no_number_until_it_writes_with_it(
     assert group["error"]["code"] == "invalid_wid"
 
 
+@BOTH
 def test_send_to_a_new_number_reaches_the_contact_with_events_and_acks(
     sim: SimControl, wpp_linked: WaWeb, wpp: Wpp
 ) -> None:

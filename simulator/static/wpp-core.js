@@ -22,6 +22,7 @@ import { ChatStore, WPPError, message, msgKey, wid } from './wpp-model.js';
  */
 
 const QR_PREFIX = 'https://wa.me/settings/linked_devices#';
+const KEEP_MESSAGES = 5000; // messages remembered for their acks (WhatsApp's MsgStore evicts too)
 
 export class Core {
   /** @param {PageChannel} channel */
@@ -172,9 +173,23 @@ export class Core {
     }
     const here = json.id.fromMe && this.sentHere.has(json.id.id);
     const msg = message(here ? { ...json, ack: 0 } : json, true); // wa-js: added with a clock first
-    this.messages.set(json.id.id, msg);
+    this.remember(json.id.id, msg);
     this.emit('chat.new_message', msg);
     if (here) setTimeout(() => this.setAck(msg, json.ack, json.id, json.id.remote), 0); // after the event
+  }
+
+  /** @param {string} id @param {MsgModel} msg */
+  remember(id, msg) {
+    this.messages.set(id, msg);
+    for (const old of this.messages.keys()) {
+      if (this.messages.size <= KEEP_MESSAGES) break;
+      this.messages.delete(old);
+      this.sentHere.delete(old);
+    }
+    for (const old of this.sentHere) { // ids whose message never came back (a refused send)
+      if (this.sentHere.size <= KEEP_MESSAGES) break;
+      this.sentHere.delete(old);
+    }
   }
 
   /** @param {Frame} frame */

@@ -161,12 +161,16 @@ export function installWpp(channel) {
     const id = channel.newMsgId();
     core.sentHere.add(id);
     const acked = new Promise((resolve) => { core.ackWaiters.set(id, () => resolve(true)); });
-    channel.showSent(to, id, text);
-    const result = await core.request('wpp_send', { chatId: to, id, text, markRead: options.markIsRead !== false });
-    if (!messages.has(id)) core.onMessage(result.msg); // no push: the network is cut (or a reload)
+    if (text.trim()) channel.showSent(to, id, text); // the row, as if typed (the server checks the text)
     const waitForAck = options.waitForAck !== false;
-    if (waitForAck) await acked; // the server's ack (at once, or once the network is back)
-    core.ackWaiters.delete(id);
+    let result;
+    try {
+      result = await core.request('wpp_send', { chatId: to, id, text, markRead: options.markIsRead !== false });
+      if (!messages.has(id)) core.onMessage(result.msg); // no push: the network is cut (or a reload)
+      if (waitForAck) await acked; // the server's ack (at once, or once the network is back)
+    } finally {
+      core.ackWaiters.delete(id);
+    }
     const msg = messages.get(id);
     const ack = msg?.ack ?? result.msg.ack;
     return {

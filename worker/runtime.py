@@ -13,10 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
 
 from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
@@ -25,8 +24,8 @@ from shared import jobs
 from shared.constants import RedisNames
 from shared.settings import Settings
 from shared.states import Reason, SessionState
-from worker.browser.bridge import Bridge, BridgeBroken
-from worker.browser.bridges import open_bridge, page_bridge
+from worker.attachment import Attachment
+from worker.browser.bridge import BridgeBroken
 from worker.browser.drift import Drift, DriftKind
 from worker.browser.errors import BrowserError, PageError
 from worker.browser.observed import Observation, Screen
@@ -41,7 +40,6 @@ from worker.publisher import Publisher
 from worker.sending import Sender
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # WhatsApp rotates the QR about every 20 s; used for the expiresAt hint sent with each code
 QR_LIFETIME = timedelta(seconds=20)
@@ -79,10 +77,8 @@ class SessionRuntime:
         self._stop = asyncio.Event()
         self._end = End.HANDOFF
         self._end_state: tuple[SessionState, str] | None = None
-        self._bridge: Bridge | None = None
         self._qr_ref: str | None = None
         self._shown_qr = False
-        self._caught_up = False
         self._own_name: str | None = None
         self._conflict_since: float | None = None
         self._unknown_since: float | None = None
@@ -92,18 +88,13 @@ class SessionRuntime:
             publisher.pg, redis, names=RedisNames.of(settings), session_id=publisher.session_id
         )
         self.capture = Capture(publisher)
+        self._wa = Attachment(settings, publisher, browser, self.capture, self.drift)
         self._sender = Sender(settings, publisher, redis, self.capture)
         self._linking = Linking(publisher)
 
     @property
     def session_id(self) -> str:
         return str(self.publisher.session_id)
-
-    @property
-    def bridge(self) -> Bridge:
-        if self._bridge is None:
-            raise BrowserError("WhatsApp Web is not open yet", reason="browser_not_running")
-        return self._bridge
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -119,6 +110,7 @@ class SessionRuntime:
             if await self._launch():
                 await self._watch()
         finally:
+            await self._wa.close()
             await self._browser.close()
             await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
@@ -131,31 +123,11 @@ class SessionRuntime:
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
             await self._browser.start(self._settings, profile)
-            await self._use(await open_bridge(self._settings, self._browser, self.capture))
+            await self._wa.open()
         except BrowserError as exc:
             await self._block(exc.reason, str(exc))
             return False
         return True
-
-    async def _use(self, bridge: Bridge) -> None:
-        self._bridge = bridge
-        await self.publisher.bridge(bridge.kind)
-        log.info("session=%s bridge=%s", self.session_id, bridge.kind)
-
-    async def _fall_back(self, why: str) -> None:
-        """The module bridge broke at run time: the page bridge on the same page, same session."""
-        log.warning("session=%s module bridge failed: %s; page bridge now", self.session_id, why)
-        await self.drift.report([Drift.of(DriftKind.MODULE_BRIDGE_FAILED, why, key="module")])
-        await self._use(page_bridge(self._settings, self._browser, self.capture))
-        self._caught_up = False  # the page bridge reads what it may have missed
-
-    async def _with_bridge(self, op: Callable[[Bridge], Awaitable[T]]) -> T:
-        """``op`` on the bridge; on the page bridge again when the module bridge broke."""
-        try:
-            return await op(self.bridge)
-        except BridgeBroken as exc:
-            await self._fall_back(str(exc))
-            return await op(self.bridge)
 
     async def _block(self, reason: str, detail: str | None = None) -> None:
         await self.publisher.give_up()  # first, so whoever sees the event sees it settled
@@ -166,12 +138,12 @@ class SessionRuntime:
         while not self._stop.is_set():
             try:
                 async with self._page:
-                    seen = await self.bridge.watch(self._settings.poll_interval_s)
+                    seen = await self._wa.bridge.watch(self._settings.poll_interval_s)
                     await self._on_observation(seen)
                 self._failures = 0
             except BridgeBroken as exc:
                 async with self._page:
-                    await self._fall_back(str(exc))
+                    await self._wa.fall_back(str(exc))
             except (WebDriverException, PageError) as exc:
                 self._failures += 1
                 log.warning(
@@ -192,7 +164,7 @@ class SessionRuntime:
         if snap.drift:
             await self.drift.report(snap.drift)
         if snap.reattached:
-            self._caught_up = False  # a new document: what came meanwhile is read again
+            self._wa.caught_up = False  # a new document: what came meanwhile is read again
         await self._note_unknown_screen(snap)
         await self._on_screen(snap)
         if not self._stop.is_set():
@@ -253,7 +225,7 @@ class SessionRuntime:
                 [Drift.of(DriftKind.DIALOG_UNKNOWN, snap.dialog.text, key=snap.dialog.text)]
             )
         if decision.act is Act.PRESS:
-            pressed = await self.bridge.dismiss(decision.label)
+            pressed = await self._wa.bridge.dismiss(decision.label)
             name = snap.dialog.known.name if snap.dialog.known else "?"
             log.info(
                 "session=%s dialog=%s dismissed=%s button=%r",
@@ -269,7 +241,7 @@ class SessionRuntime:
 
     async def _on_qr(self, ref: str, *, logged_out: bool) -> None:
         if logged_out:
-            self._caught_up = False
+            self._wa.caught_up = False
             await self.publisher.forget_identity()
         await self._linking.on_qr_screen()
         reason = Reason.LOGGED_OUT if logged_out else Reason.QR_SHOWN
@@ -283,7 +255,7 @@ class SessionRuntime:
         now = time.monotonic()
         self._conflict_since = self._conflict_since or now
         waited = now - self._conflict_since
-        if waited >= self._settings.conflict_takeover_s and await self.bridge.take_over():
+        if waited >= self._settings.conflict_takeover_s and await self._wa.bridge.take_over():
             log.info("session=%s took over from another window", self.session_id)
 
     async def _on_ready(self, snap: Observation) -> None:
@@ -302,61 +274,52 @@ class SessionRuntime:
                 await self.publisher.transition(SessionState.AUTHENTICATED, Reason.QR_SCANNED)
             name = snap.display_name or self._own_name
             if name is None:  # the 2026 page shows it only in the Profile drawer
-                name = self._own_name = await self.bridge.own_name()
+                name = self._own_name = await self._wa.bridge.own_name()
             await self.publisher.ready(snap.phone, name, snap.lid)
-            if not self._caught_up:
-                await self._catch_up()
+            if not self._wa.caught_up:
+                await self._wa.catch_up()
             await self.publisher.transition(SessionState.READY, reason)
-        elif not self._caught_up:
-            await self._catch_up()
-
-    async def _catch_up(self) -> None:
-        """What came while nobody watched (start, reload, hand-off), from the last stored
-        message of each chat on."""
-        limit = self._settings.sync_chats_limit
-        cursors = await self.capture.cursors(limit * 3)
-        got = await self.bridge.catch_up(cursors, limit)
-        await self.drift.report(got.drift)
-        await self.capture.record(got.messages)
-        self._caught_up = True
-        log.info(
-            "session=%s synced chats=%d messages=%d bridge=%s",
-            self.session_id,
-            got.chats,
-            len(got.messages),
-            self.bridge.kind,
-        )
+        elif not self._wa.caught_up:
+            await self._wa.catch_up()
 
     # --- commands ----------------------------------------------------------------------
 
-    async def send_text(self, job: jobs.SendText) -> None:
+    @contextlib.asynccontextmanager
+    async def _for_command(self) -> AsyncIterator[None]:
+        """The page for a command: a long-poll waiting in it is ended at once."""
+        if self._page.locked():
+            await self._wa.interrupt()
         async with self._page:
+            yield
+
+    async def send_text(self, job: jobs.SendText) -> None:
+        async with self._for_command():
             try:
-                await self._sender.send(self.bridge, job)
+                await self._sender.send(self._wa.bridge, job)
             except BridgeBroken as exc:  # it may have gone out: looked for before it is sent
-                await self._fall_back(str(exc))
-                await self._sender.send(self.bridge, job, retry=True)
+                await self._wa.fall_back(str(exc))
+                await self._sender.send(self._wa.bridge, job, retry=True)
 
     async def mark_read(self, wa_chat_id: str) -> None:
-        async with self._page:
-            await self.capture.record(await self._with_bridge(lambda b: b.mark_read(wa_chat_id)))
+        async with self._for_command():
+            await self.capture.record(await self._wa.run(lambda b: b.mark_read(wa_chat_id)))
 
     async def sync(self) -> None:
-        async with self._page:
-            await self._with_bridge(lambda _: self._catch_up())
+        async with self._for_command():
+            await self._wa.run(lambda _: self._wa.catch_up())
 
     async def refresh_qr(self) -> None:
-        async with self._page:
-            await self._with_bridge(lambda b: b.refresh_qr())
+        async with self._for_command():
+            await self._wa.run(lambda b: b.refresh_qr())
 
     async def request_pairing_code(self, phone: str) -> str:
-        async with self._page:
-            return await self._with_bridge(lambda b: self._linking.request(b, phone))
+        async with self._for_command():
+            return await self._wa.run(lambda b: self._linking.request(b, phone))
 
     async def logout(self) -> None:
-        async with self._page:
+        async with self._for_command():
             with contextlib.suppress(PageError, WebDriverException, BrowserError):
-                await self._with_bridge(lambda b: b.logout())
+                await self._wa.run(lambda b: b.logout())
         await self.publisher.forget_identity()
 
 

@@ -25,6 +25,7 @@ from worker.browser.observed import (
     SendOutcome,
     Target,
 )
+from worker.browser.poke import Poker
 from worker.browser.thread import BrowserThread
 
 
@@ -43,12 +44,25 @@ class ChatDirectory(Protocol):
 
 class Bridge(ABC):
     kind: ClassVar[str]
+    # ends a long-poll waiting in the page, or makes the next one answer at once
+    wake_js: ClassVar[str]
 
-    def __init__(self, settings: Settings, browser: BrowserThread, directory: ChatDirectory):
+    def __init__(
+        self,
+        settings: Settings,
+        browser: BrowserThread,
+        directory: ChatDirectory,
+        poker: Poker | None = None,
+    ):
         self._settings = settings
         self._browser = browser
         self._directory = directory
+        self._poker = poker or Poker(None)
         self._timeout = settings.page_timeout_s
+
+    async def interrupt(self) -> None:
+        """A command waits for the page: end the current long-poll now (best effort)."""
+        await self._poker.poke(self.wake_js)
 
     @abstractmethod
     async def watch(self, timeout_s: float) -> Observation:

@@ -14,6 +14,7 @@ from worker.browser.errors import BrowserError
 from worker.browser.module_bridge import ModuleBridge
 from worker.browser.observed import Screen
 from worker.browser.page_bridge import PageBridge
+from worker.browser.poke import Poker
 from worker.browser.thread import BrowserThread
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ UI_CHECK_S = 1.0  # while waiting for WPP, look for a screen that means it will 
 
 
 async def open_bridge(
-    settings: Settings, browser: BrowserThread, directory: ChatDirectory
+    settings: Settings, browser: BrowserThread, directory: ChatDirectory, poker: Poker
 ) -> Bridge:
     """Load WhatsApp Web in the started browser with the bridge ``APP_BRIDGE`` asks for.
 
@@ -46,7 +47,7 @@ async def open_bridge(
     if injected:
         screen = await _wait_ready(browser, settings.bridge_ready_s)
         if screen is Screen.READY or (mode == "module" and screen is Screen.UNSUPPORTED):
-            return ModuleBridge(settings, browser, directory)
+            return ModuleBridge(settings, browser, directory, poker)
         if mode == "module":
             raise BrowserError(
                 f"WPP did not get ready within {settings.bridge_ready_s:g} s "
@@ -55,12 +56,14 @@ async def open_bridge(
                 reason="bridge_unavailable",
             )
         log.info("WPP not ready within %gs: using the page bridge", settings.bridge_ready_s)
-    return PageBridge(settings, browser, directory)
+    return PageBridge(settings, browser, directory, poker)
 
 
-def page_bridge(settings: Settings, browser: BrowserThread, directory: ChatDirectory) -> Bridge:
+def page_bridge(
+    settings: Settings, browser: BrowserThread, directory: ChatDirectory, poker: Poker
+) -> Bridge:
     """The page bridge on the page as it is (the module bridge broke at run time)."""
-    return PageBridge(settings, browser, directory)
+    return PageBridge(settings, browser, directory, poker)
 
 
 async def _wait_ready(browser: BrowserThread, timeout_s: float) -> Screen:

@@ -33,6 +33,7 @@ from worker.browser.observed import (
     normalized,
 )
 from worker.browser.pages import parse_snapshot
+from worker.browser.poke import Poker
 from worker.browser.rowid import parse_row_id
 from worker.browser.thread import BrowserThread
 
@@ -49,9 +50,16 @@ _NO_SUCH_NUMBER = ("chat_not_found", "invalid_wid", "contact_not_found")
 
 class ModuleBridge(Bridge):
     kind = "module"
+    wake_js = "window.__wagw && window.__wagw.poke()"
 
-    def __init__(self, settings: Settings, browser: BrowserThread, directory: ChatDirectory):
-        super().__init__(settings, browser, directory)
+    def __init__(
+        self,
+        settings: Settings,
+        browser: BrowserThread,
+        directory: ChatDirectory,
+        poker: Poker | None = None,
+    ):
+        super().__init__(settings, browser, directory, poker)
         self._boot: str | None = None
         self._not_ready_since: float | None = None
         self._name: str | None = None

@@ -31,6 +31,7 @@ from worker.browser.observed import (
     Target,
 )
 from worker.browser.pages import ChatView
+from worker.browser.poke import Poker
 from worker.browser.thread import BrowserThread
 from worker.browser.times import TimeReader
 
@@ -47,9 +48,16 @@ class Opened:
 
 class PageBridge(Bridge):
     kind = "page"
+    wake_js = "window.__waChanged = true; if (window.__waWake) window.__waWake();"
 
-    def __init__(self, settings: Settings, browser: BrowserThread, directory: ChatDirectory):
-        super().__init__(settings, browser, directory)
+    def __init__(
+        self,
+        settings: Settings,
+        browser: BrowserThread,
+        directory: ChatDirectory,
+        poker: Poker | None = None,
+    ):
+        super().__init__(settings, browser, directory, poker)
         self._times = TimeReader(LOCALE)
         self._opened: Opened | None = None
         self._refs: dict[str, ChatRef] = {}  # chat title -> its ids

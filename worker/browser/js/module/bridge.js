@@ -45,6 +45,7 @@
     online: true, // until wa-js says otherwise (conn.online)
     idle: false, // the QR expired unscanned (conn.qrcode_idle), until a new one comes
     /** @type {null | (() => void)} */ wake: null,
+    poked: false, // a poke with no long-poll waiting: the next one answers at once
   };
   /** @type {Map<string, {at: number, ref: Promise<ChatRef>}>} */
   const refs = new Map();
@@ -355,12 +356,18 @@
   page.__wagw = {
     boot: state.boot,
     ready: () => Boolean(ready()),
+    /** A command waits for the page (from the worker's DevTools socket): answer the long-poll. */
+    poke: () => {
+      if (state.wake) wakeUp();
+      else state.poked = true;
+    },
     /** The long-poll: answers at once when something is queued, else when something arrives
      * or `timeoutMs` passes. @param {number} timeoutMs @param {(r: object) => void} done */
     wait: (timeoutMs, done) => {
       try {
         attach();
-        if (queue.length || state.dropped) {
+        if (queue.length || state.dropped || state.poked) {
+          state.poked = false;
           done(drain());
           return;
         }

@@ -37,8 +37,8 @@ def wajs_path(settings: Settings) -> Path:
 
 
 @cache
-def _read(path: Path, mtime_ns: int) -> str:
-    del mtime_ns  # part of the cache key: a replaced build is read again
+def _read(path: Path, mtime_ns: int, size: int) -> str:
+    del mtime_ns, size  # part of the cache key: a replaced build is read again
     return path.read_text(encoding="utf-8")
 
 
@@ -46,7 +46,8 @@ def sources(settings: Settings) -> list[str]:
     """What to inject, in order; raises ``WajsMissing`` naming the path and the fix."""
     path = wajs_path(settings)
     try:
-        wajs = _read(path, path.stat().st_mtime_ns)
+        stat = path.stat()
+        wajs = _read(path, stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
         raise WajsMissing(
             f"wa-js not found at {path} ({exc.strerror or exc}): run `make setup` (npm ci) or "

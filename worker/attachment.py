@@ -69,7 +69,9 @@ class Attachment:
     async def fall_back(self, why: str) -> None:
         """The module bridge broke: the page bridge on the same page; it catches up itself."""
         log.warning(
-            "session=%s module bridge failed: %s; page bridge now", self._publisher.session_id, why
+            "session=%s module bridge failed: %s; page bridge now",
+            self._publisher.session_id,
+            why[:200],
         )
         await self._drift.report([Drift.of(DriftKind.MODULE_BRIDGE_FAILED, why, key="module")])
         await self._use(page_bridge(self._settings, self._browser, self._capture, self._poker))

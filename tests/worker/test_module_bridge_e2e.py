@@ -63,9 +63,16 @@ async def _bodies(stack: Stack, session_id: UUID, chat: Chat, n: int) -> list[st
 
 
 async def _send(
-    stack: Stack, session_id: UUID, chat: Chat | None, body: str, to_phone: str | None = None
+    stack: Stack,
+    session_id: UUID,
+    chat: Chat | None,
+    body: str,
+    to_phone: str | None = None,
+    *,
+    crashed_before: bool = False,
 ) -> Message:
-    """What the gateway does: a pending row (in a new chat for a number), then the job."""
+    """What the gateway does: a pending row (in a new chat for a number), then the job;
+    ``crashed_before``: as if a worker had died after taking it, before it reached WhatsApp."""
     async with stack.pg.connection() as conn:
         target = chat or await chats.worker_upsert(
             conn,
@@ -82,6 +89,8 @@ async def _send(
             body=body,
             sent_by_user_id=None,
         )
+    if crashed_before:
+        await stack.redis.set(NAMES.send_guard_key(str(msg.id)), "w-crashed", ex=600)
     job = jobs.SendText(
         session_id=session_id,
         message_id=msg.id,
@@ -179,8 +188,10 @@ async def test_sends_to_a_new_number_a_lid_chat_and_a_group(stack: Stack) -> Non
         await _send(stack, session_id, crew, f"to a group: {text}"),
         await _send(stack, session_id, chat_ann, f"to both ids: {text}"),
     ]
-    newbie = unique_phone()
-    replies.append(await _send(stack, session_id, None, f"new: {text}", to_phone=newbie))
+    newbie = unique_phone()  # the first try died before reaching WhatsApp: looked for, then sent
+    replies.append(
+        await _send(stack, session_id, None, f"new: {text}", to_phone=newbie, crashed_before=True)
+    )
     sent = [await _sent(stack, session_id, r.id) for r in replies]
     at_contacts = {m["text"]: m for m in await stack.sim.sent(phone)}
     want = {

@@ -168,7 +168,12 @@ class ModuleBridge(Bridge):
     async def find_sent(self, target: Target, body: str, since: datetime) -> SendOutcome:
         chat_id = await self._chat_id(target)
         since_t = int((since - SENT_SLACK).timestamp())
-        raw = await self._run("sentSince", chat_id, since_t, SENT_LOOKBACK)
+        try:
+            raw = await self._run("sentSince", chat_id, since_t, SENT_LOOKBACK)
+        except PageError as exc:
+            if exc.reason in _NO_SUCH_NUMBER:  # no such chat yet: nothing was sent to it
+                return SendOutcome(None)
+            raise
         want = normalized(body)
         got = module_read.items(list(raw or []))
         found = [m for m in got.messages if normalized(m.body) == want]

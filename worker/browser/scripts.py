@@ -1,7 +1,8 @@
 """The page's JS (``js/``), run with the selector table as its first arguments.
 
-Every script receives ``(SELECTORS, TEXTS, *args)``: the markup it looks for comes from
-``selectors.py``, never from the script itself.
+Every page-object script receives ``(SELECTORS, TEXTS, *args)``: the markup it looks for comes
+from ``selectors.py``, never from the script itself. The module bridge's calls reach the in-page
+bridge (``js/module/bridge.js``, injected by ``wajs``) and read no markup.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A private stack for benchmarks: fresh database, own Redis DB, simulator, gateway, one worker."""
+"""A private stack for benchmarks: fresh database, own Redis DB, simulator, gateway, one worker
+(with the bridge under test)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ BENCH_EMAIL = "bench@bench.test"
 @dataclass
 class BenchStack:
     workdir: Path
+    bridge: str = (
+        "module"  # the worker's APP_BRIDGE; the simulator's WPP stand-in is on unless "page"
+    )
     db_name: str = field(default_factory=lambda: f"wagw_bench_{uuid.uuid4().hex[:10]}")
     procs: list[Proc] = field(default_factory=list)
     gateway_url: str = ""
@@ -63,7 +67,9 @@ class BenchStack:
         self._start("simulator", ["-m", "simulator", "--port", str(sim_port)], {})
         wait_http(f"{self.sim_url}/_sim/health")
         self._start("gateway", ["-m", "gateway"], self.env(APP_GATEWAY_PORT=str(gw_port)))
-        self._start("worker", ["-m", "worker"], self.env(APP_WORKER_ID="bench-w1"))
+        self._start(
+            "worker", ["-m", "worker"], self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge)
+        )
         wait_http(f"{self.gateway_url}/health")
         self.token = self._seed_admin()
 

@@ -20,6 +20,7 @@ REDIS_PREFIX_PATTERN = r"^[A-Za-z0-9_-]{0,32}$"
 
 Mode = Literal["prod", "demo", "test"]
 DriverKind = Literal["uc", "selenium"]
+BridgeKind = Literal["auto", "module", "page"]
 
 
 def _default_worker_id() -> str:
@@ -96,6 +97,12 @@ class Settings(BaseSettings):
     send_confirm_s: float = Field(15.0, gt=0, validation_alias="APP_SEND_CONFIRM_S")
     # a dialog the worker does not know that blocks the page longer than this -> blocked
     unknown_dialog_s: float = Field(30.0, gt=0, validation_alias="APP_UNKNOWN_DIALOG_S")
+    # how the worker reaches WhatsApp Web: "module" (wa-js, WhatsApp's own JS modules), "page"
+    # (the page objects), "auto" (module when WPP gets ready within APP_BRIDGE_READY_S, else page)
+    bridge: BridgeKind = Field("auto", validation_alias="APP_BRIDGE")
+    # a wa-js build to inject instead of the bundled one (node_modules/@wppconnect/wa-js/dist)
+    wajs_path: str = Field("", validation_alias="APP_WAJS_PATH")
+    bridge_ready_s: float = Field(15.0, gt=0, le=300, validation_alias="APP_BRIDGE_READY_S")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -42,6 +42,8 @@ class Reason(StrEnum):
     PAIRING_CODE = "pairing_code"  # state qr: a pairing code is on screen instead of the QR
     UNKNOWN_DIALOG = "unknown_dialog"  # blocked: a dialog we do not know blocks the page
     PASSKEY_REQUIRED = "passkey_required"  # blocked: WhatsApp asks for a passkey after the scan
+    # the module bridge (APP_BRIDGE=module): wa-js missing, or WPP never got ready on the page
+    BRIDGE_UNAVAILABLE = "bridge_unavailable"
 
 
 # a message's delivery status only moves forward along this order ('failed' stands apart);

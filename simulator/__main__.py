@@ -34,6 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help="times and unread labels of the 2026 page (auto: the browser's language)",
     )
+    p.add_argument(
+        "--bridge",
+        choices=["on", "off"],
+        default="on",
+        help="on: every page load installs a WPP stand-in (wa-js's API) over any injected one",
+    )
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
 
@@ -53,12 +59,14 @@ def main(argv: list[str] | None = None) -> None:
         sync_ms=args.sync_ms,
         page_profile=args.page_profile,
         locale=args.locale,
+        bridge=args.bridge,
     )
     log.info(
-        "simulator on http://%s:%s (control API under /_sim/) page_profile=%s",
+        "simulator on http://%s:%s (control API under /_sim/) page_profile=%s bridge=%s",
         args.host,
         args.port,
         args.page_profile,
+        args.bridge,
     )
     web.run_app(create_app(config), host=args.host, port=args.port, print=None, shutdown_timeout=2)
 

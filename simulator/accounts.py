@@ -107,6 +107,28 @@ def _group(value: Any, account: Account) -> tuple[str, str | None] | None:
     return gid, name
 
 
+async def outbound(request: web.Request) -> web.Response:
+    """The user writes on the phone: ``{to, text}`` -> the message (own, on every computer).
+
+    ``to`` = a number (digits, ``+digits``, ``@c.us``), a known contact's ``@lid``, a group id."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"to", "text"})
+    text = required_text(body, "text", max_len=MAX_TEXT)
+    to = _recipient(body.get("to"))
+    chat_id = engine.store.send_target(account, to, set(), field="to", code="unknown_chat")
+    msg = await engine.phone_sends(account, chat_id, text)
+    return web.json_response(views.message_json(msg))
+
+
+def _recipient(value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if ids.is_lid(text):
+        return text
+    if "-" in text or text.endswith("@g.us"):
+        return ids.parse_group_id(text, "to")
+    return ids.parse_contact(value, "to")
+
+
 async def sent(request: web.Request) -> web.Response:
     engine, account = _engine_account(request)
     store = engine.store
@@ -188,6 +210,7 @@ def setup_account_routes(app: web.Application) -> None:
     app.router.add_get(f"{base}/chats/{{chat_id}}/messages", chat_messages)
     app.router.add_post(f"{base}/unlink", unlink)
     app.router.add_post(f"{base}/inbound", inbound)
+    app.router.add_post(f"{base}/outbound", outbound)
     app.router.add_get(f"{base}/sent", sent)
     app.router.add_post(f"{base}/ack", ack)
     app.router.add_post(f"{base}/conflict", conflict)

@@ -28,6 +28,7 @@ _BOOL_FIELDS = {
 _CHOICE_FIELDS = {
     "pageProfile": ("page_profile", ("2026", "legacy")),
     "locale": ("locale", ("auto", "en-US", "en-GB", "ru-RU")),
+    "bridge": ("bridge", ("on", "off")),
 }
 _MAX_MS = 3_600_000
 
@@ -50,6 +51,7 @@ class SimConfig:
     outgoing_row_delay_ms: int = 0  # a sent message's row shows late (the contact has it at once)
     link_code_ms: int = 180_000  # life of a pairing code ("log in with phone number")
     passkey_after_scan: bool = False  # every scan is followed by the passkey check
+    bridge: str = "on"  # "on": each page load installs the WPP stand-in (static/wpp.js); "off": not
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: getattr(self, attr) for name, attr in _MS_FIELDS.items()}

@@ -26,6 +26,7 @@ class Conn:
     active: bool = False
     open_chat: str | None = None
     profile: Profile = "2026"  # the page profile this tab was served (fixed for its life)
+    bridge: bool = False  # the tab runs the WPP stand-in: its frames also carry wa-js shapes
     task: asyncio.Task[None] | None = None  # the running screen sequence (splash, QR codes, sync)
 
     async def send(self, payload: dict[str, Any]) -> None:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Callable
-from typing import Any
 
-from simulator import views
+from simulator import frames, ids, views, wa
 from simulator.config import SimConfig
 from simulator.conns import Conn, Conns
 from simulator.dialogs import Dialogs
+from simulator.frames import Frame, Payload
 from simulator.linking import Linking
 from simulator.models import Account, Ack, Device, IdForm, Message, Person
 from simulator.store import Store
-
-Frame = dict[str, Any]
-Payload = Frame | Callable[[Conn], Frame]  # a frame, or one built for each tab's profile
 
 
 class Engine(Linking, Dialogs):
@@ -31,15 +27,22 @@ class Engine(Linking, Dialogs):
     def page_settings(self) -> Frame:
         return {"outgoingRowDelayMs": self.config.outgoing_row_delay_ms}
 
-    async def hello(self, conn: Conn, device_id: str | None, resume: bool) -> None:
-        """A page (re)connects: linked profiles get their chats, new ones a QR code."""
+    async def hello(
+        self, conn: Conn, device_id: str | None, resume: bool, bridge: bool | None = None
+    ) -> None:
+        """A page (re)connects: linked profiles get their chats, new ones a QR code.
+
+        ``bridge``: whether the page already runs the WPP stand-in (None: a fresh page load, which
+        installs it when the config says so)."""
         self.conns.add(conn)
         conn.profile = self.config.page_profile
+        conn.bridge = bridge if bridge is not None else self.config.bridge == "on"
         await conn.send(
             {
                 "type": "page",
                 "profile": conn.profile,
                 "locale": self.config.locale,
+                "bridge": conn.bridge,
                 **self.page_settings(),
             }
         )
@@ -97,15 +100,17 @@ class Engine(Linking, Dialogs):
                 "messages": views.page_messages(chat, conn.profile),
                 "info": views.chat_info(account, chat, chat.chat_id),
             }
-        await conn.send(
-            {
-                "type": "ready",
-                "me": views.me(account, device),
-                "online": account.online,
-                "chats": [views.page_chat(c) for c in self.store.ordered_chats(account)],
-                "open": opened,
-            }
-        )
+        chats = self.store.ordered_chats(account)
+        ready = {
+            "type": "ready",
+            "me": views.me(account, device),
+            "online": account.online,
+            "chats": [views.page_chat(c) for c in chats],
+            "open": opened,
+        }
+        if conn.bridge:
+            ready["wa"] = {"chats": [wa.chat(account, c) for c in chats]}
+        await conn.send(ready)
         for frame in self.due_dialogs(conn, device):
             await conn.send(frame)
 
@@ -163,7 +168,7 @@ class Engine(Linking, Dialogs):
         if chat is not None and account.online:
             had_unread = chat.unread > 0
             if self.store.mark_read(chat) or had_unread:
-                await self.push(account, {"type": "chat", "chat": views.page_chat(chat)})
+                await self.push(account, frames.chat(account, chat))
         await conn.send(
             {
                 "type": "messages",
@@ -177,18 +182,18 @@ class Engine(Linking, Dialogs):
     async def send_text(self, account: Account, chat_id: str, msg_id: str, text: str) -> Message:
         fail = self.config.send_fails or self.store.phone_of(chat_id) in self.config.invalid_numbers
         msg = self.store.add_outbound(account, chat_id, msg_id, text, fail=fail)
-        await self.push(account, self._msg_frame(account, msg))
+        await self.push(account, frames.message(account, msg))
         return msg
 
-    def _msg_frame(self, account: Account, msg: Message) -> Callable[[Conn], Frame]:
-        chat = views.page_chat(account.chats[msg.chat_id])
-        return lambda conn: {
-            "type": "msg",
-            "message": views.page_message(msg, conn.profile),
-            "chat": chat,
-        }
-
     # -- what the phone (and its contacts) do: the control API -------------------------------
+
+    async def phone_sends(self, account: Account, chat_id: str, text: str) -> Message:
+        """The user writes on the phone: every computer shows it as an own message."""
+        msg_id = ids.new_inbound_id(0)  # an iPhone's id shape (3A…)
+        msg = self.store.add_outbound(account, chat_id, msg_id, text, fail=False, from_phone=True)
+        if account.online:
+            await self.push(account, frames.message(account, msg))
+        return msg
 
     async def unlink(self, account: Account, device_id: str | None) -> list[Device]:
         gone = self.store.unlink(account, device_id)
@@ -221,20 +226,12 @@ class Engine(Linking, Dialogs):
         chat = account.chats[msg.chat_id]
         if any(c.open_chat == chat.chat_id for c in self.open_tabs(account)):
             self.store.mark_read(chat)  # the user is looking at this chat
-        await self.push(account, self._msg_frame(account, msg))
+        await self.push(account, frames.message(account, msg))
 
     async def set_ack(self, account: Account, message_id: str, ack: Ack) -> Message:
         msg = self.store.message(account, message_id)
         if self.store.set_ack(msg, ack):
-            await self.push(
-                account,
-                lambda conn: {
-                    "type": "ack",
-                    "chatId": msg.chat_id,
-                    "id": msg.page_id(conn.profile),
-                    "ack": msg.ack,
-                },
-            )
+            await self.push(account, frames.ack(account, msg))
         return msg
 
     async def conflict(self, account: Account) -> None:
@@ -252,7 +249,11 @@ class Engine(Linking, Dialogs):
         account.online = online
         await self.push(account, {"type": "network", "online": online}, offline_too=True)
         if online:
-            self.store.release(account)
+            held, now_sent = self.store.release(account)
+            for msg in now_sent:  # queued while offline: they leave now
+                await self.push(account, frames.ack(account, msg))
+            for msg in held:  # held while offline: they arrive now
+                await self._announce(account, msg)
             for conn in self.open_tabs(account):
                 await self.resync(conn)
 

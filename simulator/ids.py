@@ -49,10 +49,12 @@ def new_data_ref(profile: str) -> str:
     return QR_PREFIX + ",".join([*fields, CHROME_CLIENT])
 
 
-def ref_forms(data_ref: str) -> tuple[str, str, str]:
-    """What ``/_sim/link`` accepts for a data-ref: all of it, the part after ``#``, ``2@…``."""
+def ref_forms(data_ref: str) -> tuple[str, str, str, str]:
+    """What ``/_sim/link`` accepts for a data-ref: all of it, the part after ``#``, its first four
+    fields (wa-js's ``fullCode``: ref, noise key, identity key, adv secret), ``2@…``."""
     payload = data_ref.removeprefix(QR_PREFIX)
-    return data_ref, payload, payload.split(",", 1)[0]
+    fields = payload.split(",")
+    return data_ref, payload, ",".join(fields[:4]), fields[0]
 
 
 def new_msg_id() -> str:

@@ -7,6 +7,7 @@ import asyncio
 from simulator import ids
 from simulator.config import SimConfig
 from simulator.conns import Conn, Conns
+from simulator.errors import bad_request
 from simulator.models import Device
 from simulator.store import Store
 
@@ -52,18 +53,29 @@ class Linking:
         if device is not None and device.data_ref is None and device.link_code is None:
             conn.run(self._qr_cycle(conn, device))
 
-    async def request_link_code(self, conn: Conn, phone: object) -> None:
-        """The page's "Next" with a number typed: show a pairing code instead of the QR."""
+    async def request_link_code(self, conn: Conn, phone: object) -> str | None:
+        """The page's "Next" with a number typed: show a pairing code instead of the QR.
+
+        Returns the code; None when the number is invalid (the page says so)."""
         device = self._pending_device(conn)
         if device is None:
-            return
+            raise bad_request("this tab shows no QR code (linked, or waiting for a passkey)")
         digits = "".join(ch for ch in phone if ch not in " +-()") if isinstance(phone, str) else ""
         if not ids.is_phone(digits):
             await conn.send({"type": "link_code_invalid"})
-            return
+            return None
         self.store.expire_refs(device)
         device.link_code, device.link_phone = ids.new_link_code(), digits
         conn.run(self._link_code_life(conn, device))
+        return device.link_code
+
+    async def refresh_qr(self, conn: Conn) -> None:
+        """A new QR code now (wa-js's ``conn.refreshQR``): a new series, also after the last one."""
+        device = self._pending_device(conn)
+        if device is None:
+            raise bad_request("this tab shows no QR code (linked, or waiting for a passkey)")
+        device.link_code = device.link_phone = None
+        conn.run(self._qr_cycle(conn, device))
 
     async def _link_code_life(self, conn: Conn, device: Device) -> None:
         await conn.send({"type": "link_code", "code": device.link_code, "phone": device.link_phone})

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from simulator import ids
+from simulator import bridge, ids
 from simulator.conns import Conn
 from simulator.engine import Engine
 from simulator.errors import SimError, bad_request
@@ -48,9 +48,12 @@ async def _dispatch(engine: Engine, conn: Conn, data: dict[str, Any]) -> None:
     kind = data.get("type")
     if kind == "hello":
         conn.tab_id = str(data.get("tabId") or "")
-        device_id = data.get("deviceId")
+        device_id, runs_bridge = data.get("deviceId"), data.get("bridge")
         await engine.hello(
-            conn, device_id if isinstance(device_id, str) else None, bool(data.get("resume"))
+            conn,
+            device_id if isinstance(device_id, str) else None,
+            bool(data.get("resume")),
+            runs_bridge if isinstance(runs_bridge, bool) else None,
         )
     elif kind == "qr_reload":
         await engine.qr_reload(conn)
@@ -68,6 +71,8 @@ async def _dispatch(engine: Engine, conn: Conn, data: dict[str, Any]) -> None:
         await _check_phone(engine, conn, data.get("phone"))
     elif kind in ("open", "close", "send"):
         await _chat_action(engine, conn, kind, data)
+    elif bridge.is_request(kind):
+        await bridge.handle(engine, conn, data)
     else:
         raise bad_request(f"unknown frame type {kind!r}")
 

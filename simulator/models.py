@@ -25,6 +25,7 @@ class Message:
     remote: str = ""  # the id it came in under (a phone JID, a lid, a group); "" = chat_id
     participant: str | None = None  # a group message from others: its author as sent (pn or lid)
     id_form: IdForm = "bare"  # how the 2026 page shows its data-id
+    from_phone: bool = False  # an own message the phone itself sent (not this computer)
 
     @property
     def serialized(self) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator import ids
-from simulator.errors import bad_request
+from simulator.errors import bad_request, not_found
 from simulator.models import Account, Chat, Person
 
 
@@ -21,6 +21,13 @@ class People:
             self.lid_owner[person.lid] = phone_jid
         person.phone_known = person.phone_known or phone_known
         return person
+
+    def note_recipient(self, account: Account, chat_id: str) -> None:
+        """Writing to a number makes it a contact; to a known lid, its person (number unseen)."""
+        if ids.is_lid(chat_id) and chat_id in self.lid_owner:
+            self.person(account, self.lid_owner[chat_id], phone_known=False)
+        elif not ids.is_lid(chat_id) and not chat_id.endswith("@g.us"):
+            self.person(account, chat_id, phone_known=True)
 
     def phone_of(self, jid: str) -> str:
         """The digits a message to ``jid`` reaches: the phone behind a lid, else the JID's user."""
@@ -44,6 +51,26 @@ class People:
         if chat is None and person is not None:
             chat = self.chat_of_person(account, person)
         return chat
+
+    def send_target(
+        self,
+        account: Account,
+        jid: str,
+        invalid_numbers: set[str],
+        *,
+        field: str = "chatId",
+        code: str = "chat_not_found",
+    ) -> str:
+        """The chat a message to ``jid`` lands in: the person's (under either id) or the group's;
+        a number on WhatsApp, or the lid of a known person, not chatted with yet starts one."""
+        chat = self.find_chat(account, jid)
+        if chat is not None:
+            return chat.chat_id
+        if jid.endswith("@g.us") or (ids.is_lid(jid) and jid not in self.lid_owner):
+            raise not_found(f"Chat not found for {jid}", code, field)
+        if ids.jid_user(jid) in invalid_numbers:
+            raise not_found(f"{jid} is not on WhatsApp", code, field)
+        return jid
 
     @staticmethod
     def name_of(account: Account, jid: str) -> str:

@@ -176,7 +176,7 @@ class Store(People):
         return msg
 
     def _deliver(self, account: Account, msg: Message) -> Chat:
-        name_jid = msg.chat_id
+        name_jid = self.lid_owner.get(msg.chat_id, msg.chat_id)  # a lid chat: after its person
         if not msg.from_me and msg.participant is None:  # one person, one chat (also when held)
             person = account.people[msg.sender]
             existing = self.chat_of_person(account, person)
@@ -195,14 +195,21 @@ class Store(People):
         return chat
 
     def add_outbound(
-        self, account: Account, chat_id: str, msg_id: str, text: str, *, fail: bool
+        self,
+        account: Account,
+        chat_id: str,
+        msg_id: str,
+        text: str,
+        *,
+        fail: bool,
+        from_phone: bool = False,
     ) -> Message:
+        """An own message, sent by this computer or (``from_phone``) by the phone itself."""
         existing = account.by_id.get(msg_id)
         if existing is not None and existing.from_me:  # re-sent after a reconnect: keep the first
             return existing
-        if not ids.is_lid(chat_id) and not chat_id.endswith("@g.us"):
-            self.person(account, chat_id, phone_known=True)
-        ack: Ack = "failed" if fail else ("sent" if account.online else "pending")
+        self.note_recipient(account, chat_id)
+        ack: Ack = "failed" if fail else ("sent" if account.online or from_phone else "pending")
         msg = Message(
             msg_id,
             chat_id,
@@ -213,8 +220,12 @@ class Store(People):
             int(time.time()),
             0,
             ack,
+            from_phone=from_phone,
         )
-        self._deliver(account, msg)
+        if from_phone and not account.online:  # the computers see it when their network is back
+            account.held.append(msg)
+        else:
+            self._deliver(account, msg)
         return msg
 
     def message(self, account: Account, message_id: str) -> Message:
@@ -251,20 +262,26 @@ class Store(People):
         chat.unread = 0
         return changed
 
-    def release(self, account: Account) -> list[Message]:
-        """Network restored: deliver held inbound, mark queued outbound as sent."""
+    def release(self, account: Account) -> tuple[list[Message], list[Message]]:
+        """Network restored: deliver held inbound, mark queued outbound as sent (both returned)."""
+        now_sent = []
         for chat in account.chats.values():
             for msg in chat.messages:
                 if msg.from_me and msg.ack == "pending":
                     msg.ack = "sent"
+                    now_sent.append(msg)
         held, account.held = account.held, []
         for msg in held:
             self._deliver(account, msg)
-        return held
+        return held, now_sent
 
     def sent(self, account: Account) -> list[Message]:
         """What left the computer (not pending, not failed), oldest first."""
-        out = [m for m in account.by_data_id.values() if m.from_me and ACK_ORDER[m.ack] > 0]
+        out = [
+            m
+            for m in account.by_data_id.values()
+            if m.from_me and not m.from_phone and ACK_ORDER[m.ack] > 0
+        ]
         return sorted(out, key=lambda m: m.seq)
 
     def seed_chats(self, account: Account, count: int) -> list[Chat]:

@@ -67,7 +67,12 @@ def page_dialog(dialog: Dialog) -> dict[str, Any]:
 
 
 def me(account: Account, device: Device) -> dict[str, Any]:
-    return {"phone": account.phone, "name": account.display_name, "wid": device.wid}
+    return {
+        "phone": account.phone,
+        "name": account.display_name,
+        "wid": device.wid,
+        "lid": ids.lid_of(account.phone),
+    }
 
 
 def device_json(device: Device, account: Account | None, connected: bool) -> dict[str, Any]:
@@ -91,6 +96,7 @@ def message_json(msg: Message) -> dict[str, Any]:
         "id": msg.msg_id,
         "chatId": msg.chat_id,
         "fromMe": msg.from_me,
+        "fromPhone": msg.from_phone,
         "sender": msg.sender,
         "senderName": msg.author,
         "text": msg.text,

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from worker.browser.pages import Dialog
-from worker.browser.selectors import CONFLICT
+from worker.browser.observed import Dialog
 
 DETAIL_CHARS = 200
 
@@ -37,7 +36,7 @@ class DialogWatch:
         self._since = 0.0
 
     def decide(self, dialog: Dialog | None, now: float) -> Decision:
-        if dialog is None or dialog.known is CONFLICT:
+        if dialog is None or dialog.is_conflict:
             self._text = None
             return Decision(Act.NONE)
         fresh = dialog.text != self._text

@@ -1,20 +1,15 @@
-"""Linking with a phone number instead of the QR: ask the page for a pairing code, store and
+"""Linking with a phone number instead of the QR: ask WhatsApp for a pairing code, store and
 publish it, follow it on screen, and clear it when it is used or expires."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
-from shared.settings import Settings
 from shared.states import Reason, SessionState
-from worker.browser import actions
-from worker.browser.actions import PageError
+from worker.browser.bridge import Bridge
+from worker.browser.errors import PageError
 from worker.publisher import Publisher
-
-if TYPE_CHECKING:
-    from worker.capture import PageCall
 
 log = logging.getLogger(__name__)
 
@@ -23,27 +18,18 @@ PAIRING_CODE_LIFETIME = timedelta(seconds=180)
 
 
 class Linking:
-    def __init__(self, settings: Settings, publisher: Publisher, call: PageCall) -> None:
-        self._settings = settings
+    def __init__(self, publisher: Publisher) -> None:
         self._publisher = publisher
-        self._call = call
         self._shown: tuple[str, str] | None = None  # (code, phone) on screen
         self.used = False  # a code was shown in this run (a link that follows is a "scan")
 
-    async def request(self, phone: str) -> str:
-        """On the QR landing (under the page lock): ask for a code for ``phone``; the state
-        stays ``qr`` with reason ``pairing_code``. Returns what happened, for the job result."""
+    async def request(self, bridge: Bridge, phone: str) -> str:
+        """Not linked yet (under the page lock): ask for a code for ``phone``; the state stays
+        ``qr`` with reason ``pairing_code``. Returns what happened, for the job result."""
         try:
-            code: str = await self._call(
-                actions.request_link_code,
-                self._settings.wa_url,
-                phone,
-                self._settings.page_timeout_s,
-            )
+            code = await bridge.request_pairing_code(phone)
         except PageError as exc:
             log.warning("session=%s pairing code not shown: %s", self._publisher.session_id, exc)
-            if exc.reason != "not_on_landing":  # back to the QR for the next try
-                await self._call(actions.open_home, self._settings.wa_url)
             return f"{exc.reason}: {exc}"
         await self._show(code, phone)
         return "code shown"

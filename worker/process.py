@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 COMMAND_TIMEOUT_S = 120
 START_TIMEOUT_S = 30
+# how often an owning worker looks for its session's commands: a send waits half of it on average
+SESSION_POLL_S = 0.02
 
 
 @dataclass
@@ -174,6 +176,7 @@ class WorkerProcess:
             ctx={"runtime": runtime, "process": self},
             job_timeout_s=COMMAND_TIMEOUT_S,
             max_tries=job_functions.SEND_NOT_READY_TRIES + 1,
+            poll_delay_s=SESSION_POLL_S,
         )
         commands.start()
         end = End.HANDOFF

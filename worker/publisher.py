@@ -19,7 +19,7 @@ from shared.db.types import Chat, Message
 from shared.payloads import chat_payload, message_payload
 from shared.qr import png_data_url
 from shared.states import SessionState
-from worker.chat_ids import ChatIds
+from worker.browser.observed import ChatRef
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,11 @@ class Publisher:
             )
         return True
 
+    async def bridge(self, kind: str) -> None:
+        """Which bridge the worker uses for the session now (operators see it)."""
+        async with self.pg.connection() as conn:
+            await sessions.worker_set_bridge(conn, session_id=self.session_id, bridge=kind)
+
     async def give_up(self) -> None:
         """The session needs an admin: stop the reconciler from restarting it."""
         async with self.pg.connection() as conn:
@@ -108,14 +113,18 @@ class Publisher:
         await self._publish(events.QrEvent(**self._env(), data=data))
         log.info("worker=%s session=%s qr rotated", self.worker_id, self.session_id)
 
-    async def _identity(self, phone: str | None, display_name: str | None) -> None:
+    async def _identity(
+        self, phone: str | None, display_name: str | None, lid: str | None = None
+    ) -> None:
         async with self.pg.connection() as conn:
             await sessions.worker_set_identity(
-                conn, session_id=self.session_id, phone=phone, display_name=display_name
+                conn, session_id=self.session_id, phone=phone, display_name=display_name, lid=lid
             )
 
-    async def ready(self, phone: str | None, display_name: str | None) -> None:
-        await self._identity(phone, display_name)
+    async def ready(
+        self, phone: str | None, display_name: str | None, lid: str | None = None
+    ) -> None:
+        await self._identity(phone, display_name, lid)
         data = events.ReadyData(phone_number=phone, display_name=display_name)
         await self._publish(events.ReadyEvent(**self._env(), data=data))
 
@@ -129,7 +138,7 @@ class Publisher:
             events.ChatEvent(**self._env(), data=events.ChatData(chat=chat_payload(chat)))
         )
 
-    async def resolve_chat(self, ids: ChatIds, name: str) -> tuple[Chat, list[UUID]]:
+    async def resolve_chat(self, ids: ChatRef, name: str) -> tuple[Chat, list[UUID]]:
         """The stored chat of the open chat's person (or group), merging rows found to be one;
         returns it and the ids of rows merged into it."""
         async with self.pg.connection() as conn:

@@ -1,9 +1,10 @@
 """One WhatsApp session in one browser: the state machine of DESIGN §8, capture, and commands.
 
-The runtime watches the page (one long-poll per tick, see ``pages.wait_snapshot``), turns what it
-sees into state transitions, deals with popups, stores every message it sees (``capture``), and
-runs commands between ticks. All Selenium work happens on the browser's own thread; ``_page``
-keeps multi-step page work atomic.
+The runtime watches WhatsApp Web through a ``Bridge`` (one long-poll per tick), turns what it sees
+into state transitions, deals with popups, stores every message it is told of (``capture``), and
+runs commands between ticks; it catches up on what came meanwhile on every (re)attach. A bridge
+that breaks at run time is replaced by the page bridge, keeping the session. ``_page`` keeps
+multi-step work on the page atomic.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
@@ -24,13 +24,12 @@ from shared import jobs
 from shared.constants import RedisNames
 from shared.settings import Settings
 from shared.states import Reason, SessionState
-from worker.browser import actions, pages
-from worker.browser.actions import PageError
-from worker.browser.chromium import LOCALE
+from worker.attachment import Attachment
+from worker.browser.bridge import BridgeBroken
 from worker.browser.drift import Drift, DriftKind
-from worker.browser.errors import BrowserError
+from worker.browser.errors import BrowserError, PageError
+from worker.browser.observed import Observation, Screen
 from worker.browser.orphans import kill_orphans
-from worker.browser.pages import Screen, Snapshot
 from worker.browser.profile import ensure_profile_dir, remove_stale_locks
 from worker.browser.thread import BrowserThread
 from worker.capture import Capture
@@ -41,7 +40,6 @@ from worker.publisher import Publisher
 from worker.sending import Sender
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # WhatsApp rotates the QR about every 20 s; used for the expiresAt hint sent with each code
 QR_LIFETIME = timedelta(seconds=20)
@@ -81,19 +79,18 @@ class SessionRuntime:
         self._end_state: tuple[SessionState, str] | None = None
         self._qr_ref: str | None = None
         self._shown_qr = False
-        self._synced = False
         self._own_name: str | None = None
         self._conflict_since: float | None = None
         self._unknown_since: float | None = None
         self._failures = 0
-        self._timeout = settings.page_timeout_s
         self._dialogs = DialogWatch(settings.unknown_dialog_s)
         self.drift = DriftReporter(
             publisher.pg, redis, names=RedisNames.of(settings), session_id=publisher.session_id
         )
-        self.capture = Capture(publisher, self.drift, self._call, LOCALE, self._timeout)
-        self._sender = Sender(settings, publisher, redis, self.capture, self._call)
-        self._linking = Linking(settings, publisher, self._call)
+        self.capture = Capture(publisher)
+        self._wa = Attachment(settings, publisher, browser, self.capture, self.drift)
+        self._sender = Sender(settings, publisher, redis, self.capture)
+        self._linking = Linking(publisher)
 
     @property
     def session_id(self) -> str:
@@ -113,6 +110,7 @@ class SessionRuntime:
             if await self._launch():
                 await self._watch()
         finally:
+            await self._wa.close()
             await self._browser.close()
             await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
@@ -125,7 +123,7 @@ class SessionRuntime:
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
             await self._browser.start(self._settings, profile)
-            await self._call(actions.open_home, self._settings.wa_url)
+            await self._wa.open()
         except BrowserError as exc:
             await self._block(exc.reason, str(exc))
             return False
@@ -136,16 +134,16 @@ class SessionRuntime:
         await self.publisher.transition(SessionState.BLOCKED, reason, detail)
         self.request_end(End.NEEDS_ADMIN)
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        return await self._browser.call(fn, *args)
-
     async def _watch(self) -> None:
         while not self._stop.is_set():
             try:
                 async with self._page:
-                    snap = await self._call(pages.wait_snapshot, self._settings.poll_interval_s)
-                    await self._on_snapshot(snap)
+                    seen = await self._wa.bridge.watch(self._settings.poll_interval_s)
+                    await self._on_observation(seen)
                 self._failures = 0
+            except BridgeBroken as exc:
+                async with self._page:
+                    await self._wa.fall_back(str(exc))
             except (WebDriverException, PageError) as exc:
                 self._failures += 1
                 log.warning(
@@ -162,10 +160,18 @@ class SessionRuntime:
 
     # --- what the page shows -----------------------------------------------------------
 
-    async def _on_snapshot(self, snap: Snapshot) -> None:
+    async def _on_observation(self, snap: Observation) -> None:
         if snap.drift:
             await self.drift.report(snap.drift)
+        if snap.reattached:
+            self._wa.caught_up = False  # a new document: what came meanwhile is read again
         await self._note_unknown_screen(snap)
+        await self._on_screen(snap)
+        if not self._stop.is_set():
+            await self.capture.record(snap.messages)
+            await self.capture.acks(snap.acks)
+
+    async def _on_screen(self, snap: Observation) -> None:
         if snap.screen is Screen.UNSUPPORTED:
             await self._block(Reason.UNSUPPORTED_BROWSER, "WhatsApp Web refused this browser")
         elif snap.screen is Screen.CONFLICT:
@@ -195,10 +201,10 @@ class SessionRuntime:
         """This run showed a QR or a pairing code: a link that follows was made now."""
         return self._shown_qr or self._linking.used
 
-    def _logged_out(self, snap: Snapshot) -> bool:
+    def _logged_out(self, snap: Observation) -> bool:
         return self.publisher.state in _LINKED or snap.logged_out_redirect
 
-    async def _note_unknown_screen(self, snap: Snapshot) -> None:
+    async def _note_unknown_screen(self, snap: Observation) -> None:
         if snap.screen is not Screen.UNKNOWN:
             self._unknown_since = None
             return
@@ -209,7 +215,7 @@ class SessionRuntime:
             await self.drift.report([Drift.of(DriftKind.SCREEN_UNKNOWN, text, key=text[:40])])
             self._unknown_since = float("inf")  # once per stretch
 
-    async def _on_dialog(self, snap: Snapshot) -> bool:
+    async def _on_dialog(self, snap: Observation) -> bool:
         """Deal with a popup; True when one is (still) in the way."""
         decision = self._dialogs.decide(snap.dialog, time.monotonic())
         if decision.act is Act.NONE or snap.dialog is None:
@@ -219,7 +225,7 @@ class SessionRuntime:
                 [Drift.of(DriftKind.DIALOG_UNKNOWN, snap.dialog.text, key=snap.dialog.text)]
             )
         if decision.act is Act.PRESS:
-            pressed = await self._call(actions.press_dialog_button, decision.label)
+            pressed = await self._wa.bridge.dismiss(decision.label)
             name = snap.dialog.known.name if snap.dialog.known else "?"
             log.info(
                 "session=%s dialog=%s dismissed=%s button=%r",
@@ -235,7 +241,7 @@ class SessionRuntime:
 
     async def _on_qr(self, ref: str, *, logged_out: bool) -> None:
         if logged_out:
-            self._synced = False
+            self._wa.caught_up = False
             await self.publisher.forget_identity()
         await self._linking.on_qr_screen()
         reason = Reason.LOGGED_OUT if logged_out else Reason.QR_SHOWN
@@ -249,10 +255,10 @@ class SessionRuntime:
         now = time.monotonic()
         self._conflict_since = self._conflict_since or now
         waited = now - self._conflict_since
-        if waited >= self._settings.conflict_takeover_s and await self._call(actions.take_over):
+        if waited >= self._settings.conflict_takeover_s and await self._wa.bridge.take_over():
             log.info("session=%s took over from another window", self.session_id)
 
-    async def _on_ready(self, snap: Snapshot) -> None:
+    async def _on_ready(self, snap: Observation) -> None:
         previous = self.publisher.state
         if previous != SessionState.READY:
             reason = {
@@ -264,46 +270,56 @@ class SessionRuntime:
             )
             self._conflict_since = None
             self._linking.linked()
+            if previous == SessionState.QR:  # linked and synced between two looks: say both
+                await self.publisher.transition(SessionState.AUTHENTICATED, Reason.QR_SCANNED)
             name = snap.display_name or self._own_name
             if name is None:  # the 2026 page shows it only in the Profile drawer
-                name = self._own_name = await self._call(actions.read_own_name, self._timeout)
-            await self.publisher.ready(snap.phone, name)
-            if not self._synced:
-                await self.capture.sync(self._settings.sync_chats_limit)
-                self._synced = True
+                name = self._own_name = await self._wa.bridge.own_name()
+            await self.publisher.ready(snap.phone, name, snap.lid)
+            if not self._wa.caught_up:
+                await self._wa.catch_up()
             await self.publisher.transition(SessionState.READY, reason)
-        await self.capture.drain()
-        await self.capture.unread(snap.unread)
+        elif not self._wa.caught_up:
+            await self._wa.catch_up()
 
     # --- commands ----------------------------------------------------------------------
 
-    async def send_text(self, job: jobs.SendText) -> None:
+    @contextlib.asynccontextmanager
+    async def _for_command(self) -> AsyncIterator[None]:
+        """The page for a command: a long-poll waiting in it is ended at once."""
+        if self._page.locked():
+            await self._wa.interrupt()
         async with self._page:
-            await self._sender.send(job)
+            yield
+
+    async def send_text(self, job: jobs.SendText) -> None:
+        async with self._for_command():
+            try:
+                await self._sender.send(self._wa.bridge, job)
+            except BridgeBroken as exc:  # it may have gone out: looked for before it is sent
+                await self._wa.fall_back(str(exc))
+                await self._sender.send(self._wa.bridge, job, retry=True)
 
     async def mark_read(self, wa_chat_id: str) -> None:
-        async with self._page:
-            title = await self._sender.open_chat_of(wa_chat_id)  # opening a chat marks it read
-            self.capture.opened(title)
-            await self.capture.read_open_chat()
+        async with self._for_command():
+            await self.capture.record(await self._wa.run(lambda b: b.mark_read(wa_chat_id)))
 
     async def sync(self) -> None:
-        async with self._page:
-            await self.capture.sync(self._settings.sync_chats_limit)
+        async with self._for_command():
+            await self._wa.run(lambda _: self._wa.catch_up())
 
     async def refresh_qr(self) -> None:
-        async with self._page:
-            if not await self._call(actions.reload_qr):
-                await self._call(actions.open_home, self._settings.wa_url)
+        async with self._for_command():
+            await self._wa.run(lambda b: b.refresh_qr())
 
     async def request_pairing_code(self, phone: str) -> str:
-        async with self._page:
-            return await self._linking.request(phone)
+        async with self._for_command():
+            return await self._wa.run(lambda b: self._linking.request(b, phone))
 
     async def logout(self) -> None:
-        async with self._page:
-            with contextlib.suppress(PageError, WebDriverException):
-                await self._call(actions.logout, self._settings.wa_url)
+        async with self._for_command():
+            with contextlib.suppress(PageError, WebDriverException, BrowserError):
+                await self._wa.run(lambda b: b.logout())
         await self.publisher.forget_identity()
 
 

@@ -61,6 +61,7 @@ class OpsSessionOut(Wire):
     last_ready_at: datetime | None
     updated_at: datetime
     page_drift: dict[str, int]  # kind -> count of what the worker could not read on the page
+    bridge: str | None  # how its worker reaches WhatsApp Web: "module" (wa-js) or "page"
 
 
 class OpsSessionList(Wire):
@@ -190,6 +191,7 @@ async def list_sessions(request: web.Request) -> web.Response:
                 last_ready_at=r.last_ready_at,
                 updated_at=r.updated_at,
                 page_drift={k: v.count for k, v in page_drift_out(r.page_drift).items()},
+                bridge=r.bridge,
             )
             for r, h in zip(rows, holders, strict=True)
         ]

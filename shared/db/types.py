@@ -77,6 +77,8 @@ class WaSession:
     pairing_code: str | None
     pairing_code_expires_at: datetime | None
     pairing_phone: str | None
+    bridge: str | None  # 'module' | 'page': how its worker reaches WhatsApp Web
+    lid: str | None  # the linked account's own lid, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,7 @@ class OpsSession:
     last_ready_at: datetime | None
     updated_at: datetime
     page_drift: dict[str, Any]  # as on WaSession; operators see kinds and counts only
+    bridge: str | None  # 'module' | 'page'
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ import { closeDialog, dialog } from './dialogs.js';
 import { drawQr, landing, pairingCode, passkeyPrompt, phoneEntry, phoneInvalid, showQrExpired } from './landing.js';
 import { applyPageFrame, is2026, legacyTestId, page } from './page.js';
 import { sideColumn, updateBanner } from './side.js';
-import { h } from './util.js';
+import { h, newMsgId } from './util.js';
+import { installWpp } from './wpp.js';
 
 const KEY_WID = 'last-wid-md';
 const KEY_NOISE = 'WANoiseInfo';
@@ -17,6 +18,7 @@ const root = document.getElementById('app');
 const state = {
   ws: null, screen: 'startup', me: null, netDown: false, wsDown: false, leaving: false,
   retry: 0, outbox: [], deepLink: null, chats: null, conversation: null, side: null, slot: null,
+  bridge: null, wpp: null, // bridge: null until the server says whether this load runs the WPP stand-in
 };
 
 function tabId() {
@@ -37,8 +39,22 @@ function storedDeviceId() {
 }
 
 function send(frame) {
+  if (frame.type === 'send') state.wpp?.sending(frame.id);
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(frame));
   else if (frame.type === 'send') state.outbox.push(frame);
+}
+
+// The WPP stand-in (config "bridge"), once per page load, before any other frame reaches it.
+function startBridge(frame) {
+  if (state.bridge !== null) return;
+  state.bridge = Boolean(frame.bridge);
+  if (!state.bridge) return;
+  state.wpp = installWpp({
+    send,
+    showSent: (chatId, msgId, text) => state.conversation?.showOwn(chatId, msgId, text),
+    newMsgId,
+    hasSession: () => storedDeviceId() !== null,
+  });
 }
 
 function connect(resume) {
@@ -46,12 +62,14 @@ function connect(resume) {
   state.ws = ws;
   ws.onopen = () => {
     state.retry = 0;
-    ws.send(JSON.stringify({ type: 'hello', deviceId: storedDeviceId(), tabId: tabId(), resume }));
+    ws.send(JSON.stringify({ type: 'hello', deviceId: storedDeviceId(), tabId: tabId(), resume, bridge: state.bridge }));
+    state.wpp?.socket(true);
   };
   ws.onmessage = (event) => handle(JSON.parse(event.data));
   ws.onclose = () => {
     if (state.ws !== ws || state.leaving) return;
     state.ws = null;
+    state.wpp?.socket(false);
     const inApp = state.screen === 'app';
     if (inApp) {
       state.wsDown = true;
@@ -65,6 +83,8 @@ function connect(resume) {
 }
 
 function handle(frame) {
+  if (frame.type === 'page') startBridge(frame);
+  state.wpp?.onFrame(frame);
   switch (frame.type) {
     case 'page': if (state.screen !== 'app') applyPageFrame(frame); break;
     case 'settings': page.rowDelayMs = frame.outgoingRowDelayMs || 0; break;
@@ -96,6 +116,7 @@ function handle(frame) {
       break;
     case 'phone': phoneChecked(frame); break;
     case 'logged_out': logout(); break;
+    case 'wpp_reply': break;
     default: console.warn('simulator frame', frame);
   }
 }

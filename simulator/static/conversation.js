@@ -188,17 +188,23 @@ export class Conversation {
     }, delayMs);
   }
 
+  // An own message leaves (typed here, or sent through WPP): its row shows at once with a clock,
+  // or outgoingRowDelayMs later. Other chats show it when opened.
+  showOwn(chatId, msgId, text) {
+    if (!this.main || chatId !== this.chatId) return;
+    const local = {
+      id: is2026() ? msgId : `true_${chatId}_${msgId}`, chatId, fromMe: true,
+      author: this.ctx.me().name, text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
+    };
+    if (page.rowDelayMs > 0) this.showLate(local, page.rowDelayMs);
+    else this.reconcile([local]);
+  }
+
   sendNow() {
     const text = this.composeText();
     if (!text || !this.chatId) return;
     const msgId = newMsgId();
-    const me = this.ctx.me();
-    const local = {
-      id: is2026() ? msgId : `true_${this.chatId}_${msgId}`, chatId: this.chatId, fromMe: true,
-      author: me.name, text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
-    };
-    if (page.rowDelayMs > 0) this.showLate(local, page.rowDelayMs);
-    else this.reconcile([local]);
+    this.showOwn(this.chatId, msgId, text);
     this.box.replaceChildren();
     this.updateButton();
     this.ctx.send({ type: 'send', chatId: this.chatId, id: msgId, text });

@@ -135,6 +135,7 @@ function selectChat(chat) {
     form.name.value = chat.name.startsWith('+') ? '' : chat.name;
     form.groupId.value = form.groupName.value = '';
   }
+  document.getElementById('outbound').to.value = chat.chatId;
   refresh();
 }
 
@@ -150,7 +151,7 @@ async function refreshMessages() {
   list.replaceChildren(...messages.map((m) => h('li', { class: m.fromMe ? 'out' : 'in' },
     h('div', { text: m.text }),
     h('div', { class: 'meta' },
-      `${m.fromMe ? 'from the computer' : m.senderName} · ${new Date(m.ts * 1000).toLocaleTimeString()} · `,
+      `${m.fromPhone ? 'from this phone' : m.fromMe ? 'from the computer' : m.senderName} · ${new Date(m.ts * 1000).toLocaleTimeString()} · `,
       m.fromMe ? ACK_TEXT[m.ack] : (m.ack === 'read' ? 'read on the computer' : 'delivered to the computer'),
       m.fromMe && ['sent', 'delivered'].includes(m.ack) ? ackButtons(m) : null))));
   if (nearBottom) list.scrollTop = list.scrollHeight;
@@ -176,6 +177,24 @@ async function sendInbound(event) {
   if (form.groupId.value) body.group = { id: form.groupId.value, name: form.groupName.value || undefined };
   try {
     const result = await api('POST', `/accounts/${view.account}/inbound`, body);
+    view.chatId = result.chatId;
+    document.getElementById('outbound').to.value = result.chatId;
+    form.text.value = '';
+    status.textContent = 'sent';
+    refresh();
+  } catch (err) {
+    status.textContent = err.message;
+  }
+}
+
+// The owner writes on the phone: every linked computer shows it as its own message.
+async function sendOutbound(event) {
+  event.preventDefault();
+  const form = event.target;
+  const status = document.getElementById('outbound-status');
+  try {
+    if (!view.account) throw new Error('Link a device first.');
+    const result = await api('POST', `/accounts/${view.account}/outbound`, { to: form.to.value, text: form.text.value });
     view.chatId = result.chatId;
     form.text.value = '';
     status.textContent = 'sent';
@@ -216,6 +235,7 @@ document.getElementById('unlink').addEventListener('click', () => accountAction(
 document.getElementById('conflict').addEventListener('click', () => accountAction('/conflict'));
 document.getElementById('network').addEventListener('click', () => accountAction('/network', { online: !view.online }));
 document.getElementById('inbound').addEventListener('submit', sendInbound);
+document.getElementById('outbound').addEventListener('submit', sendOutbound);
 document.getElementById('passkey').addEventListener('click', () => accountAction('/passkey', { on: !view.passkey }));
 document.getElementById('dialog').addEventListener('submit', async (event) => {
   event.preventDefault();

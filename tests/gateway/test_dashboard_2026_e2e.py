@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from selenium import webdriver
 
 from shared import events
-from shared.db.repos import messages
+from shared.db.repos import messages, sessions
 from shared.db.types import WaSession
 from shared.payloads import message_payload
 from tests.conftest import MakeUser
@@ -198,11 +198,14 @@ async def test_guidance_page_drift_and_the_unconfirmed_tick(
     await run(page.wait_message_status, "typed on the page", "sent")
     assert await run(page.console_errors) == []
 
-    # operators see the kinds and counts
+    # operators see the kinds and counts, and the bridge its worker uses
+    async with pg.connection() as conn:
+        await sessions.worker_set_bridge(conn, session_id=session.id, bridge="module")
     operator = await make_user("operator")
     await run(page.logout)
     await run(page.login, operator.user.email, operator.password)
     await run(page.wait_view, "ops")
     cell = await run(page.ops_drift, sid)
     assert cell == "layout_2027: 1, Message rows not understood: 3"
+    assert await run(page.ops_bridge, sid) == "module (wa-js)"
     assert await run(page.console_errors) == []

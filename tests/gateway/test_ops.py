@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from shared.db.repos import sessions
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
@@ -90,6 +91,12 @@ async def test_sessions_across_companies_without_contents(
     assert got[str(one.id)]["companyName"] == a.company.name
     assert got[str(one.id)]["leaseHolder"] == "w-9" and got[str(two.id)]["leaseHolder"] is None
     assert got[str(two.id)]["state"] == "qr"
+    assert got[str(two.id)]["bridge"] is None  # no worker ran it yet
+    async with pg.connection() as conn:
+        await sessions.worker_set_bridge(conn, session_id=one.id, bridge="module")
+    again = await client.get("/api/ops/sessions", headers=operator.headers)
+    by_id = {s["id"]: s for s in (await again.json())["data"]["sessions"]}
+    assert by_id[str(one.id)]["bridge"] == "module"
     text = await resp.text()
     for private in ("79990001122", "secret", "Private Person", "2@secret-ref"):
         assert private not in text

@@ -224,6 +224,16 @@ def test_dockerfiles_build_what_compose_runs() -> None:
         assert "pip install ." in text
         assert re.search(r"^USER wagw$", text, re.M)
     assert "chromium chromium-driver" in worker
+    # the module bridge injects wa-js as package-lock.json pins it, found beside the source tree
+    assert "npm ci" in worker
+    assert re.search(
+        r"COPY --from=wajs /src/node_modules/@wppconnect/wa-js/dist/wppconnect-wa\.js\s*\\\s*"
+        r"/src/node_modules/@wppconnect/wa-js/LICENSE\s*\\\s*"
+        r"\./node_modules/@wppconnect/wa-js/dist/",
+        worker,
+    )
+    ignore = (COMPOSE_DIR / "Dockerfile.worker.dockerignore").read_text()
+    assert "!package.json" in ignore and "!package-lock.json" in ignore
     assert f"chown wagw:wagw {PROFILE_DIR}" in worker
     assert "npm ci" in gateway
 

@@ -110,6 +110,19 @@ async def test_a_page_only_id_gives_way_to_the_real_one(
         page, _ = await chats.worker_resolve(
             conn, session_id=sid, wa_chat_id="page:0123456789abcdef", name="Ann", is_group=False
         )
+        # the page chat is the older one: it has the first message (chats without any are
+        # in no particular order)
+        await messages.worker_upsert_observed(
+            conn,
+            session_id=sid,
+            chat_id=page.id,
+            wa_msg_id="3EB0FIRST",
+            direction="in",
+            sender="Ann",
+            body="hi",
+            status="read",
+            wa_timestamp=datetime.now(UTC),
+        )
         real, _ = await chats.worker_resolve(
             conn,
             session_id=sid,

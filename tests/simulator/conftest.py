@@ -6,15 +6,20 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from simulator.app import create_app
+from simulator.config import SimConfig
+from tests.simulator.fakepage import Client
 from tests.simulator.harness import SimControl, SimServer
 from tests.simulator.waweb import DIALOG, WaWeb
+from tests.simulator.wpp import Wpp, inject_wajs
 
 CHROME_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -24,6 +29,14 @@ CHROME_UA = (
 FAST = {"loadMs": 50, "syncMs": 200, "qrFirstMs": 60_000, "qrRotateMs": 20_000, "qrCount": 6}
 
 DriverFactory = Callable[..., webdriver.Chrome]
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[Client]:
+    """The simulator in this test's loop, for browser-less tests (``FakePage``)."""
+    config = SimConfig(load_ms=0, sync_ms=0, qr_first_ms=60_000, qr_rotate_ms=60_000)
+    async with TestClient(TestServer(create_app(config))) as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +122,30 @@ def linked(sim: SimControl, page: WaWeb) -> WaWeb:
 
 
 BOTH = pytest.mark.parametrize("profile", ["2026", "legacy"], indirect=True)
+
+
+@pytest.fixture
+def wpp_page(sim: SimControl, make_driver: DriverFactory, profile: str) -> WaWeb:
+    """A fresh browser with the real wa-js injected before the page (as a worker injects it)."""
+    driver = make_driver()
+    inject_wajs(driver)
+    return WaWeb(driver, sim.base_url, profile)
+
+
+@pytest.fixture
+def wpp(wpp_page: WaWeb) -> Wpp:
+    return Wpp(wpp_page.driver)
+
+
+@pytest.fixture
+def wpp_linked(sim: SimControl, wpp_page: WaWeb, wpp: Wpp) -> WaWeb:
+    """``wpp_page`` linked to +15550001111 ("Acme Support"), on its chat list, WPP ready."""
+    wpp_page.open()
+    wpp.wait_ready()
+    sim.link(wpp_page.qr_ref(), "15550001111", "Acme Support")
+    wpp_page.wait_chat_list()
+    if wpp_page.profile == "2026":
+        wpp_page.click_dialog_button("Continue")
+        wpp_page.wait_gone(DIALOG)
+    wpp.until(lambda: wpp.value("WPP.conn.getMyUserId() !== undefined"))
+    return wpp_page

@@ -7,6 +7,11 @@ from typing import Any
 from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 
+from simulator import ids
+
+PHONE = "15550001111"
+Client = TestClient[Any, Any]
+
 
 class FakePage:
     def __init__(self, ws: ClientWebSocketResponse) -> None:
@@ -34,3 +39,17 @@ class FakePage:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+async def linked_page(client: Client, phone: str = PHONE) -> tuple[FakePage, dict[str, Any]]:
+    """A page linked to ``phone`` (scanned by its ``2@…`` field): the page and its linked frame."""
+    page = await FakePage.connect(client)
+    ref = (await page.until("qr"))["ref"]
+    first_field = ref.removeprefix(ids.QR_PREFIX).split(",")[0]
+    resp = await client.post("/_sim/link", json={"ref": first_field, "phone": f"+{phone}"})
+    assert resp.status == 200
+    linked = await page.until("linked")
+    ready = await page.until("ready")
+    lid = ids.lid_of(phone)
+    assert ready["me"] == {"phone": phone, "name": f"+{phone}", "wid": linked["wid"], "lid": lid}
+    return page, linked

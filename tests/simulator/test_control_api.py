@@ -4,40 +4,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from pyzbar.pyzbar import decode
 
 from simulator import ids
-from simulator.app import create_app
-from simulator.config import SimConfig
-from tests.simulator.fakepage import FakePage
-
-PHONE = "15550001111"
-Client = TestClient[Any, Any]
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[Client]:
-    config = SimConfig(load_ms=0, sync_ms=0, qr_first_ms=60_000, qr_rotate_ms=60_000)
-    async with TestClient(TestServer(create_app(config))) as test_client:
-        yield test_client
-
-
-async def linked_page(client: Client, phone: str = PHONE) -> tuple[FakePage, dict[str, Any]]:
-    page = await FakePage.connect(client)
-    ref = (await page.until("qr"))["ref"]
-    first_field = ref.removeprefix("https://wa.me/settings/linked_devices#").split(",")[0]
-    resp = await client.post("/_sim/link", json={"ref": first_field, "phone": f"+{phone}"})
-    assert resp.status == 200
-    linked = await page.until("linked")
-    ready = await page.until("ready")
-    assert ready["me"] == {"phone": phone, "name": f"+{phone}", "wid": linked["wid"]}
-    return page, linked
+from tests.simulator.fakepage import PHONE, Client, FakePage, linked_page
 
 
 class Bad(NamedTuple):
@@ -57,6 +31,7 @@ INB = f"{ACC}/inbound"
 NOBODY = "/_sim/accounts/19998887777"
 LINK_CODE = "/_sim/link-code"
 BAD = "invalid_field"
+LID = "123456789012345@lid"
 BAD_INPUT = [
     Bad("POST", "/_sim/link", {"ref": "2@nope", "phone": PHONE}, 404, "unknown_ref", "ref"),
     Bad("POST", "/_sim/link", {"ref": "2@nope", "phone": "12-34"}, 400, "invalid_phone", "phone"),
@@ -116,6 +91,13 @@ BAD_INPUT = [
     Bad("POST", "/_sim/link-code", {"code": "ABCD1234"}, 400, "invalid_phone", "phone"),
     Bad("POST", LINK_CODE, {"code": "ABCD1234", "phone": PHONE}, 404, "unknown_code", "code"),
     Bad("POST", "/_sim/link-code", {"code": "A", "phone": PHONE, "ref": "x"}, 400, BAD, "ref"),
+    Bad("POST", CFG, {"bridge": True}, 400, BAD, "bridge"),
+    Bad("POST", f"{ACC}/outbound", {"to": BOB}, 400, BAD, "text"),
+    Bad("POST", f"{ACC}/outbound", {"to": "12", "text": "x"}, 400, "invalid_phone", "to"),
+    Bad("POST", f"{ACC}/outbound", {"to": "nope-1", "text": "x"}, 400, BAD, "to"),
+    Bad("POST", f"{ACC}/outbound", {"to": GROUP, "text": "x"}, 404, "unknown_chat", "to"),
+    Bad("POST", f"{ACC}/outbound", {"to": LID, "text": "x"}, 404, "unknown_chat", "to"),
+    Bad("POST", f"{ACC}/outbound", {"to": BOB, "text": "x", "via": "pn"}, 400, BAD, "via"),
 ]  # fmt: skip
 
 

@@ -23,7 +23,7 @@ def free_port() -> int:
 def test_module_runs_with_timing_and_profile_flags() -> None:
     port = free_port()
     cmd = [sys.executable, "-m", "simulator", "--port", str(port), "--qr-first-ms", "1234",
-           "--page-profile", "legacy", "--locale", "ru-RU"]  # fmt: skip
+           "--page-profile", "legacy", "--locale", "ru-RU", "--bridge", "off"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
@@ -40,6 +40,7 @@ def test_module_runs_with_timing_and_profile_flags() -> None:
             config = json.loads(r.read())
         assert (config["qrFirstMs"], config["qrCount"]) == (1234, 6)
         assert (config["pageProfile"], config["locale"]) == ("legacy", "ru-RU")
+        assert config["bridge"] == "off"
     finally:
         proc.terminate()
         proc.wait(10)

@@ -48,6 +48,14 @@ def test_a_person_links_a_device_and_chats_as_a_contact(
     page.wait_message(lambda m: m["out"] and m["label"] == "Read")
     assert "read on the computer" in phone.text_of('[data-testid="phone-messages"]')
 
+    mine = phone.find('[data-testid="outbound-form"]')  # the owner writes on the phone
+    assert mine.find_element(By.NAME, "to").get_attribute("value") == "4915112345678@c.us"
+    mine.find_element(By.NAME, "text").send_keys("Sent from my phone")
+    mine.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    page.wait_message(lambda m: m["out"] and m["text"] == "Sent from my phone")
+    phone.wait(lambda d: "from this phone" in phone.text_of('[data-testid="phone-messages"]'))
+    assert [s["text"] for s in sim.sent("15550002222")] == ["Answer from the computer"]
+
 
 def test_a_person_types_a_pairing_code_writes_via_lid_and_shows_a_popup(
     sim: SimControl, page: WaWeb, make_driver: DriverFactory

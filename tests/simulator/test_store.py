@@ -73,7 +73,7 @@ def test_offline_holds_inbound_and_release_delivers_in_order() -> None:
         account, "4915112345678@c.us", "3EB0CCCCCCCCCCCCCCCC", "q", fail=False
     )
     assert (queued.ack, store.sent(account)) == ("pending", [])
-    assert store.release(account) == [held]
+    assert store.release(account) == ([held], [queued])
     assert (queued.ack, account.chats[held.chat_id].last) == ("sent", held)
 
 

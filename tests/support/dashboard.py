@@ -263,6 +263,11 @@ class Dashboard:
         )
         return str(self._find(css).text)
 
+    def ops_bridge(self, session_id: str) -> str:
+        """On the operator page: the bridge cell of a session's row."""
+        row = f'[data-testid=ops-session-row][data-session-id="{session_id}"]'
+        return str(self._find(f"{row} [data-testid=ops-bridge]").text)
+
     def chat_ids(self) -> list[str]:
         items = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=chat-item]")
         return [i.get_attribute("data-chat-id") or "" for i in items]

@@ -80,6 +80,13 @@ class SimClient:
         result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/inbound", body)
         return result
 
+    async def outbound(self, phone: str, to: str, text: str) -> dict[str, Any]:
+        """The owner writes on the phone ``phone`` to ``to`` (a number, a known lid, a group):
+        every linked computer gets it as an own message. Returns it as ``messages`` lists it."""
+        body = {"to": to, "text": text}
+        result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/outbound", body)
+        return result
+
     async def contacts(self, phone: str) -> list[dict[str, Any]]:
         """``[{phoneJid, lid, name, phoneKnown}]`` of everyone the account talked to."""
         result: list[dict[str, Any]] = await self._req("GET", f"/accounts/{phone}/contacts")

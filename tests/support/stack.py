@@ -23,6 +23,8 @@ from tests.support.procs import Proc, free_port, processes_mentioning, wait_http
 from tests.support.sim import SimClient
 
 FAST_SIM = {"qrFirstMs": 4000, "qrRotateMs": 3000, "qrCount": 6, "loadMs": 200, "syncMs": 300}
+# the worker's e2e tests that matter for both run on both: @pytest.mark.parametrize("bridge", BOTH)
+BOTH = ("module", "page")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,9 @@ class Stack:
     tap: EventTap
     log_dir: Path
     profile_dir: Path
+    bridge: str = (
+        "module"  # APP_BRIDGE of the workers; the simulator's WPP stand-in is on unless "page"
+    )
     company_id: UUID | None = None
     workers: list[Proc] = field(default_factory=list)
 
@@ -73,6 +78,7 @@ class Stack:
             "APP_RECONCILE_INTERVAL_S": "1",
             "APP_CONFLICT_TAKEOVER_S": "0.5",
             "APP_LOG_LEVEL": "INFO",
+            "APP_BRIDGE": self.bridge,
         }
         env.update(extra)
         return env
@@ -103,6 +109,12 @@ class Stack:
 
 
 @pytest.fixture
+def bridge() -> str:
+    """The bridge a test's workers use (parametrize ``bridge`` to choose; module by default)."""
+    return "module"
+
+
+@pytest.fixture
 async def stack(
     settings: Settings,
     sim: SimClient,
@@ -110,7 +122,9 @@ async def stack(
     pg: AsyncConnectionPool,
     redis: Redis,
     tmp_path: Path,
+    bridge: str,
 ) -> AsyncIterator[Stack]:
+    await sim.config(bridge="off" if bridge == "page" else "on")
     arq = await create_pool(RedisSettings.from_dsn(settings.redis_url))
     tap = EventTap(redis)
     await tap.start()
@@ -118,7 +132,7 @@ async def stack(
     logs.mkdir()
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    st = Stack(settings, sim, sim_url, pg, redis, arq, tap, logs, profiles)
+    st = Stack(settings, sim, sim_url, pg, redis, arq, tap, logs, profiles, bridge)
     try:
         yield st
     finally:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from worker.browser.drift import Drift, DriftKind
-from worker.browser.pages import Screen, parse_rows, parse_snapshot, read_unread
+from worker.browser.observed import Screen
+from worker.browser.pages import parse_rows, parse_snapshot, read_unread
 from worker.browser.times import TimeReader
 
 

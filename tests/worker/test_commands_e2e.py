@@ -13,7 +13,7 @@ from shared.db.repos import chats
 from shared.queues import enqueue_command
 from tests.support.databases import NAMES
 from tests.support.events import is_state, of_type
-from tests.support.stack import Stack, unique_phone
+from tests.support.stack import BOTH, Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +33,7 @@ async def _command(stack: Stack, session_id: UUID, name: str) -> None:
     )
 
 
+@pytest.mark.parametrize("bridge", BOTH)
 async def test_commands_sync_restart_logout(stack: Stack) -> None:
     worker = stack.start_worker("w1")
     phone = unique_phone()
@@ -98,6 +99,7 @@ async def test_operator_restart_and_stop_over_ctl(stack: Stack) -> None:
     assert await stack.redis.exists(NAMES.worker_key("w1")) == 0
 
 
+@pytest.mark.parametrize("bridge", BOTH)
 async def test_qr_never_scanned_stops_with_qr_timeout(stack: Stack) -> None:
     await stack.sim.config(qrFirstMs=800, qrRotateMs=600, qrCount=2)
     stack.start_worker("w1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.browser.pages import Dialog
+from worker.browser.observed import Dialog
 from worker.browser.selectors import known_dialog
 from worker.dialogs import Act, DialogWatch
 

@@ -18,10 +18,11 @@ from shared.settings import Settings
 from tests.support.sim import SimClient
 from tests.support.stack import unique_phone
 from worker.browser import actions, pages
-from worker.browser.actions import PageError
 from worker.browser.chromium import LOCALE
 from worker.browser.drift import DriftKind
-from worker.browser.pages import Screen, Snapshot
+from worker.browser.errors import PageError
+from worker.browser.observed import Dialog, Screen
+from worker.browser.pages import Snapshot
 from worker.browser.profile import ensure_profile_dir
 from worker.browser.selectors import SELECTORS
 from worker.browser.thread import BrowserThread
@@ -115,7 +116,7 @@ async def linked(page: Page) -> Page:
     return page
 
 
-async def _dialog(page: Page) -> pages.Dialog | None:
+async def _dialog(page: Page) -> Dialog | None:
     return (await page.call(pages.snapshot)).dialog
 
 

@@ -3,15 +3,11 @@ the chat is still captured (a runtime in this process, real Chromium, Redis and 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
-from uuid import UUID
+from typing import Any
 
 import pytest
 from psycopg_pool import AsyncConnectionPool
@@ -23,39 +19,12 @@ from shared.db.types import Chat, Message
 from shared.settings import Settings
 from tests.conftest import MakeCompany
 from tests.support.databases import NAMES
+from tests.support.runtime import Running, linked_runtime, until
 from tests.support.sim import SimClient
 from tests.support.stack import unique_phone
 from worker.browser.selectors import SELECTORS
-from worker.browser.thread import BrowserThread
-from worker.publisher import Publisher
-from worker.runtime import End, SessionRuntime
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
-
-
-@dataclass
-class Running:
-    runtime: SessionRuntime
-    browser: BrowserThread
-    pg: AsyncConnectionPool
-    redis: Redis
-    sim: SimClient
-    session_id: UUID
-    company_id: UUID
-    phone: str
-
-
-async def _until(check: Callable[[], Awaitable[T | None]], what: str, timeout_s: float = 30) -> T:
-    try:
-        async with asyncio.timeout(timeout_s):
-            while True:
-                got = await check()
-                if got:
-                    return got
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 @pytest.fixture
@@ -69,34 +38,11 @@ async def running(
     tmp_path: Path,
 ) -> AsyncIterator[Running]:
     company = await make_company()
-    async with pg.connection() as conn:
-        session = await sessions.create(conn, company_id=company.id, name="main")
-    cfg = settings.model_copy(update={"wa_url": sim_url, "profile_dir": tmp_path})
-    publisher = Publisher(
-        pg,
-        redis,
-        channel=NAMES.events_channel,
-        session_id=session.id,
-        company_id=company.id,
-        worker_id="w-test",
-    )
-    browser = BrowserThread()
-    runtime = SessionRuntime(cfg, publisher, browser, redis)
-    task = asyncio.create_task(runtime.run())
-    try:
-
-        async def qr() -> str | None:
-            async with pg.connection() as conn:
-                row = await sessions.worker_get(conn, session_id=session.id)
-            return row.qr_payload if row else None
-
-        phone = unique_phone()
-        await sim.link(await _until(qr, "a QR"), phone, "Drift Shop")
-        yield Running(runtime, browser, pg, redis, sim, session.id, company.id, phone)
-    finally:
-        runtime.request_end(End.STOPPED)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 60)
+    await sim.config(bridge="off")  # rows and drift are the page bridge's
+    async with linked_runtime(
+        settings, sim, pg, redis, company.id, tmp_path, wa_url=sim_url, bridge="page"
+    ) as running:
+        yield running
 
 
 async def _chat_messages(r: Running, chat: Chat) -> list[Message]:
@@ -156,11 +102,11 @@ async def test_unreadable_rows_are_counted_and_the_rest_is_captured(running: Run
         got = await _chat_messages(r, chat) if chat else []
         return got if [m.body for m in got] == bodies else None
 
-    await _until(lambda: stored(["one"]), "the first message")
+    await until(lambda: stored(["one"]), "the first message")
 
     # a row with no usable id: counted once, logged, on the session; nothing stored for it
     await r.browser.call(_append_copy("not an id", None))
-    await _until(lambda: _drift(r, "row_unparsed"), "row_unparsed on the session", 15)
+    await until(lambda: _drift(r, "row_unparsed"), "row_unparsed on the session", 15)
     assert await _counter(r, "row_unparsed") == 1
 
     # a row whose time cannot be read: stored with the capture time
@@ -168,10 +114,10 @@ async def test_unreadable_rows_are_counted_and_the_rest_is_captured(running: Run
     before = datetime.now(UTC) - timedelta(seconds=5)
     await r.browser.call(_append_copy(odd_id, "[sometime] Rob: "))
     await r.sim.inbound(r.phone, rob, "two", name="Rob")
-    got = await _until(lambda: stored(["one", "one", "two"]), "the rest of the chat")
+    got = await until(lambda: stored(["one", "one", "two"]), "the rest of the chat")
     odd = next(m for m in got if m.wa_msg_id == odd_id)
     assert odd.wa_timestamp is not None and odd.wa_timestamp >= before
-    await _until(lambda: _drift(r, "time_unparsed"), "time_unparsed on the session", 15)
+    await until(lambda: _drift(r, "time_unparsed"), "time_unparsed on the session", 15)
     assert await _counter(r, "time_unparsed") == 1
     drift = await _drift(r, "row_unparsed")
     assert drift is not None and drift["count"] == 1 and drift["lastAt"]
@@ -186,10 +132,14 @@ async def test_a_chat_without_any_id_gets_a_page_id_and_is_counted(running: Runn
         async with r.pg.connection() as conn:
             return await chats.worker_find_by_name(conn, session_id=r.session_id, name="Lee")
 
-    chat = await _until(page_chat, "Lee's chat")
+    chat = await until(page_chat, "Lee's chat")
     assert chat.wa_chat_id.startswith("page:") and chat.phone_jid is None
-    assert [m.body for m in await _chat_messages(r, chat)] == ["hello from a lid"]
-    await _until(lambda: _drift(r, "chat_id_unresolved"), "chat_id_unresolved", 15)
+
+    async def first() -> bool:
+        return [m.body for m in await _chat_messages(r, chat)] == ["hello from a lid"]
+
+    await until(first, "the message in Lee's chat")
+    await until(lambda: _drift(r, "chat_id_unresolved"), "chat_id_unresolved", 15)
     assert await _counter(r, "chat_id_unresolved") == 1
 
     # more from them lands in the same chat, and replies work (by name)
@@ -198,7 +148,7 @@ async def test_a_chat_without_any_id_gets_a_page_id_and_is_counted(running: Runn
     async def both() -> bool:
         return [m.body for m in await _chat_messages(r, chat)] == ["hello from a lid", "again"]
 
-    await _until(both, "the second message in the same chat")
+    await until(both, "the second message in the same chat")
     async with r.pg.connection() as conn:
         reply, _ = await messages.create_outgoing(
             conn,

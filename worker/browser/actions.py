@@ -21,7 +21,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from worker.browser import pages, scripts
-from worker.browser.pages import Row, Screen
+from worker.browser.errors import PageError
+from worker.browser.observed import Screen, normalized
+from worker.browser.pages import Row
 from worker.browser.selectors import CONFLICT, INVALID_NUMBER, LOG_OUT_CONFIRM, SELECTORS, TEXTS
 from worker.browser.times import TimeReader
 
@@ -31,14 +33,6 @@ T = TypeVar("T")
 # send pays about half of it
 POLL_S = 0.01
 _PHONE = re.compile(r"\+\d[\d\s\-().]{5,}\d")
-
-
-class PageError(Exception):
-    """A page action could not be done; ``reason`` is a short code for the message status."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -118,10 +112,6 @@ def open_chat_by_phone(driver: WebDriver, wa_url: str, phone: str, timeout_s: fl
         press_dialog_button(driver, INVALID_NUMBER.button)
         raise PageError("invalid_number", f"phone number {phone} is not on WhatsApp (invalid)")
     return pages.snapshot(driver).open_chat or phone
-
-
-def normalized(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.replace("\r", "").strip().split("\n"))
 
 
 def type_and_send(

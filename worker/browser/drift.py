@@ -19,6 +19,10 @@ class DriftKind(StrEnum):
     UNREAD_UNPARSED = "unread_unparsed"  # an unread badge whose count could not be read
     SCREEN_UNKNOWN = "screen_unknown"  # a screen that is none of the known ones, for a while
     DIALOG_UNKNOWN = "dialog_unknown"  # a dialog that is not in the known-dialog table
+    # the module bridge (wa-js)
+    MODULE_BRIDGE_FAILED = "module_bridge_failed"  # wa-js broke at run time: page bridge now
+    EVENT_UNPARSED = "event_unparsed"  # a wa-js message or ack the worker could not read
+    EVENTS_DROPPED = "events_dropped"  # the in-page queue overflowed (a catch-up follows)
 
 
 def excerpt(text: str | None) -> str:

@@ -24,3 +24,12 @@ class BrowserStartError(BrowserError):
     """Chromium or chromedriver could not be started; nothing of the attempt is left running."""
 
     reason = "browser_start_failed"
+
+
+class PageError(Exception):
+    """An action on WhatsApp Web could not be done (through the page or the module bridge);
+    ``reason`` is a short code for the message status and logs."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -10,44 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from worker.browser import scripts
 from worker.browser.drift import Drift, DriftKind
+from worker.browser.observed import Dialog, Screen
 from worker.browser.rowid import parse_row_id
-from worker.browser.selectors import SELECTORS, KnownDialog, known_dialog
+from worker.browser.selectors import SELECTORS, known_dialog
 from worker.browser.times import TimeReader
-
-
-class Screen(StrEnum):
-    UNKNOWN = "unknown"
-    LOADING = "loading"
-    UNSUPPORTED = "unsupported"
-    QR = "qr"
-    QR_EXPIRED = "qr_expired"
-    LINK_PHONE = "link_phone"  # "log in with phone number": the number is being typed
-    LINK_CODE = "link_code"  # the pairing code is on screen
-    PASSKEY = "passkey"  # WhatsApp asks for a passkey after the scan
-    SYNCING = "syncing"
-    READY = "ready"
-    OFFLINE = "offline"
-    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)
 class UnreadChat:
     name: str
     count: int
-
-
-@dataclass(frozen=True)
-class Dialog:
-    text: str
-    buttons: tuple[str, ...]
-    known: KnownDialog | None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The page's JS (``js/``), run with the selector table as its first arguments.
 
-Every script receives ``(SELECTORS, TEXTS, *args)``: the markup it looks for comes from
-``selectors.py``, never from the script itself.
+Every page-object script receives ``(SELECTORS, TEXTS, *args)``: the markup it looks for comes
+from ``selectors.py``, never from the script itself. The module bridge's calls reach the in-page
+bridge (``js/module/bridge.js``, injected by ``wajs``) and read no markup.
 """
 
 from __future__ import annotations
@@ -34,6 +35,25 @@ else {
 """
 
 
+# the module bridge's long-poll (js/module/bridge.js answers it) with a look at the page's UI
+# (dialogs, conflict, passkey: page objects in both bridges). arguments: SELECTORS, TEXTS, timeout
+# ms, (callback); without the in-page bridge (a document between loads) it answers `missing`
+_MODULE_WAIT = """
+const done = arguments[arguments.length - 1];
+const timeoutMs = arguments[2];
+const snap = () => { %s };
+const finish = (r) => { r.ui = snap(); done(r); };
+if (window.__wagw) { window.__wagw.wait(timeoutMs, finish); }
+else { setTimeout(() => finish({ missing: true }), Math.min(timeoutMs, 100)); }
+"""
+# one operation of the in-page bridge. arguments: name, args, deadline ms, (callback)
+_MODULE_RUN = """
+const done = arguments[arguments.length - 1];
+if (window.__wagw) { window.__wagw.run(arguments[0], arguments[1], arguments[2], done); }
+else { done({ missing: true }); }
+"""
+
+
 @cache
 def source(name: str) -> str:
     parts = [*_NEEDS.get(name, ()), name]
@@ -52,3 +72,20 @@ def run(driver: WebDriver, name: str, *args: Any) -> Any:
 
 def wait_and_snapshot(driver: WebDriver, timeout_ms: int) -> Any:
     return driver.execute_async_script(_wait_source(), SELECTORS, TEXTS, timeout_ms)
+
+
+@cache
+def _module_wait_source() -> str:
+    return _MODULE_WAIT % source("snapshot.js")
+
+
+def module_wait(driver: WebDriver, timeout_ms: int) -> Any:
+    return driver.execute_async_script(_module_wait_source(), SELECTORS, TEXTS, timeout_ms)
+
+
+def module_run(driver: WebDriver, name: str, args: list[Any], deadline_ms: int) -> Any:
+    return driver.execute_async_script(_MODULE_RUN, name, args, deadline_ms)
+
+
+def module_ready(driver: WebDriver) -> bool:
+    return bool(driver.execute_script("return Boolean(window.__wagw && window.__wagw.ready())"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
-from shared.db.types import Conn, Message
+from shared.db.types import Chat, Conn, Message
 
 # status only moves forward; 'failed' is terminal for a pending message
 _STATUS_RANK = (
@@ -273,3 +274,24 @@ async def count_for_chat_before(
     )
     row = await cur.fetchone()
     return int(row["n"]) if row else 0
+
+
+async def worker_last_per_chat(
+    conn: Conn, *, session_id: UUID, limit: int
+) -> list[tuple[Chat, str, datetime]]:
+    """The last stored message (WhatsApp id, WhatsApp time) of each of the ``limit`` chats with
+    the latest activity: where a catch-up of what came while the worker was away starts."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            "SELECT c.*, m.wa_msg_id AS last_wa_msg_id, m.at AS last_at"
+            " FROM wa_chats c"
+            " JOIN LATERAL (SELECT wa_msg_id, COALESCE(wa_timestamp, created_at) AS at"
+            "   FROM wa_messages WHERE chat_id = c.id AND wa_msg_id IS NOT NULL"
+            "   ORDER BY created_at DESC, id DESC LIMIT 1) m ON true"
+            " WHERE c.session_id = %(sid)s"
+            " ORDER BY c.last_message_at DESC NULLS LAST, c.id LIMIT %(limit)s",
+            {"sid": session_id, "limit": limit},
+        )
+        rows = await cur.fetchall()
+    names = [f.name for f in fields(Chat)]
+    return [(Chat(**{n: r[n] for n in names}), r["last_wa_msg_id"], r["last_at"]) for r in rows]

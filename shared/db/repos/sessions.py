@@ -155,12 +155,25 @@ async def worker_set_qr(
 
 
 async def worker_set_identity(
-    conn: Conn, *, session_id: UUID, phone: str | None, display_name: str | None
+    conn: Conn,
+    *,
+    session_id: UUID,
+    phone: str | None,
+    display_name: str | None,
+    lid: str | None = None,
 ) -> None:
     await conn.execute(
-        "UPDATE wa_sessions SET phone = %(p)s, display_name = %(n)s, updated_at = now()"
-        " WHERE id = %(id)s",
-        {"p": phone, "n": display_name, "id": session_id},
+        "UPDATE wa_sessions SET phone = %(p)s, display_name = %(n)s, lid = %(lid)s,"
+        " updated_at = now() WHERE id = %(id)s",
+        {"p": phone, "n": display_name, "lid": lid, "id": session_id},
+    )
+
+
+async def worker_set_bridge(conn: Conn, *, session_id: UUID, bridge: str) -> None:
+    """The bridge the worker uses now ('module' | 'page')."""
+    await conn.execute(
+        "UPDATE wa_sessions SET bridge = %(b)s WHERE id = %(id)s",
+        {"b": bridge, "id": session_id},
     )
 
 
@@ -303,7 +316,8 @@ async def list_for_operators(conn: Conn) -> list[OpsSession]:
     async with conn.cursor(row_factory=class_row(OpsSession)) as cur:
         await cur.execute(
             "SELECT s.id, s.company_id, c.name AS company_name, s.name, s.desired_state,"
-            " s.state, s.state_reason, s.worker_id, s.last_ready_at, s.updated_at, s.page_drift"
+            " s.state, s.state_reason, s.worker_id, s.last_ready_at, s.updated_at, s.page_drift,"
+            " s.bridge"
             " FROM wa_sessions s JOIN companies c ON c.id = s.company_id"
             " ORDER BY c.name, s.created_at, s.id"
         )

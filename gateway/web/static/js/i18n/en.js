@@ -186,4 +186,7 @@ export default {
   "quick.confirmDelete": "Delete the quick reply /{name}?",
   "quick.none": "No quick reply matches",
   "api.network": "No connection to the server. Try again when you are back online.",
+  "ops.bridge": "Bridge",
+  "ops.bridge.module": "module (wa-js)",
+  "ops.bridge.page": "page",
 };

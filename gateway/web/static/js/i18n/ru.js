@@ -186,4 +186,7 @@ export default {
   "quick.confirmDelete": "Удалить быстрый ответ /{name}?",
   "quick.none": "Нет подходящих быстрых ответов",
   "api.network": "Нет связи с сервером. Повторите, когда связь восстановится.",
+  "ops.bridge": "Мост",
+  "ops.bridge.module": "модуль (wa-js)",
+  "ops.bridge.page": "страница",
 };

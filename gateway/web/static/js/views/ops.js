@@ -1,5 +1,5 @@
 // Operator page: live workers (heartbeat, session, memory) with restart, and sessions' health
-// (state, reason, worker, page drift counts).
+// (state, reason, worker, bridge, page drift counts).
 import { api } from "../api.js";
 import { fmtTime, h, mount, srOnly, toast } from "../dom.js";
 import { driftSummary } from "../drift.js";
@@ -56,6 +56,7 @@ export default function ops(root) {
             h("td", {}, t(`state.${x.state}`)),
             h("td", {}, x.stateReason || ""),
             h("td", {}, x.workerId || "—"),
+            h("td", { "data-testid": "ops-bridge" }, x.bridge ? t(`ops.bridge.${x.bridge}`) : "—"),
             h(
               "td",
               { "data-testid": "ops-drift", class: Object.keys(x.pageDrift || {}).length ? "error" : "" },
@@ -98,7 +99,15 @@ export default function ops(root) {
       h(
         "table",
         { "data-testid": "ops-sessions-table", class: "cards" },
-        head(["ops.company", "sessions.name", "sessions.state", "session.reason", "ops.worker", "session.drift"]),
+        head([
+          "ops.company",
+          "sessions.name",
+          "sessions.state",
+          "session.reason",
+          "ops.worker",
+          "ops.bridge",
+          "session.drift",
+        ]),
         sessions,
       ),
     ),

@@ -1,4 +1,4 @@
-"""Which WhatsApp ids the open chat has, from its context, never from a row alone.
+"""Page bridge: which WhatsApp ids the open chat has, from its context, never from a row alone.
 
 In this order: how the worker opened it (a deep link -> the phone; by name -> the stored chat of
 that name), a legacy-form id in any of its rows, a title that is a phone number, the chat's info
@@ -8,9 +8,7 @@ drawer. With none of them the chat gets a page-only id (``page:<sha1(title)[:16]
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from shared.db.types import Chat
 from shared.jids import (
     PAGE_ID_PREFIX,
     is_group,
@@ -20,24 +18,9 @@ from shared.jids import (
     page_id,
     phone_jid,
 )
+from worker.browser.observed import ChatRef
 
 _PHONE_TITLE = re.compile(r"^\+?[\d\s\-().]+$")
-
-
-@dataclass(frozen=True)
-class ChatIds:
-    wa_chat_id: str  # the id a new chat is stored under: the first one found
-    phone_jid: str | None = None
-    lid: str | None = None
-    is_group: bool = False
-
-    @property
-    def page_only(self) -> bool:
-        return self.wa_chat_id.startswith(PAGE_ID_PREFIX)
-
-    @property
-    def all(self) -> frozenset[str]:
-        return frozenset(i for i in (self.wa_chat_id, self.phone_jid, self.lid) if i)
 
 
 def title_phone(title: str) -> str | None:
@@ -52,12 +35,12 @@ def from_context(
     title: str,
     *,
     opened_phone: str | None = None,
-    stored: Chat | None = None,
+    stored: ChatRef | None = None,
     hints: list[str] | tuple[str, ...] = (),
     info_phone: str | None = None,
     info_group: bool = False,
-) -> ChatIds | None:
-    """The ids the context gives, in the order above; None when it gives none."""
+) -> ChatRef | None:
+    """The ids the context gives, in the order above (named ``title``); None when it gives none."""
     found: list[str] = []
     if opened_phone:
         found.append(phone_jid(opened_phone))
@@ -75,13 +58,14 @@ def from_context(
     real = [i for i in dict.fromkeys(found) if not i.startswith(PAGE_ID_PREFIX)]
     group = next((i for i in real if is_group(i)), None)
     if group is not None or info_group or (stored is not None and stored.is_group):
-        return ChatIds(wa_chat_id=group or first, is_group=True)
-    return ChatIds(
+        return ChatRef(wa_chat_id=group or first, is_group=True, name=title)
+    return ChatRef(
         wa_chat_id=first,
+        name=title,
         phone_jid=next((i for i in real if is_phone(i)), None),
         lid=next((i for i in real if is_lid(i)), None),
     )
 
 
-def page_ids(title: str, *, is_group: bool = False) -> ChatIds:
-    return ChatIds(wa_chat_id=page_id(title), is_group=is_group)
+def page_ids(title: str, *, is_group: bool = False) -> ChatRef:
+    return ChatRef(wa_chat_id=page_id(title), is_group=is_group, name=title)

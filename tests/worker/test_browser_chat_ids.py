@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
-from shared.db.types import Chat
-from worker.chat_ids import ChatIds, from_context, page_ids, title_phone
+from worker.browser.chat_ids import from_context, page_ids, title_phone
+from worker.browser.observed import ChatRef
 
 PN = "79035556677@c.us"
 LID = "123456789012345@lid"
 
 
-def _chat(wa_chat_id: str, *, phone_jid: str | None = None, lid: str | None = None) -> Chat:
-    return Chat(
-        id=uuid.uuid4(),
-        session_id=uuid.uuid4(),
-        wa_chat_id=wa_chat_id,
-        name="Ann",
-        is_group=wa_chat_id.endswith("@g.us"),
-        unread_count=0,
-        last_message_at=None,
-        last_message_preview=None,
-        archived=False,
-        assigned_manager_id=None,
-        phone_jid=phone_jid,
-        lid=lid,
-    )
+def _chat(wa_chat_id: str, *, phone_jid: str | None = None, lid: str | None = None) -> ChatRef:
+    return ChatRef(wa_chat_id, phone_jid, lid, wa_chat_id.endswith("@g.us"), "Ann")
 
 
 def test_titles_that_are_numbers() -> None:
@@ -38,25 +23,26 @@ def test_titles_that_are_numbers() -> None:
 
 def test_a_deep_link_says_the_phone_first() -> None:
     ids = from_context("Ann", opened_phone="79035556677", hints=[LID])
-    assert ids == ChatIds(wa_chat_id=PN, phone_jid=PN, lid=LID)
+    assert ids == ChatRef(wa_chat_id=PN, phone_jid=PN, lid=LID, name="Ann")
 
 
 def test_the_stored_chat_of_that_name_comes_next() -> None:
     ids = from_context("Ann", stored=_chat(LID, lid=LID, phone_jid=PN))
-    assert ids == ChatIds(wa_chat_id=LID, phone_jid=PN, lid=LID)
+    assert ids == ChatRef(wa_chat_id=LID, phone_jid=PN, lid=LID, name="Ann")
 
 
 def test_legacy_rows_then_a_numeric_title_then_the_drawer() -> None:
-    assert from_context("Ann", hints=["79035556677@s.whatsapp.net"]) == ChatIds(PN, PN)
-    assert from_context("+7 903 555-66-77") == ChatIds(PN, PN)
-    assert from_context("Ann", info_phone="79035556677") == ChatIds(PN, PN)
+    ann = ChatRef(PN, PN, name="Ann")
+    assert from_context("Ann", hints=["79035556677@s.whatsapp.net"]) == ann
+    assert from_context("+7 903 555-66-77") == ChatRef(PN, PN, name="+7 903 555-66-77")
+    assert from_context("Ann", info_phone="79035556677") == ann
     assert from_context("Ann") is None
 
 
 def test_groups_keep_their_group_id() -> None:
     gid = "120363012345678901@g.us"
     ids = from_context("Team", hints=[gid])
-    assert ids == ChatIds(wa_chat_id=gid, is_group=True)
+    assert ids == ChatRef(wa_chat_id=gid, is_group=True, name="Team")
     assert from_context("Team", info_group=True) is None  # no id at all: a page-only one
     assert page_ids("Team", is_group=True).is_group
 

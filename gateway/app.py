@@ -19,6 +19,7 @@ from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
     ENDPOINTS,
+    EVENTS,
     HTTP_METRICS,
     HUB,
     METRICS_REGISTRY,
@@ -55,6 +56,7 @@ from gateway.routing import Endpoint, add_endpoints
 from gateway.web import setup_dashboard
 from shared.constants import RedisNames
 from shared.db.pool import make_pool
+from shared.eventwriter import EventWriter
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         window_s=settings.login_window_s,
     )
     app[auth.LOGIN_LIMITER] = LoginRateLimiter(redis, app[NAMES], limits)
+    app[EVENTS] = EventWriter(app[PG], redis, channel=app[NAMES].events_channel)
     yield
     await redis.aclose()
 

@@ -7,21 +7,22 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Role
+from gateway import auditing
+from gateway.auth.principal import Role, Scope
 from gateway.chatref import path_chat
 from gateway.commands import mark_read
 from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
-from gateway.keys import ARQ, NAMES, PG, PRINCIPAL
+from gateway.keys import ARQ, EVENTS, NAMES, PG, PRINCIPAL
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, parse_query, path_uuid
 from shared import jobs
-from shared.db.repos import audit, chats, users
+from shared.db.repos import chats, users
 from shared.events import ChatPayload, Wire
-from shared.payloads import chat_payload
+from shared.payloads import chat_event, chat_payload
 
 router = Router("chats")
 READERS = {Role.ADMIN, Role.MANAGER}
@@ -51,6 +52,7 @@ class ChatPatch(Body):
     "GET",
     "/api/whatsapp/sessions/{id}/chats",
     roles=READERS,
+    scope=Scope.READ,
     summary="Chats of a session, newest activity first (canRead)",
     query=ChatsQuery,
     response=ChatsPage,
@@ -84,6 +86,7 @@ async def list_chats(request: web.Request) -> web.Response:
     "PATCH",
     CHAT,
     roles=READERS,
+    scope=Scope.MANAGE,
     summary="Archive/unarchive a chat or (un)assign it to a manager (canManageChats)",
     body=ChatPatch,
     response=ChatData,
@@ -97,7 +100,8 @@ async def patch_chat(request: web.Request) -> web.Response:
     chat_id = found.id
     body = await parse_body(request, ChatPatch)
     unassign = "assigned_manager_id" in body.model_fields_set and body.assigned_manager_id is None
-    async with request.app[PG].connection() as conn:
+    async with request.app[EVENTS].unit() as unit:
+        conn = unit.conn
         if body.assigned_manager_id is not None and not await users.get_manager(
             conn, company_id=principal.tenant, manager_id=body.assigned_manager_id
         ):
@@ -116,14 +120,14 @@ async def patch_chat(request: web.Request) -> web.Response:
         )
         if chat is None:  # deleted meanwhile
             raise NotFound("chat not found")
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="chat.update",
+            principal,
+            "chat.update",
             target=str(chat_id),
             details=body.model_dump(mode="json", by_alias=True, exclude_unset=True),
         )
+        unit.emit(chat_event(principal.tenant, chat))
     return ok(ChatData(chat=chat_payload(chat)).to_wire())
 
 
@@ -131,13 +135,15 @@ async def patch_chat(request: web.Request) -> web.Response:
     "POST",
     CHAT + "/read",
     roles=READERS,
+    scope=Scope.MANAGE,
     summary="Mark a chat read, here and on the phone (canManageChats)",
     response=ChatData,
 )
 async def read_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
-    async with request.app[PG].connection() as conn:
+    async with request.app[EVENTS].unit() as unit:
+        conn = unit.conn
         _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
         chat_id = found.id
         chat = await chats.mark_read(
@@ -145,13 +151,8 @@ async def read_chat(request: web.Request) -> web.Response:
         )
         if chat is None:  # deleted meanwhile
             raise NotFound("chat not found")
-        await audit.record(
-            conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="chat.read",
-            target=str(chat_id),
-        )
+        await auditing.record(conn, principal, "chat.read", target=str(chat_id))
+        unit.emit(chat_event(principal.tenant, chat))
     await mark_read(
         request.app[ARQ],
         request.app[NAMES],

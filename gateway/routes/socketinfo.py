@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.auth.principal import Scope
 from gateway.auth.tokens import bearer_token
 from gateway.forwarded import client
 from gateway.jsonio import ok
@@ -45,6 +46,7 @@ def _origin(request: web.Request) -> str:
     "GET",
     "/api/whatsapp/websocket/test-config",
     roles=ANY_USER,
+    scope=Scope.READ,
     summary="Socket.IO connection settings for the caller (url, path, namespace, token, events)",
     response=SocketConfig,
 )

@@ -38,9 +38,12 @@ from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
+    apikeys,
+    audit,
     auth,
     chats,
     control,
+    deliveries,
     health,
     managers,
     messages,
@@ -51,6 +54,7 @@ from gateway.routes import (
     shortcuts,
     socketinfo,
     stats,
+    webhooks,
 )
 from gateway.routing import Endpoint, add_endpoints
 from gateway.web import setup_dashboard
@@ -73,6 +77,10 @@ ROUTERS = (
     stats.router,
     shortcuts.router,
     socketinfo.router,
+    webhooks.router,
+    deliveries.router,
+    apikeys.router,
+    audit.router,
     ops.router,
     openapi.router,
     health.router,

@@ -21,6 +21,7 @@ _PARAM = re.compile(r"\{(\w+)\}")
 # path parameters that are not (only) UUIDs
 _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "workerId": {"type": "string", "maxLength": 200},
+    "deliveryId": {"type": "integer", "minimum": 1},
     "chatId": {
         "description": "our chat id, or any WhatsApp id of the chat (@s.whatsapp.net = @c.us)",
         "anyOf": [

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from gateway.auth.principal import KeyGrant, Principal, Role, Scope
 from gateway.chatref import ChatRef
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import Forbidden, NotFound, ValidationFailed
 from shared.db.repos import access, chats, sessions
 from shared.db.types import Access, Chat, Conn, WaSession
 
@@ -129,3 +129,15 @@ async def admin_session(conn: Conn, principal: Principal, session_id: UUID) -> W
     if session is None or (principal.key is not None and not principal.key.reaches(session_id)):
         raise NotFound("session not found")
     return session
+
+
+async def company_sessions(conn: Conn, principal: Principal, ids: list[UUID], field: str) -> None:
+    """Every id names a session of the caller's company (a body's session filter); else a 400
+    naming ``field``."""
+    known = {s.id for s in await sessions.list_for_company(conn, company_id=principal.tenant)}
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"{field}: not a session of this company: {', '.join(unknown[:5])}",
+            details=[{"field": field, "message": "not a session of this company"}],
+        )

@@ -1,6 +1,7 @@
-"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages),
-an operator and a live worker heartbeat, and one well-formed request for every declared
-endpoint: what tests walk when they must touch every route."""
+"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages,
+a webhook with a delivery, an API key), an operator and a live worker heartbeat, and one
+well-formed request for every declared endpoint: what tests walk when they must touch every
+route."""
 
 from __future__ import annotations
 
@@ -14,12 +15,18 @@ from redis.asyncio import Redis
 
 from gateway.app import all_endpoints
 from gateway.routing import Endpoint
+from shared import events
+from shared.db.repos import deliveries
+from shared.states import SessionState
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
+from tests.support.eventlog import log_only
+from tests.support.integrations import fan_out_all, make_key, make_webhook
 from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
+PUBLIC_URL = "https://93.184.215.14/hook"  # a public address: no DNS, and the SSRF rule allows it
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,30 @@ async def seed_world(
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
     await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
+    hook = await make_webhook(pg, company.id, PUBLIC_URL)
+    state = events.StateData(state=SessionState.QR, previous=None, reason="seeded")
+    await log_only(pg, events.StateEvent(session_id=session.id, company_id=company.id, data=state))
+    await fan_out_all(pg, hook.id)
+    async with pg.connection() as conn:
+        [delivery], _ = await deliveries.page(
+            conn,
+            company_id=company.id,
+            webhook_id=hook.id,
+            status=None,
+            event_id=None,
+            session_id=None,
+            limit=1,
+            offset=0,
+        )
+    key = await make_key(pg, company.id, ["read"], name="world")
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
+        "webhookId": str(hook.id),
+        "deliveryId": str(delivery.id),
+        "apiKeyId": str(key.row.id),
     }
     return World(admin, manager, operator, ids)
 
@@ -81,6 +107,9 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "message": "hello",
         "to": "+7 900 123-45-67",
         "phone": "79001234567",
+        "url": PUBLIC_URL,
+        "scopes": ["read"],
+        "afterEventId": 0,
     }
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -96,6 +125,10 @@ def call_for(ep: Endpoint, world: World) -> Call:
     path = ep.path
     if path.startswith("/api/managers/"):  # there {id} is a manager
         path = path.replace("{id}", world.ids["managerId"])
+    if path.startswith("/api/webhooks/"):  # a webhook
+        path = path.replace("{id}", world.ids["webhookId"])
+    if path.startswith("/api/api-keys/"):  # an API key
+        path = path.replace("{id}", world.ids["apiKeyId"])
     for param, value in world.ids.items():
         path = path.replace("{" + param + "}", value)
     body = _body(ep.body, world)

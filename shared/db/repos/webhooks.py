@@ -134,12 +134,6 @@ async def rewind(
 # --- the sender's side ---------------------------------------------------------------------
 
 
-async def all_enabled(conn: Conn) -> list[Webhook]:
-    async with conn.cursor(row_factory=class_row(Webhook)) as cur:
-        await cur.execute("SELECT * FROM webhooks WHERE enabled ORDER BY id")
-        return await cur.fetchall()
-
-
 async def behind(conn: Conn) -> list[UUID]:
     """Enabled webhooks whose company logged events after their cursor."""
     cur = await conn.execute(
@@ -186,3 +180,10 @@ async def fan_out(conn: Conn, *, webhook_id: UUID, batch: int) -> FanOut:
     if row is None:
         return FanOut(0, [])
     return FanOut(int(row["scanned"]), [(webhook_id, s) for s in row["sessions"]])
+
+
+async def every(conn: Conn) -> list[Webhook]:
+    """Every webhook of every company (the sender's view of where to deliver)."""
+    async with conn.cursor(row_factory=class_row(Webhook)) as cur:
+        await cur.execute("SELECT * FROM webhooks ORDER BY id")
+        return await cur.fetchall()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import pytest
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -119,8 +120,8 @@ async def settled(
     receiver answered)."""
     async with asyncio.timeout(timeout_s):
         while True:
-            async with pg.connection() as conn:
-                cur = await conn.execute(
+            async with pg.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(
                     "SELECT count(*) AS n, count(*) FILTER (WHERE status = 'pending') AS pending"
                     " FROM webhook_deliveries WHERE webhook_id = %(id)s",
                     {"id": webhook_id},

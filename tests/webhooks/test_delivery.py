@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -153,10 +154,8 @@ async def test_a_receiver_down_for_a_while_loses_nothing(
         assert mine == sorted(mine)
     assert_in_order(receiver)
     await settled(pg, shop.webhook.id, made=11)
-    async with pg.connection() as conn:
-        cur = await conn.execute(
-            "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status"
-        )
+    async with pg.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute("SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status")
         assert {r["status"]: r["n"] for r in await cur.fetchall()} == {"delivered": 11}
 
 

@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared.db.repos import deliveries
+from shared.db.types import Delivery
 from shared.notices import announce_webhooks_changed
 from shared.settings import Settings
 from tests.conftest import MakeUser
@@ -25,7 +26,7 @@ from tests.webhooks.conftest import Shop, StartSender, emit, settled
 Client = TestClient[Any, Any]
 
 
-async def _rows(pg: AsyncConnectionPool, shop: Shop) -> list[deliveries.Delivery]:
+async def _rows(pg: AsyncConnectionPool, shop: Shop) -> list[Delivery]:
     async with pg.connection() as conn:
         rows, _ = await deliveries.page(
             conn,

@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench.events import TARGETS as EVENT_TARGETS
+from bench.events import run_events
 from bench.fanout import fanout
 from bench.latency import Latency
 from bench.stack import BenchStack
@@ -29,6 +31,7 @@ TARGETS = {
     "fanout_1000_p99_ms": 250,
     "chromium_pss_mb": 350,
     "gateway_rss_idle_mb": 120,
+    **EVENT_TARGETS,
 }
 
 
@@ -91,6 +94,10 @@ async def run(stack: BenchStack) -> dict[str, Any]:
         fan = await fanout(stack, str(row[0]), sid, n=1000)
         _emit("fanout", fan)
         results["fanout"] = fan
+
+    for name, value in (await run_events(stack)).items():  # the event log and webhooks
+        _emit(name, value)
+        results[name] = value
     return results
 
 

@@ -123,23 +123,26 @@ class Sender:
     async def _round(self, pool: AsyncConnectionPool, lanes: Lanes) -> None:
         now = time.monotonic()
         rescan = self._changed or now - self._last_rescan > RESCAN_EVERY_S
-        if self._changed:
-            self._changed = False
-            async with pool.connection() as conn:
-                rows = await webhooks.every(conn)
-            self._targets = {r.id: Target(r.id, r.url, r.secret, r.enabled) for r in rows}
         async with pool.connection() as conn:
-            for webhook_id in await webhooks.behind(conn):
+            behind = await webhooks.behind(conn)
+            pending = await deliveries.pending_lanes(conn) if rescan else []
+            # a webhook this sender does not know yet (its notice was missed): load them all
+            unknown = any(w not in self._targets for w in [*behind, *(k[0] for k in pending)])
+            if self._changed or unknown or rescan:
+                self._changed = False
+                rows = await webhooks.every(conn)
+                self._targets = {r.id: Target(r.id, r.url, r.secret, r.enabled) for r in rows}
+            for webhook_id in behind:
                 while True:
                     step = await webhooks.fan_out(conn, webhook_id=webhook_id, batch=FAN_OUT_BATCH)
                     for key in step.lanes:
                         lanes.wake(key)
                     if step.scanned < FAN_OUT_BATCH:
                         break
-            if rescan:
-                self._last_rescan = now
-                for key in await deliveries.pending_lanes(conn):
-                    lanes.wake(key)
+        if rescan:
+            self._last_rescan = now
+            for key in pending:
+                lanes.wake(key)
         if now - self._last_prune > self.settings.prune_interval_s:
             self._last_prune = now
             await prune(pool, retention_h=self.settings.event_retention_h)

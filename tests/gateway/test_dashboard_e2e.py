@@ -57,7 +57,13 @@ async def test_login_roles_and_manager_sees_only_granted_sessions(
     await run(page.login, tenant.admin.user.email, tenant.admin.password)
     await run(page.wait_view, "sessions")
     assert len(await run(page.wait_session_rows, 2)) == 2
-    assert await run(page.nav_links) == ["nav-sessions", "nav-managers", "nav-stats"]
+    assert await run(page.nav_links) == [
+        "nav-sessions",
+        "nav-managers",
+        "nav-stats",
+        "nav-webhooks",
+        "nav-api-keys",
+    ]
     await run(page.go, "#/stats")
     await run(page.wait_view, "stats")
     await run(page.logout)

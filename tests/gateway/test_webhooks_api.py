@@ -3,14 +3,18 @@ change, rotate, delete, replay bounds, every change audited and tenant-scoped.""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from gateway.web.routes import STATIC_DIR as STATIC
 from shared import events
 from shared.db.repos import audit
+from shared.events import EVENT_TYPES
 from shared.states import SessionState
 from tests.gateway.conftest import MakeTenant
 from tests.support.eventlog import log_and_publish
@@ -114,3 +118,10 @@ async def test_replay_stays_within_the_log(
     for bad in ({"afterEventId": -1}, {"afterEventId": "1"}, {}):
         resp = await client.post(f"{one}/replay", json=bad, headers=t.admin.headers)
         assert resp.status == 400, bad
+
+
+def test_the_dashboard_offers_exactly_the_event_types() -> None:
+    source = (STATIC / "js" / "views" / "webhooks.js").read_text()
+    found = re.search(r"export const EVENT_TYPES = (\[[^\]]*\]);", source)
+    assert found, "webhooks.js lists the event types"
+    assert tuple(json.loads(found.group(1))) == EVENT_TYPES

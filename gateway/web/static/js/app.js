@@ -2,7 +2,7 @@
 import { auth } from "./api.js";
 import { h, mount } from "./dom.js";
 import { getLang, setLang, t } from "./i18n.js";
-import { connect, disconnect } from "./socket.js";
+import { connect, disconnect, on } from "./socket.js";
 import { initQrModal } from "./qrmodal.js";
 import login from "./views/login.js";
 import sessions from "./views/sessions.js";
@@ -12,6 +12,8 @@ import chats from "./views/chatlist.js";
 import conversation from "./views/conversation.js";
 import stats from "./views/stats.js";
 import ops from "./views/ops.js";
+import webhooks from "./views/webhooks.js";
+import apikeys from "./views/apikeys.js";
 
 // [pattern, view, roles allowed (null = any signed-in user)]
 const ROUTES = [
@@ -23,9 +25,12 @@ const ROUTES = [
   [/^#\/managers$/, managers, ["admin"]],
   [/^#\/stats$/, stats, ["admin", "manager"]],
   [/^#\/ops$/, ops, ["operator"]],
+  [/^#\/webhooks$/, webhooks, ["admin"]],
+  [/^#\/api-keys$/, apikeys, ["admin"]],
 ];
 const NAV = {
-  admin: [["#/sessions", "nav.sessions"], ["#/managers", "nav.managers"], ["#/stats", "nav.stats"]],
+  admin: [["#/sessions", "nav.sessions"], ["#/managers", "nav.managers"], ["#/stats", "nav.stats"],
+    ["#/webhooks", "nav.webhooks"], ["#/api-keys", "nav.apikeys"]],
   manager: [["#/sessions", "nav.sessions"], ["#/stats", "nav.stats"]],
   operator: [["#/ops", "nav.ops"]],
 };
@@ -89,6 +94,8 @@ function start() {
   document.getElementById("logout").addEventListener("click", signOut);
   window.addEventListener("wagw:logged-out", signOut);
   window.addEventListener("hashchange", route);
+  // the socket missed more than the server can replay: the current view loads its lists again
+  on("resync", () => route());
   if (auth.token && auth.user && auth.user.role !== "operator") connect(auth.token);
   route();
   if ("serviceWorker" in navigator) {

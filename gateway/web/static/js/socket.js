@@ -1,8 +1,12 @@
 // Socket.IO connection to /whatsapp (websocket transport, JWT in auth.token) and a small event bus.
 // Every server event is passed on by name (the server's list lives in gateway/realtime/payloads.py).
+// Resume: the id of the last event received (eventId) goes with every reconnect as
+// auth.lastEventId, so the server replays what was missed; "resync_required" means it cannot,
+// and listeners of "resync" reload what they show.
 
 const listeners = new Map();
 let socket = null;
+let lastEventId = null;
 
 /** Subscribe to a socket event; returns the unsubscribe function. */
 export function on(name, fn) {
@@ -23,19 +27,32 @@ function setIndicator(state) {
   el.title = state;
 }
 
+/** Remember the newest event id seen (events, the welcome, the end of a replay or a resync). */
+function track(name, data) {
+  const id = data && typeof data === "object" ? (data.eventId ?? data.lastEventId) : undefined;
+  if (name === "resync_required" && Number.isInteger(data.lastEventId)) lastEventId = data.lastEventId;
+  else if (Number.isInteger(id) && (lastEventId === null || id > lastEventId)) lastEventId = id;
+}
+
 export function connect(token) {
   disconnect();
   if (!window.io) return;
+  lastEventId = null;
   socket = window.io("/whatsapp", {
     path: "/socket.io/",
     transports: ["websocket"],
-    auth: { token },
+    // read at every (re)connection: a reconnect resumes after the last event received
+    auth: (cb) => cb(lastEventId === null ? { token } : { token, lastEventId }),
   });
   window.__waSocket = socket; // read by the browser tests (transport name)
   socket.on("connect", () => setIndicator("on"));
   socket.on("disconnect", () => setIndicator("off"));
   socket.on("connect_error", () => setIndicator("error"));
-  socket.onAny((name, data) => emit(name, data));
+  socket.onAny((name, data) => {
+    track(name, data);
+    emit(name, data);
+    if (name === "resync_required") emit("resync", data);
+  });
 }
 
 export function disconnect() {
@@ -43,4 +60,9 @@ export function disconnect() {
   socket = null;
   window.__waSocket = null;
   setIndicator("off");
+}
+
+/** The id a reconnect resumes after (tests and diagnostics). */
+export function resumeCursor() {
+  return lastEventId;
 }

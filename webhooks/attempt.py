@@ -12,6 +12,7 @@ import aiohttp
 
 from shared import events
 from shared.db.repos.deliveries import Outcome, Queued
+from shared.db.types import Webhook
 from shared.settings import Settings
 from shared.urlpolicy import UrlRefused, is_public, literal_ip, parse
 from webhooks import backoff, signing
@@ -23,12 +24,17 @@ MAX_ERROR = 200
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A webhook as the sender knows it now."""
+    """A webhook as the sender knows it now; ``refusal``: why its URL may not be called."""
 
     id: UUID
     url: str
     secret: str
     enabled: bool
+    refusal: str | None = None
+
+    @classmethod
+    def of(cls, row: Webhook, *, allow_private: bool) -> Target:
+        return cls(row.id, row.url, row.secret, row.enabled, _refusal(row.url, allow_private))
 
 
 def body_of(payload: dict[str, object], event_id: int) -> bytes:
@@ -73,9 +79,8 @@ async def attempt(
 
     if queued.payload is None:
         return finished("dead", None, 0, "the event is no longer in the log (pruned)")
-    refusal = _refusal(target.url, settings.webhook_allow_private)
-    if refusal is not None:
-        return finished("dead", None, 0, refusal)
+    if target.refusal is not None:
+        return finished("dead", None, 0, target.refusal)
     body = body_of(queued.payload, d.event_id)
     headers = signing.headers(
         secret=target.secret,

@@ -131,7 +131,8 @@ class Sender:
             if self._changed or unknown or rescan:
                 self._changed = False
                 rows = await webhooks.every(conn)
-                self._targets = {r.id: Target(r.id, r.url, r.secret, r.enabled) for r in rows}
+                allow = self.settings.webhook_allow_private
+                self._targets = {r.id: Target.of(r, allow_private=allow) for r in rows}
             for webhook_id in behind:
                 while True:
                     step = await webhooks.fan_out(conn, webhook_id=webhook_id, batch=FAN_OUT_BATCH)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from gateway.auth.principal import Role, Scope
-from gateway.fields import PageQuery, pages
+from gateway.fields import LINE, PageQuery, pages
 from gateway.jsonio import ok
 from gateway.keys import PG, PRINCIPAL
 from gateway.responses import Pagination
@@ -22,13 +22,20 @@ from shared.events import Wire
 
 router = Router("audit")
 
-ACTION = r"^[a-z_]+(\.[a-z_]+)*\.?$"
+Action = Annotated[  # exact (session.stop) or a family (session.)
+    str,
+    StringConstraints(max_length=100, pattern=r"^[a-z_]+(\.[a-z_]+)*\.?$"),
+    AfterValidator(LINE),
+]
+Target = Annotated[
+    str, StringConstraints(max_length=200, pattern=r"^[\x21-\x7e]+$"), AfterValidator(LINE)
+]
 
 
 class AuditQuery(PageQuery):
-    action: str | None = Field(None, max_length=100, pattern=ACTION)
+    action: Action | None = None
     user_id: UUID | None = Field(None, alias="userId")
-    target: str | None = Field(None, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    target: Target | None = None
     since: datetime | None = None
     until: datetime | None = None
 

@@ -39,7 +39,10 @@ def _known_type(value: str) -> str:
 
 
 EventType = Annotated[
-    str, AfterValidator(_known_type), WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)})
+    str,
+    AfterValidator(LINE),
+    AfterValidator(_known_type),
+    WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)}),
 ]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL), AfterValidator(LINE)]
 Description = Annotated[str, StringConstraints(max_length=200), AfterValidator(LINE)]

@@ -193,7 +193,13 @@ async def test_history_paging_languages_access_and_escaping(
 
     # languages: one switch re-renders the whole UI
     await run(page.set_language, "ru")
-    assert await run(page.nav_texts) == ["Сессии", "Менеджеры", "Статистика"]
+    assert await run(page.nav_texts) == [
+        "Сессии",
+        "Менеджеры",
+        "Статистика",
+        "Вебхуки",
+        "API-ключи",
+    ]
     await run(page.set_language, "en")
     assert await run(page.nav_texts) == ["Sessions", "Managers", "Statistics"]
 

@@ -15,6 +15,8 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench.events import TARGETS as EVENT_TARGETS
+from bench.events import run_events
 from bench.fanout import fanout
 from bench.latency import Latency
 from bench.lighthouse import TARGETS as LIGHTHOUSE_TARGETS
@@ -32,6 +34,7 @@ _COMMON = {
     "fanout_1000_p99_ms": 250,
     "chromium_pss_mb": 350,
     "gateway_rss_idle_mb": 120,
+    **EVENT_TARGETS,
 }
 # the dashboard's audit (run once, with the module bridge's stack): bench/lighthouse.py checks it
 LIGHTHOUSE = {**LIGHTHOUSE_TARGETS, "installable": True}
@@ -167,6 +170,10 @@ async def run(stack: BenchStack) -> dict[str, Any]:
             report = await asyncio.to_thread(_lighthouse, stack, sid, chat_id)
             _emit(b, "lighthouse", report)
             results["lighthouse"] = report
+        if b == "module":  # the event log and webhooks do not depend on the bridge either
+            for name, value in (await run_events(stack)).items():
+                _emit(b, name, value)
+                results[name] = value
     return results
 
 

@@ -1,4 +1,4 @@
-"""N sockets on one gateway; one event published; time until each socket has it."""
+"""N sockets on one gateway; one event logged and published; time until each socket has it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bench.stack import REDIS_URL, BenchStack
 from bench.stats import summary
 from shared import events
 from shared.constants import RedisNames
+from shared.db.pool import make_pool
+from shared.eventwriter import EventWriter
 from shared.states import SessionState
 
 CONNECT_BATCH = 50
@@ -59,11 +61,16 @@ async def fanout(stack: BenchStack, company_id: str, session_id: str, n: int) ->
         data=events.StateData(state=SessionState.READY, previous=SessionState.READY, reason=marker),
     )
     redis = Redis.from_url(REDIS_URL)
+    pg = make_pool(stack.database_url, min_size=1, max_size=1)
+    await pg.open(wait=True, timeout=10)
+    writer = EventWriter(pg, redis, channel=RedisNames().events_channel)
     published = time.perf_counter()
-    await redis.publish(RedisNames().events_channel, events.encode(event))
+    async with writer.unit() as unit:
+        unit.emit(event)
     async with asyncio.timeout(30):
         while len(arrived) < n:
             await asyncio.sleep(0.005)
+    await pg.close()
     await redis.aclose()
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     result = summary([t - published for t in arrived.values()])

@@ -1,5 +1,5 @@
 """A private stack for benchmarks: fresh database, own Redis DB, simulator, gateway, one worker
-(with the bridge under test)."""
+(with the bridge under test), and the webhook sender (``up(parts=...)`` starts fewer)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class BenchStack:
     gateway_url: str = ""
     sim_url: str = ""
     token: str = ""
+    company_id: str = ""
 
     @property
     def database_url(self) -> str:
@@ -53,7 +54,7 @@ class BenchStack:
             **extra,
         }
 
-    def up(self) -> None:
+    def up(self, parts: tuple[str, ...] = ("simulator", "gateway", "worker", "webhooks")) -> None:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.db_name)))
         migrate(self.database_url)
@@ -64,12 +65,19 @@ class BenchStack:
         sim_port, gw_port = free_port(), free_port()
         self.sim_url = f"http://127.0.0.1:{sim_port}"
         self.gateway_url = f"http://127.0.0.1:{gw_port}"
-        self._start("simulator", ["-m", "simulator", "--port", str(sim_port)], {})
-        wait_http(f"{self.sim_url}/_sim/health")
+        if "simulator" in parts:
+            self._start("simulator", ["-m", "simulator", "--port", str(sim_port)], {})
+            wait_http(f"{self.sim_url}/_sim/health")
         self._start("gateway", ["-m", "gateway"], self.env(APP_GATEWAY_PORT=str(gw_port)))
-        self._start(
-            "worker", ["-m", "worker"], self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge)
-        )
+        if "worker" in parts:
+            self._start(
+                "worker",
+                ["-m", "worker"],
+                self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge),
+            )
+        if "webhooks" in parts:
+            # the bench's receiver listens on 127.0.0.1
+            self._start("webhooks", ["-m", "webhooks"], self.env(APP_WEBHOOK_ALLOW_PRIVATE="true"))
         wait_http(f"{self.gateway_url}/health")
         self.token = self._seed_admin()
 
@@ -89,6 +97,7 @@ class BenchStack:
                 "INSERT INTO companies (name, max_sessions) VALUES ('Bench', 100) RETURNING id"
             ).fetchone()
             assert cid is not None
+            self.company_id = str(cid[0])
             conn.execute(
                 "INSERT INTO users (company_id, email, password_hash, role)"
                 " VALUES (%s, %s, %s, 'admin')",

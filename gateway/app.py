@@ -19,6 +19,7 @@ from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
     ENDPOINTS,
+    EVENTS,
     HTTP_METRICS,
     HUB,
     METRICS_REGISTRY,
@@ -37,9 +38,12 @@ from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
+    apikeys,
+    audit,
     auth,
     chats,
     control,
+    deliveries,
     health,
     managers,
     messages,
@@ -52,11 +56,13 @@ from gateway.routes import (
     shortcuts,
     socketinfo,
     stats,
+    webhooks,
 )
 from gateway.routing import Endpoint, add_endpoints
 from gateway.web import setup_dashboard
 from shared.constants import RedisNames
 from shared.db.pool import make_pool
+from shared.eventwriter import EventWriter
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,10 @@ ROUTERS = (
     stats.router,
     shortcuts.router,
     socketinfo.router,
+    webhooks.router,
+    deliveries.router,
+    apikeys.router,
+    audit.router,
     ops.router,
     openapi.router,
     health.router,
@@ -129,6 +139,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         window_s=settings.login_window_s,
     )
     app[auth.LOGIN_LIMITER] = LoginRateLimiter(redis, app[NAMES], limits)
+    app[EVENTS] = EventWriter(app[PG], redis, channel=app[NAMES].events_channel)
     yield
     await redis.aclose()
 

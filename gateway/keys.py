@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared.constants import RedisNames
+from shared.eventwriter import EventWriter
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ SETTINGS = web.AppKey("settings", Settings)
 PG = web.AppKey("pg", AsyncConnectionPool)
 NAMES = web.AppKey("names", RedisNames)  # every Redis name of this deployment (its prefix)
 REDIS = web.AppKey("redis", Redis)
+# units of work that log the events they cause, published after the commit
+EVENTS = web.AppKey("events", EventWriter)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, seconds

@@ -1,8 +1,9 @@
 """Admin session commands (start, stop, restart, disconnect, reset, delete), shared by the
-session routes and the single-session shortcuts. Each writes Postgres, audits, then enqueues.
+session routes and the single-session shortcuts. Each writes Postgres and its audit row in one
+transaction, then enqueues.
 
 A command job goes to a session's queue only while a worker holds its lease; otherwise the
-gateway writes the resulting state itself (nobody else would) and publishes it.
+gateway writes the resulting state itself (nobody else would), with its event in the log.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from gateway import auditing
 from gateway.commands import lease_holder, send_command
-from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, REDIS
+from gateway.keys import ARQ, EVENTS, NAMES, PG, PRINCIPAL, REDIS
 from gateway.responses import CommandOut
 from shared import events, jobs
 from shared.db.pool import LONG_UNIT_S
-from shared.db.repos import audit, sessions
+from shared.db.repos import sessions
 from shared.db.types import Conn, WaSession
 from shared.queues import enqueue_start
 from shared.states import Reason, SessionState
@@ -29,15 +31,8 @@ log = logging.getLogger(__name__)
 async def _audit(
     request: web.Request, conn: Conn, action: str, session: WaSession, **details: Any
 ) -> None:
-    principal = request[PRINCIPAL]
-    await audit.record(
-        conn,
-        company_id=principal.tenant,
-        user_id=principal.user_id,
-        action=action,
-        target=str(session.id),
-        details={"name": session.name, **details},
-    )
+    details = {"name": session.name, **details}
+    await auditing.record(conn, request[PRINCIPAL], action, target=str(session.id), details=details)
 
 
 async def _set_desired(conn: Conn, session: WaSession, desired: str) -> None:
@@ -89,12 +84,6 @@ async def _write_stopped(
     return row, event
 
 
-async def _publish(request: web.Request, event: events.StateEvent | None) -> None:
-    """After the commit, so a listener that reads Postgres on the event sees the new row."""
-    if event is not None:
-        await request.app[REDIS].publish(request.app[NAMES].events_channel, events.encode(event))
-
-
 def _out(session: WaSession, desired: str, queued: str | None, message: str) -> CommandOut:
     return CommandOut(
         session_id=session.id,
@@ -106,7 +95,7 @@ def _out(session: WaSession, desired: str, queued: str | None, message: str) -> 
 
 
 async def start(request: web.Request, session: WaSession) -> CommandOut:
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         await _set_desired(conn, session, "running")
         await _audit(request, conn, "session.start", session)
     await queue_start(request, session)
@@ -126,13 +115,13 @@ async def _halt(
     """Stop wanting the session to run: the holder gets ``command``; with no holder, the state is
     written here (and, with ``forget``, the phone identity dropped)."""
     holder = await _holder(request, session)
-    async with request.app[PG].connection() as conn:
-        await _set_desired(conn, session, "stopped")
-        event = None
+    async with request.app[EVENTS].unit() as unit:
+        await _set_desired(unit.conn, session, "stopped")
         if holder is None:
-            session, event = await _write_stopped(conn, session, reason, forget=forget)
-        await _audit(request, conn, action, session, worker=holder)
-    await _publish(request, event)
+            session, event = await _write_stopped(unit.conn, session, reason, forget=forget)
+            if event is not None:
+                unit.emit(event)
+        await _audit(request, unit.conn, action, session, worker=holder)
     if holder is None:
         return _out(session, "stopped", None, f"session {done} (no worker held it)")
     await _command(request, session, command, reason=reason)
@@ -153,7 +142,7 @@ async def stop(request: web.Request, session: WaSession) -> CommandOut:
 
 async def restart(request: web.Request, session: WaSession) -> CommandOut:
     holder = await _holder(request, session)
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         await _set_desired(conn, session, "running")
         await _audit(request, conn, "session.restart", session, worker=holder)
     if holder is None:
@@ -182,7 +171,7 @@ async def reset(request: web.Request, session: WaSession) -> CommandOut:
     The logout waits in the session's queue (it expires if unused): the current owner, or the
     worker that claims the session next, consumes it; the reconciler then starts it anew.
     """
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         await _set_desired(conn, session, "running")
         await _audit(request, conn, "session.reset", session)
     await _command(request, session, "logout", reason="reset")
@@ -196,7 +185,7 @@ async def delete(request: web.Request, session: WaSession) -> str | None:
     if holder is not None:
         await _command(request, session, "logout", reason="deleted")
     # a long unit of work: the session's chats and messages go with it
-    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn:
+    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn, conn.transaction():
         await sessions.delete(conn, company_id=session.company_id, session_id=session.id)
         await _audit(request, conn, "session.delete", session, worker=holder)
     return holder

@@ -21,6 +21,7 @@ _PARAM = re.compile(r"\{(\w+)\}")
 # path parameters that are not (only) UUIDs
 _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "workerId": {"type": "string", "maxLength": 200},
+    "deliveryId": {"type": "integer", "minimum": 1},
     "chatId": {
         "description": "our chat id, or any WhatsApp id of the chat (@s.whatsapp.net = @c.us)",
         "anyOf": [
@@ -32,7 +33,10 @@ _PATH_SCHEMAS: dict[str, dict[str, Any]] = {
 
 RULES = """\
 Every `/api/*` route except login and this document needs `Authorization: Bearer <jwt>`
-(from `POST /api/auth/login`). Successful answers are `{"success": true, "data": ...}`;
+(from `POST /api/auth/login`), or, where a route names an API key scope (`x-api-key-scope`),
+`X-Api-Key: <key>` of a key with that scope (a key acts as its company's admin within its
+scopes; a key limited to some sessions gets 404 for the others and 403 on company-wide routes,
+`x-company-wide`). Successful answers are `{"success": true, "data": ...}`;
 errors are `{"success": false, "error": {"code", "message", "details"}}`.
 
 Permission semantics, the same on every route:
@@ -51,8 +55,8 @@ Permission semantics, the same on every route:
 
 _ERRORS = {
     "400": "invalid input; error.details names the field",
-    "401": "missing, invalid or expired token",
-    "403": "the caller's role (or right on the session) does not allow this",
+    "401": "missing, invalid or expired token (or invalid or revoked API key)",
+    "403": "the caller's role, right on the session or API key scope does not allow this",
     "404": "not found, or not visible to the caller",
     "409": "conflicts with the current state",
     "415": "the body is not sent as Content-Type: application/json",
@@ -158,8 +162,18 @@ def _responses(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
     return out
 
 
+def _security(ep: Endpoint) -> list[dict[str, list[str]]]:
+    if ep.roles is None:
+        return []
+    if ep.scope is None:
+        return [{"bearerAuth": []}]
+    return [{"bearerAuth": []}, {"apiKeyAuth": []}]
+
+
 def _operation(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict[str, Any]:
     who = "public" if ep.roles is None else ", ".join(sorted(r.value for r in ep.roles))
+    if ep.roles is not None:
+        who += f"; API keys with the {ep.scope} scope" if ep.scope else "; not with API keys"
     op: dict[str, Any] = {
         "operationId": _operation_id(ep),
         "summary": ep.summary,
@@ -169,8 +183,11 @@ def _operation(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
         "parameters": _path_parameters(ep.path)
         + (_query_parameters(ep.query, defs) if ep.query else []),
         "responses": _responses(ep, refs, defs),
-        "security": [] if ep.roles is None else [{"bearerAuth": []}],
+        "security": _security(ep),
     }
+    if ep.scope is not None:
+        op["x-api-key-scope"] = ep.scope.value
+        op["x-company-wide"] = ep.company_wide
     if ep.body is not None:
         op["requestBody"] = {
             "required": not ep.body_optional,
@@ -200,7 +217,10 @@ def build_spec(endpoints: tuple[Endpoint, ...], *, version: str = "0.1.0") -> di
         "paths": paths,
         "components": {
             "schemas": defs,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "apiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            },
         },
         "tags": [{"name": t} for t in dict.fromkeys(t for ep in endpoints for t in ep.tags)],
     }

@@ -1,7 +1,9 @@
-"""Who may see and act on a session: tenancy and per-session manager rights, in one place.
+"""Who may see and act on a session: tenancy, per-session manager rights and API key limits, in
+one place.
 
 Another company's session is 404 for everyone. A manager without ``canRead`` gets 404 too (they
-cannot learn it exists); with ``canRead`` but lacking the needed right, 403.
+cannot learn it exists); with ``canRead`` but lacking the needed right, 403. An API key limited
+to some sessions gets 404 for the others; its scopes (checked per route) are its rights.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from gateway.auth.principal import Principal, Role
+from gateway.auth.principal import KeyGrant, Principal, Role, Scope
 from gateway.chatref import ChatRef
-from gateway.errors import Forbidden, NotFound
+from gateway.errors import Forbidden, NotFound, ValidationFailed
 from shared.db.repos import access, chats, sessions
 from shared.db.types import Access, Chat, Conn, WaSession
 
@@ -44,6 +46,38 @@ class Rights:
 ADMIN_RIGHTS = Rights(True, True, True)
 
 
+def key_rights(key: KeyGrant) -> Rights:
+    """The route already checked the key's scope; on a session it reaches, a key may do what
+    its scopes say."""
+    return Rights(True, Scope.SEND in key.scopes, Scope.MANAGE in key.scopes)
+
+
+def sees_qr(principal: Principal) -> bool:
+    """QR and pairing codes link a phone: admins, and keys with the manage scope."""
+    if principal.role is not Role.ADMIN:
+        return False
+    return principal.key is None or Scope.MANAGE in principal.key.scopes
+
+
+async def readable_sessions(conn: Conn, principal: Principal) -> list[tuple[WaSession, Rights]]:
+    """Every session whose events and chats the caller may read, with the caller's rights on
+    it: the one answer to that question (session list, socket rooms)."""
+    rows = await sessions.list_for_company(conn, company_id=principal.tenant)
+    if principal.key is not None:
+        key = principal.key
+        return [(s, key_rights(key)) for s in rows if key.reaches(s.id)]
+    if principal.role is Role.ADMIN:
+        return [(s, ADMIN_RIGHTS) for s in rows]
+    grants = {
+        a.session_id: Rights.of(a)
+        for a in await access.list_for_manager(
+            conn, company_id=principal.tenant, manager_id=principal.user_id
+        )
+        if a.can_read
+    }
+    return [(s, grants[s.id]) for s in rows if s.id in grants]
+
+
 async def visible_session(
     conn: Conn, principal: Principal, session_id: UUID, need: Need = Need.READ
 ) -> tuple[WaSession, Rights]:
@@ -51,6 +85,10 @@ async def visible_session(
     session = await sessions.get(conn, company_id=principal.tenant, session_id=session_id)
     if session is None:
         raise NotFound("session not found")
+    if principal.key is not None:
+        if not principal.key.reaches(session_id):
+            raise NotFound("session not found")
+        return session, key_rights(principal.key)
     if principal.role is Role.ADMIN:
         return session, ADMIN_RIGHTS
     row = None
@@ -86,8 +124,20 @@ async def visible_chat(
 
 
 async def admin_session(conn: Conn, principal: Principal, session_id: UUID) -> WaSession:
-    """For admin-only routes (the Router already checked the role)."""
+    """For admin-only routes (the Router already checked the role and a key's scope)."""
     session = await sessions.get(conn, company_id=principal.tenant, session_id=session_id)
-    if session is None:
+    if session is None or (principal.key is not None and not principal.key.reaches(session_id)):
         raise NotFound("session not found")
     return session
+
+
+async def company_sessions(conn: Conn, principal: Principal, ids: list[UUID], field: str) -> None:
+    """Every id names a session of the caller's company (a body's session filter); else a 400
+    naming ``field``."""
+    known = {s.id for s in await sessions.list_for_company(conn, company_id=principal.tenant)}
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"{field}: not a session of this company: {', '.join(unknown[:5])}",
+            details=[{"field": field, "message": "not a session of this company"}],
+        )

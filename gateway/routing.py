@@ -14,7 +14,9 @@ from aiohttp import web
 from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 
-from gateway.auth.principal import Principal, Role
+from gateway.auth.apikeys import HEADER as API_KEY_HEADER
+from gateway.auth.apikeys import principal_for_key
+from gateway.auth.principal import Principal, Role, Scope
 from gateway.auth.tokens import bearer_token, decode_token
 from gateway.errors import Forbidden, Unauthorized
 from gateway.keys import AUTH_DEGRADED, PG, PRINCIPAL, SETTINGS, USER_CACHE
@@ -44,6 +46,9 @@ class Endpoint:
     media: str = "application/json"  # media type of the success body
     body_optional: bool = False  # no body (or an empty one) means the model's defaults
     errors: tuple[int, ...] = ()  # error statuses beyond those every route of its kind has
+    scope: Scope | None = None  # what an API key needs to call it (None: keys are refused)
+    # acts on the whole company (not on chosen sessions): a key limited to sessions is refused
+    company_wide: bool = False
 
 
 class Router:
@@ -68,6 +73,8 @@ class Router:
         media: str = "application/json",
         body_optional: bool = False,
         errors: tuple[int, ...] = (),
+        scope: Scope | None = None,
+        company_wide: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -88,6 +95,8 @@ class Router:
                     media=media,
                     body_optional=body_optional,
                     errors=errors,
+                    scope=scope,
+                    company_wide=company_wide,
                 )
             )
             return handler
@@ -95,8 +104,16 @@ class Router:
         return register
 
 
+def uses_api_key(request: web.Request) -> bool:
+    """An ``X-Api-Key`` without an ``Authorization`` header (a bearer token wins)."""
+    return API_KEY_HEADER in request.headers and "Authorization" not in request.headers
+
+
 async def authenticate(request: web.Request) -> Principal:
-    """Bearer token -> a still-existing, enabled user. The only REST authentication path."""
+    """Bearer token -> a still-existing, enabled user; or ``X-Api-Key`` -> a live key of a
+    company. The only REST authentication path."""
+    if uses_api_key(request):
+        return await principal_for_key(request.app[PG], request.headers[API_KEY_HEADER])
     settings = request.app[SETTINGS]
     claims = decode_token(settings, bearer_token(request.headers.get("Authorization")))
     cache = request.app[USER_CACHE]
@@ -116,6 +133,8 @@ async def authenticate_tolerant(request: web.Request) -> Principal:
     try:
         return await authenticate(request)
     except (PoolTimeout, psycopg.OperationalError):
+        if uses_api_key(request):  # a key cannot be checked without the database
+            raise
         claims = decode_token(
             request.app[SETTINGS], bearer_token(request.headers.get("Authorization"))
         )
@@ -140,10 +159,25 @@ def guarded(endpoint: Endpoint) -> Handler:
         principal = await auth(request)
         if principal.role not in roles:
             raise Forbidden(f"role '{principal.role}' may not call this endpoint")
+        if principal.key is not None:
+            check_key(endpoint, principal)
         request[PRINCIPAL] = principal
         return await endpoint.handler(request)
 
     return handler
+
+
+def check_key(endpoint: Endpoint, principal: Principal) -> None:
+    """An API key calls a route only with the route's scope, and a route acting on the whole
+    company only when the key is not limited to some sessions."""
+    key = principal.key
+    assert key is not None
+    if endpoint.scope is None:
+        raise Forbidden("API keys may not call this endpoint; sign in as a user")
+    if endpoint.scope not in key.scopes:
+        raise Forbidden(f"this API key lacks the '{endpoint.scope}' scope")
+    if endpoint.company_wide and key.sessions is not None:
+        raise Forbidden("this API key is limited to some sessions; this endpoint is company-wide")
 
 
 def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:

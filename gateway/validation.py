@@ -96,3 +96,13 @@ def path_uuid(request: web.Request, name: str) -> uuid.UUID:
         raise ValidationFailed(
             f"{name}: must be a UUID", details=[{"field": name, "message": "must be a UUID"}]
         ) from None
+
+
+def path_int(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+        raise ValidationFailed(
+            f"{name}: must be a positive integer",
+            details=[{"field": name, "message": "must be a positive integer"}],
+        )
+    return int(raw)

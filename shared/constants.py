@@ -64,6 +64,11 @@ class RedisNames:
         """Gateway-internal: a user's rights or status changed; every gateway re-checks it."""
         return self._name("wa:access")
 
+    @property
+    def webhooks_channel(self) -> str:
+        """A webhook was created, changed, replayed or redelivered: the sender looks now."""
+        return self._name("wa:webhooks")
+
     def ctl_channel(self, worker_id: str) -> str:
         """Operator control of one worker: ``restart``, ``stop``."""
         return self._name(f"wa:ctl:{worker_id}")

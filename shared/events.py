@@ -1,14 +1,17 @@
 """Domain events published on ``wa:events`` (DESIGN §6): one typed model per type.
 
-Wire form: ``{"v":1,"type":T,"sessionId","companyId","ts","data":{...}}`` with camelCase keys.
+Wire form: ``{"v":1,"eventId","type":T,"sessionId","companyId","ts","data":{...}}`` with
+camelCase keys; ``eventId`` is the company's event-log id (shared/db/repos/event_log.py), set once
+the event is logged.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
@@ -107,6 +110,7 @@ def _now() -> datetime:
 
 class _Envelope(Wire):
     v: Literal[1] = 1
+    event_id: int | None = None  # the company's event-log id, once logged
     session_id: UUID
     company_id: UUID
     ts: datetime = Field(default_factory=_now)
@@ -172,6 +176,12 @@ Event = Annotated[
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
+# every type of the union above, in its order (webhook filters name them)
+EVENT_TYPES: tuple[str, ...] = tuple(
+    str(model.model_fields["type"].default) for model in get_args(get_args(Event)[0])
+)
+
+
 def encode(event: Event) -> str:
     return event.model_dump_json(by_alias=True)
 
@@ -179,3 +189,30 @@ def encode(event: Event) -> str:
 def decode(raw: str | bytes) -> Event:
     """Parse and validate one wire event; raises ``pydantic.ValidationError`` on anything else."""
     return _EVENT_ADAPTER.validate_json(raw)
+
+
+def decode_hint(raw: str | bytes) -> tuple[UUID, int]:
+    """(company id, event id) of a published event, without validating the rest: readers use
+    the message only to know that the log has something new (ValueError when it says nothing)."""
+    try:
+        doc = orjson.loads(raw)
+        company, event_id = doc["companyId"], doc["eventId"]
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a published event: {exc}") from None
+    if not isinstance(event_id, int) or isinstance(event_id, bool) or event_id < 1:
+        raise ValueError("not a published event: eventId is not a positive integer")
+    return UUID(str(company)), event_id
+
+
+def log_payload(event: Event) -> dict[str, object]:
+    """The event as the log keeps it: the wire form without its id (the row's id is the id)."""
+    return event.model_dump(mode="json", by_alias=True, exclude={"event_id"})
+
+
+def from_log(payload: dict[str, object], event_id: int) -> Event:
+    """An event read back from the log, with its id."""
+    return _EVENT_ADAPTER.validate_python({**payload, "eventId": event_id})
+
+
+def with_id(event: Event, event_id: int) -> Event:
+    return event.model_copy(update={"event_id": event_id})

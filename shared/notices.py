@@ -47,3 +47,11 @@ async def announce_access_changed(
         await publish_access_changed(redis, names, company_id=company_id, user_id=user_id)
     except RedisError as exc:
         log.warning("access change of user=%s not announced: %s", user_id, exc)
+
+
+async def announce_webhooks_changed(redis: Redis, names: RedisNames) -> None:
+    """Wake the webhook sender now (it also looks every APP_EVENT_POLL_S by itself)."""
+    try:
+        await redis.publish(names.webhooks_channel, "changed")
+    except RedisError as exc:
+        log.warning("webhooks change not announced (%s); the sender's next poll finds it", exc)

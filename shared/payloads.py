@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from shared.db.types import Chat, Message
-from shared.events import ChatPayload, MessagePayload
+from shared.events import ChatData, ChatEvent, ChatPayload, MessagePayload
 
 
 def message_payload(message: Message, *, wa_chat_id: str) -> MessagePayload:
@@ -37,4 +39,10 @@ def chat_payload(chat: Chat) -> ChatPayload:
         last_message_preview=chat.last_message_preview,
         archived=chat.archived,
         assigned_manager_id=chat.assigned_manager_id,
+    )
+
+
+def chat_event(company_id: UUID, chat: Chat) -> ChatEvent:
+    return ChatEvent(
+        session_id=chat.session_id, company_id=company_id, data=ChatData(chat=chat_payload(chat))
     )

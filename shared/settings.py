@@ -72,6 +72,26 @@ class Settings(BaseSettings):
         20.0, gt=0, le=20, validation_alias="APP_PAIRING_CODE_WAIT_S"
     )
 
+    # event log (every gateway, the webhook sender)
+    # events older than this are pruned; a socket resuming from a pruned id must resync
+    event_retention_h: float = Field(168.0, gt=0, validation_alias="APP_EVENT_RETENTION_H")
+    # how often the log is read for events whose Redis publish never came (the slow path)
+    event_poll_s: float = Field(1.0, gt=0, le=60, validation_alias="APP_EVENT_POLL_S")
+    # a socket that missed more events than this is told to resync instead of replaying them
+    resume_max_events: int = Field(10_000, ge=1, validation_alias="APP_RESUME_MAX_EVENTS")
+    prune_interval_s: float = Field(60.0, gt=0, validation_alias="APP_PRUNE_INTERVAL_S")
+
+    # webhooks (python -m webhooks)
+    webhook_timeout_s: float = Field(10.0, gt=0, le=60, validation_alias="APP_WEBHOOK_TIMEOUT_S")
+    # a delivery that still fails this long after its event is dead-lettered
+    webhook_retry_for_s: float = Field(86_400.0, gt=0, validation_alias="APP_WEBHOOK_RETRY_FOR_S")
+    webhook_backoff_base_s: float = Field(1.0, gt=0, validation_alias="APP_WEBHOOK_BACKOFF_BASE_S")
+    webhook_backoff_max_s: float = Field(3600.0, gt=0, validation_alias="APP_WEBHOOK_BACKOFF_MAX_S")
+    webhook_concurrency: int = Field(32, ge=1, le=1000, validation_alias="APP_WEBHOOK_CONCURRENCY")
+    # targets on loopback, private, link-local or otherwise non-public addresses are refused
+    # (SSRF) unless this is true (a receiver on the same host or network)
+    webhook_allow_private: bool = Field(False, validation_alias="APP_WEBHOOK_ALLOW_PRIVATE")
+
     # worker and browser
     worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
     profile_dir: Path = Field(
@@ -113,6 +133,15 @@ class Settings(BaseSettings):
             )
         if self.mode == "prod" and len(self.jwt_secret) < 32:
             raise ValueError("APP_JWT_SECRET must be at least 32 characters in prod mode")
+        return self
+
+    @model_validator(mode="after")
+    def _retention_outlives_retries(self) -> Settings:
+        if self.event_retention_h * 3600 <= self.webhook_retry_for_s:
+            raise ValueError(
+                "APP_EVENT_RETENTION_H must be longer than APP_WEBHOOK_RETRY_FOR_S: an event"
+                " still being retried must stay in the log"
+            )
         return self
 
     @model_validator(mode="after")

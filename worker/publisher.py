@@ -1,6 +1,8 @@
-"""Write what the worker observes to Postgres, then publish it on ``wa:events``.
+"""Write what the worker observes to Postgres, with the events it causes in the same transaction
+(the event log), then publish them on ``wa:events``.
 
-Persist-then-publish: a gateway that was not listening finds everything in Postgres afterwards.
+Nothing observed is lost: a gateway that was not listening, or a publish that never happened,
+is made good from the log.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from shared import events
 from shared.db.repos import chats, messages, sessions
-from shared.db.types import Chat, Message
-from shared.payloads import chat_payload, message_payload
+from shared.db.types import Chat, Conn, Message
+from shared.eventwriter import EventWriter, Unit
+from shared.payloads import chat_event, message_payload
 from shared.qr import png_data_url
 from shared.states import SessionState
 from worker.browser.observed import ChatRef
@@ -36,19 +38,12 @@ class Publisher:
         worker_id: str,
     ) -> None:
         self.pg = pg
-        self._redis = redis
-        self._channel = channel  # the deployment's events channel
+        self._log = EventWriter(pg, redis, channel=channel)
         self.session_id = session_id
         self.company_id = company_id
         self.worker_id = worker_id
         self.state: SessionState | None = None
         self.reason: str | None = None
-
-    async def _publish(self, event: events.Event) -> None:
-        try:
-            await self._redis.publish(self._channel, events.encode(event))
-        except RedisError as exc:  # stored already; sockets catch up on their next replay
-            log.warning("session=%s publish %s failed: %s", self.session_id, event.type, exc)
 
     def _env(self) -> dict[str, UUID]:
         return {"session_id": self.session_id, "company_id": self.company_id}
@@ -60,18 +55,23 @@ class Publisher:
         it changed."""
         if (state, reason) == (self.state, self.reason):
             return False
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             result = await sessions.worker_set_state(
-                conn,
+                unit.conn,
                 session_id=self.session_id,
                 state=state,
                 reason=reason,
                 worker_id=self.worker_id,
                 detail=detail,
             )
-        if result is None:
-            return False
-        previous = SessionState(result[0])
+            if result is None:
+                return False
+            previous = SessionState(result[0])
+            data = events.StateData(state=state, previous=previous, reason=reason, detail=detail)
+            unit.emit(events.StateEvent(**self._env(), data=data))
+            if state == SessionState.DISCONNECTED:
+                gone = events.DisconnectedData(reason=reason or "disconnected")
+                unit.emit(events.DisconnectedEvent(**self._env(), data=gone))
         self.state, self.reason = state, reason
         log.info(
             "worker=%s session=%s state=%s->%s reason=%s%s",
@@ -82,14 +82,6 @@ class Publisher:
             reason,
             f" detail={detail!r}" if detail else "",
         )
-        data = events.StateData(state=state, previous=previous, reason=reason, detail=detail)
-        await self._publish(events.StateEvent(**self._env(), data=data))
-        if state == SessionState.DISCONNECTED:
-            await self._publish(
-                events.DisconnectedEvent(
-                    **self._env(), data=events.DisconnectedData(reason=reason or "disconnected")
-                )
-            )
         return True
 
     async def bridge(self, kind: str) -> None:
@@ -105,45 +97,44 @@ class Publisher:
             )
 
     async def qr(self, ref: str, expires_at: datetime | None) -> None:
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             await sessions.worker_set_qr(
-                conn, session_id=self.session_id, qr_payload=ref, expires_at=expires_at
+                unit.conn, session_id=self.session_id, qr_payload=ref, expires_at=expires_at
             )
-        data = events.QrData(qr_code=png_data_url(ref), qr_raw=ref, expires_at=expires_at)
-        await self._publish(events.QrEvent(**self._env(), data=data))
+            data = events.QrData(qr_code=png_data_url(ref), qr_raw=ref, expires_at=expires_at)
+            unit.emit(events.QrEvent(**self._env(), data=data))
         log.info("worker=%s session=%s qr rotated", self.worker_id, self.session_id)
 
     async def _identity(
-        self, phone: str | None, display_name: str | None, lid: str | None = None
+        self, conn: Conn, phone: str | None, display_name: str | None, lid: str | None = None
     ) -> None:
-        async with self.pg.connection() as conn:
-            await sessions.worker_set_identity(
-                conn, session_id=self.session_id, phone=phone, display_name=display_name, lid=lid
-            )
+        await sessions.worker_set_identity(
+            conn, session_id=self.session_id, phone=phone, display_name=display_name, lid=lid
+        )
 
     async def ready(
         self, phone: str | None, display_name: str | None, lid: str | None = None
     ) -> None:
-        await self._identity(phone, display_name, lid)
-        data = events.ReadyData(phone_number=phone, display_name=display_name)
-        await self._publish(events.ReadyEvent(**self._env(), data=data))
+        async with self._log.unit() as unit:
+            await self._identity(unit.conn, phone, display_name, lid)
+            data = events.ReadyData(phone_number=phone, display_name=display_name)
+            unit.emit(events.ReadyEvent(**self._env(), data=data))
 
     async def forget_identity(self) -> None:
         """The device was logged out: its phone and name no longer belong to the session.
         (No event: the state transition that follows says what happened.)"""
-        await self._identity(None, None)
+        async with self.pg.connection() as conn:
+            await self._identity(conn, None, None)
 
-    async def chat(self, chat: Chat) -> None:
-        await self._publish(
-            events.ChatEvent(**self._env(), data=events.ChatData(chat=chat_payload(chat)))
-        )
+    def _chat_event(self, unit: Unit, chat: Chat) -> None:
+        unit.emit(chat_event(self.company_id, chat))
 
     async def resolve_chat(self, ids: ChatRef, name: str) -> tuple[Chat, list[UUID]]:
         """The stored chat of the open chat's person (or group), merging rows found to be one;
         returns it and the ids of rows merged into it."""
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             chat, merged = await chats.worker_resolve(
-                conn,
+                unit.conn,
                 session_id=self.session_id,
                 wa_chat_id=ids.wa_chat_id,
                 phone_jid=ids.phone_jid,
@@ -151,6 +142,8 @@ class Publisher:
                 name=name,
                 is_group=ids.is_group,
             )
+            if merged:
+                self._chat_event(unit, chat)
         if merged:
             log.info(
                 "session=%s chat=%s merged chats=%s (one person under several ids)",
@@ -158,7 +151,6 @@ class Publisher:
                 chat.id,
                 ",".join(str(m) for m in merged),
             )
-            await self.chat(chat)
         return chat, merged
 
     async def chat_by_name(self, name: str) -> Chat | None:
@@ -183,9 +175,9 @@ class Publisher:
         wa_timestamp: datetime,
     ) -> tuple[Message, bool]:
         """Store a message seen on the page; publish it the first time it is seen."""
-        async with self.pg.connection() as conn, conn.transaction():
+        async with self._log.unit() as unit:
             message, created = await messages.worker_upsert_observed(
-                conn,
+                unit.conn,
                 session_id=self.session_id,
                 chat_id=chat.id,
                 wa_msg_id=wa_msg_id,
@@ -197,20 +189,19 @@ class Publisher:
             )
             if created:
                 chat = await chats.worker_touch(
-                    conn,
+                    unit.conn,
                     chat_id=chat.id,
                     at=wa_timestamp,
                     preview=body[:200],
                     add_unread=1 if direction == "in" else 0,
                 )
-        if created:
-            payload = message_payload(message, wa_chat_id=chat.wa_chat_id)
-            data = events.MessageData(chat_id=chat.id, message=payload)
-            if direction == "in":
-                await self._publish(events.MessageEvent(**self._env(), data=data))
-            else:  # sent from the phone itself
-                await self._publish(events.MessageSentEvent(**self._env(), data=data))
-            await self.chat(chat)
+                payload = message_payload(message, wa_chat_id=chat.wa_chat_id)
+                data = events.MessageData(chat_id=chat.id, message=payload)
+                if direction == "in":
+                    unit.emit(events.MessageEvent(**self._env(), data=data))
+                else:  # sent from the phone itself
+                    unit.emit(events.MessageSentEvent(**self._env(), data=data))
+                self._chat_event(unit, chat)
         return message, created
 
     async def known_message(self, wa_msg_id: str) -> bool:
@@ -226,26 +217,31 @@ class Publisher:
 
     async def unconfirmed(self, message_id: UUID) -> Message | None:
         """Typed and sent, but no row seen in time: ``unconfirmed`` (never re-sent), published."""
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             msg = await messages.worker_mark_unconfirmed(
-                conn, session_id=self.session_id, message_id=message_id
+                unit.conn, session_id=self.session_id, message_id=message_id
             )
+            if msg is not None:
+                await self._sent_event(unit, msg)
         if msg is not None:
             log.warning(
                 "session=%s message=%s unconfirmed: sent on the page, its row not seen yet",
                 self.session_id,
                 message_id,
             )
-            await self._publish_sent(msg)
         return msg
 
     async def pairing_code(self, code: str, phone: str, expires_at: datetime) -> None:
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             await sessions.worker_set_pairing_code(
-                conn, session_id=self.session_id, code=code, phone=phone, expires_at=expires_at
+                unit.conn,
+                session_id=self.session_id,
+                code=code,
+                phone=phone,
+                expires_at=expires_at,
             )
-        data = events.PairingCodeData(code=code, phone=phone, expires_at=expires_at)
-        await self._publish(events.PairingCodeEvent(**self._env(), data=data))
+            data = events.PairingCodeData(code=code, phone=phone, expires_at=expires_at)
+            unit.emit(events.PairingCodeEvent(**self._env(), data=data))
         log.info("worker=%s session=%s pairing code shown", self.worker_id, self.session_id)
 
     async def clear_pairing_code(self) -> None:
@@ -255,19 +251,13 @@ class Publisher:
             )
 
     async def sent(self, message_id: UUID, wa_msg_id: str, ack: str | None) -> Message | None:
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             msg = await messages.worker_mark_sent(
-                conn, session_id=self.session_id, message_id=message_id, wa_msg_id=wa_msg_id
+                unit.conn, session_id=self.session_id, message_id=message_id, wa_msg_id=wa_msg_id
             )
-            if msg is not None and ack in ("delivered", "read"):
-                msg = (
-                    await messages.worker_advance_ack(
-                        conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=ack
-                    )
-                    or msg
-                )
-        if msg is not None:
-            await self._publish_sent(msg)
+            if msg is not None:
+                msg = await self._advance(unit.conn, msg, wa_msg_id, ack)
+                await self._sent_event(unit, msg)
         return msg
 
     async def adopt(
@@ -275,46 +265,50 @@ class Publisher:
     ) -> bool:
         """Record a message whose row was found on the page: a redelivered send after a crash,
         or an ``unconfirmed`` one whose row appeared late. False if the row is another send's."""
-        async with self.pg.connection() as conn, conn.transaction():
+        async with self._log.unit() as unit:
             msg = await messages.worker_adopt_sent(
-                conn, session_id=self.session_id, message_id=message_id, wa_msg_id=wa_msg_id
+                unit.conn, session_id=self.session_id, message_id=message_id, wa_msg_id=wa_msg_id
             )
-            if msg is not None and ack in ("delivered", "read"):
-                msg = (
-                    await messages.worker_advance_ack(
-                        conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=ack
-                    )
-                    or msg
-                )
+            if msg is not None:
+                msg = await self._advance(unit.conn, msg, wa_msg_id, ack)
+                await self._sent_event(unit, msg)
         if msg is not None:
             log.info("session=%s message=%s %s", self.session_id, message_id, why)
-            await self._publish_sent(msg)
         return msg is not None
 
+    async def _advance(self, conn: Conn, msg: Message, wa_msg_id: str, ack: str | None) -> Message:
+        """A just-sent message the page already shows as delivered or read."""
+        if ack not in ("delivered", "read"):
+            return msg
+        advanced = await messages.worker_advance_ack(
+            conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=ack
+        )
+        return advanced or msg
+
     async def failed(self, message_id: UUID, error: str) -> Message | None:
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             msg = await messages.worker_mark_failed(
-                conn, session_id=self.session_id, message_id=message_id, error=error
+                unit.conn, session_id=self.session_id, message_id=message_id, error=error
             )
+            if msg is not None:
+                await self._sent_event(unit, msg)
         if msg is not None:
             log.info("session=%s message=%s failed: %s", self.session_id, message_id, error)
-            await self._publish_sent(msg)
         return msg
 
-    async def _publish_sent(self, msg: Message) -> None:
-        async with self.pg.connection() as conn:
-            chat = await chats.worker_get(conn, session_id=self.session_id, chat_id=msg.chat_id)
+    async def _sent_event(self, unit: Unit, msg: Message) -> None:
+        chat = await chats.worker_get(unit.conn, session_id=self.session_id, chat_id=msg.chat_id)
         wa_chat_id = chat.wa_chat_id if chat else ""
         data = events.MessageData(
             chat_id=msg.chat_id, message=message_payload(msg, wa_chat_id=wa_chat_id)
         )
-        await self._publish(events.MessageSentEvent(**self._env(), data=data))
+        unit.emit(events.MessageSentEvent(**self._env(), data=data))
 
     async def ack(self, wa_msg_id: str, status: str) -> None:
-        async with self.pg.connection() as conn:
+        async with self._log.unit() as unit:
             msg = await messages.worker_advance_ack(
-                conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=status
+                unit.conn, session_id=self.session_id, wa_msg_id=wa_msg_id, status=status
             )
-        if msg is not None:
-            data = events.MessageAckData(chat_id=msg.chat_id, message_id=msg.id, status=status)
-            await self._publish(events.MessageAckEvent(**self._env(), data=data))
+            if msg is not None:
+                data = events.MessageAckData(chat_id=msg.chat_id, message_id=msg.id, status=status)
+                unit.emit(events.MessageAckEvent(**self._env(), data=data))

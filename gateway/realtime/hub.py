@@ -1,7 +1,8 @@
-"""The Socket.IO server: JWT handshake, rooms by right, welcome + replay, live permission changes,
-sockets closed at token expiry, on a user's removal and on shutdown.
+"""The Socket.IO server: JWT or API key handshake, rooms by right, welcome + replay (or resume
+from ``auth.lastEventId``), live permission changes, sockets closed at token expiry, on a user's
+or key's removal and on shutdown.
 
-Each gateway delivers events to its own sockets (every gateway reads the events channel), so no
+Each gateway delivers the event log to its own sockets (gateway/realtime/feed.py), so no
 cross-server socket manager is needed and nothing is delivered twice.
 """
 
@@ -11,9 +12,8 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 from uuid import UUID
 
 import orjson
@@ -25,15 +25,15 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
 from gateway.auth.principal import Principal, Role
-from gateway.auth.tokens import TokenClaims, decode_token
-from gateway.errors import Unauthorized
 from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
-from gateway.realtime import rooms
-from gateway.realtime.payloads import Outgoing, replay_events, to_socket
+from gateway.permissions import sees_qr
+from gateway.realtime import handshake, resume, rooms
+from gateway.realtime.feed import Feed
+from gateway.realtime.payloads import RESYNC_EVENT, Outgoing, replay_events, to_root, to_socket
 from gateway.realtime.relay import Relay
 from gateway.realtime.sockets import CloseReason, LiveSockets
 from shared import events
-from shared.db.repos import sessions, users
+from shared.db.repos import sessions
 from shared.db.types import WaSession
 from shared.settings import Settings
 
@@ -45,13 +45,6 @@ MAX_SOCKET_MESSAGE_BYTES = 16 * 1024
 MAX_PING_ECHO_BYTES = 256  # a ping's payload is echoed back only up to this size
 
 
-def _token(environ: dict[str, Any], auth: Any) -> str | None:
-    if isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        return str(auth["token"])
-    values = parse_qs(environ.get("QUERY_STRING", "")).get("token")
-    return values[0] if values else None
-
-
 def session_brief(s: WaSession) -> dict[str, Any]:
     return {
         "sessionId": str(s.id),
@@ -60,6 +53,24 @@ def session_brief(s: WaSession) -> dict[str, Any]:
         "phone": s.phone,
         "displayName": s.display_name,
     }
+
+
+def _resume_mode(plan: resume.Plan | None) -> str:
+    if plan is None:
+        return "none"
+    return "resync" if plan.resync else "replay"
+
+
+@dataclass(frozen=True, slots=True)
+class Joining:
+    """A socket that passed the handshake, as its welcome needs it."""
+
+    sid: str
+    ns: str
+    who: Principal
+    visible: list[WaSession]
+    plan: resume.Plan | None
+    position: int  # the company's event id it joined at (a replay: the seam decides)
 
 
 class Hub:
@@ -74,6 +85,7 @@ class Hub:
             max_http_buffer_size=MAX_SOCKET_MESSAGE_BYTES,
         )
         self.pg: AsyncConnectionPool | None = None
+        self.feed: Feed | None = None  # made with the pool (lifecycle)
         self.live = LiveSockets(self.sio)
         Gauge(
             "gateway_sockets", "Live Socket.IO connections (per namespace)", registry=registry
@@ -95,43 +107,39 @@ class Hub:
 
     def _make_connect(self, ns: str) -> Any:
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-            claims = self._claims(environ, auth)
+            cursor = resume.cursor_of(auth) if ns == rooms.NAMESPACE else None
             try:
-                who = await self._principal(claims)
-                visible = await rooms.visible_sessions(self._pool(), who)
-                await self.sio.save_session(sid, {"principal": who}, namespace=ns)
-                await self._join(sid, ns, who, visible)
+                who, expires = await handshake.identify(
+                    self.settings, self._pool(), environ, auth, ns
+                )
+                joining = await self._admit(sid, ns, who, cursor)
             except (PoolTimeout, psycopg.OperationalError):
                 raise socketio.exceptions.ConnectionRefusedError(
                     "service unavailable (database), try again"
                 ) from None
-            self.live.add((ns, sid), who.user_id, claims.expires_at)
-            self.sio.start_background_task(self._welcome, sid, ns, who, visible)
+            self.live.add((ns, sid), who.user_id, expires, company_id=who.tenant)
+            self.sio.start_background_task(self._welcome, joining)
 
         return connect
 
-    def _claims(self, environ: dict[str, Any], auth: Any) -> TokenClaims:
-        token = _token(environ, auth)
-        if not token:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "authentication required: pass the JWT as auth.token (or ?token=)"
-            )
+    async def _admit(self, sid: str, ns: str, who: Principal, cursor: int | None) -> Joining:
+        """Follow the company's events and join the rooms now, unless a replay comes first."""
+        visible = await rooms.visible_sessions(self._pool(), who)
+        plan = None
+        if cursor is not None:
+            limit = self.settings.resume_max_events
+            plan = await resume.plan(self._pool(), who.tenant, cursor, limit)
+        await self.sio.save_session(sid, {"principal": who}, namespace=ns)
+        feed = self._feed()
+        position = await feed.attach(who.tenant)
         try:
-            return decode_token(self.settings, token)
-        except Unauthorized as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
-
-    async def _principal(self, claims: TokenClaims) -> Principal:
-        async with self._pool().connection() as conn:
-            user = await users.get_active(conn, user_id=claims.user_id)
-        if user is None:
-            raise socketio.exceptions.ConnectionRefusedError("user no longer exists or is disabled")
-        who = Principal.of(user)
-        if who.role is Role.OPERATOR:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "operators have no message feed; use /api/ops/*"
-            )
-        return who
+            if plan is None or plan.resync:
+                async with feed.seam(who.tenant) as position:
+                    await self._join(sid, ns, who, visible)
+        except BaseException:
+            feed.detach(who.tenant)
+            raise
+        return Joining(sid, ns, who, visible, plan, position)
 
     async def _join(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
         wanted = rooms.rooms_for(who, visible)
@@ -148,52 +156,51 @@ class Hub:
         for room in wanted - current:
             await self.sio.enter_room(sid, room, namespace=ns)
 
-    async def _welcome(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
-        if ns == rooms.NAMESPACE:
-            await self.sio.emit(
-                "connection-confirmed",
-                {
-                    "userId": str(who.user_id),
-                    "companyId": str(who.company_id),
-                    "role": who.role.value,
-                    "sessions": [session_brief(s) for s in visible],
-                },
-                to=sid,
-                namespace=ns,
+    async def _welcome(self, j: Joining) -> None:
+        plan, who = j.plan, j.who
+        if j.ns == rooms.NAMESPACE:
+            confirmed = {
+                "userId": str(who.user_id),
+                "companyId": str(who.company_id),
+                "role": who.role.value,
+                "sessions": [session_brief(s) for s in j.visible],
+                # the id to resume from later: the client's own before a replay
+                "lastEventId": plan.after if plan and not plan.resync else j.position,
+                "resume": _resume_mode(plan),
+            }
+            await self.sio.emit("connection-confirmed", confirmed, to=j.sid, namespace=j.ns)
+        if plan is not None and plan.resync is None:
+            await resume.resume_socket(
+                self.sio,
+                self._pool(),
+                self._feed(),
+                sid=j.sid,
+                joined=rooms.rooms_for(who, j.visible),
+                company_id=who.tenant,
+                after=plan.after,
+                join=lambda: self._join(j.sid, j.ns, who, j.visible),
             )
-        await self._replay(sid, ns, who, visible)
+            return
+        if plan is not None:
+            notice = {"reason": plan.resync, "lastEventId": j.position}
+            await self.sio.emit(RESYNC_EVENT, notice, to=j.sid, namespace=j.ns)
+        await self._replay(j.sid, j.ns, who, j.visible)
 
     async def _replay(self, sid: str, ns: str, who: Principal, visible: list[WaSession]) -> None:
         """Current state (and, for admins, the current QR) of every session the user may see."""
         default = await self.default_session(who.tenant) if ns == rooms.ROOT else None
-        admin = who.role is Role.ADMIN
         for s in visible:
             if ns == rooms.ROOT and s.id != default:
                 continue
-            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
-            if admin and ns == rooms.NAMESPACE:
-                replayed += await self._pairing_replay(s)
-            for out in replayed:
+            admin = (sees_qr(who) and ns == rooms.NAMESPACE) or (ns == rooms.ROOT and sees_qr(who))
+            for out in replay_events(s, root=ns == rooms.ROOT, admin=admin):
                 await self.sio.emit(out.name, out.data, to=sid, namespace=ns)
-
-    async def _pairing_replay(self, s: WaSession) -> list[Outgoing]:
-        """The pairing code on screen, while the session shows it (state qr) and it is valid."""
-        expires = s.pairing_code_expires_at
-        if s.state != "qr" or not s.pairing_code or not expires or expires <= datetime.now(UTC):
-            return []
-        event = events.PairingCodeEvent(
-            session_id=s.id,
-            company_id=s.company_id,
-            data=events.PairingCodeData(
-                code=s.pairing_code, phone=s.pairing_phone or "", expires_at=expires
-            ),
-        )
-        out = to_socket(event)
-        return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
 
     def _make_disconnect(self, ns: str) -> Any:
         async def disconnect(sid: str, *_: Any) -> None:
-            self.live.remove((ns, sid))
+            company_id = self.live.remove((ns, sid))
+            if company_id is not None and self.feed is not None:
+                self.feed.detach(company_id)
 
         return disconnect
 
@@ -211,6 +218,15 @@ class Hub:
         to = rooms.audience(company_id, session_id, admins_only=out.admins_only)
         await self.sio.emit(out.name, out.data, to=to, namespace=ns)
 
+    async def deliver_event(self, event: events.Event) -> None:
+        """A logged event to this gateway's sockets that may see it (and, for the company's
+        default session, the legacy events on ``/``)."""
+        company, session = event.company_id, event.session_id
+        await self.deliver(company, session, to_socket(event), rooms.NAMESPACE)
+        root = to_root(event)
+        if root is not None and await self.default_session(company) == session:
+            await self.deliver(company, session, root, rooms.ROOT)
+
     async def default_session(self, company_id: UUID) -> UUID | None:
         cached = self._defaults.get(company_id)
         if cached and time.monotonic() - cached[1] < DEFAULT_SESSION_TTL_S:
@@ -220,30 +236,32 @@ class Hub:
         self._defaults[company_id] = (row.id if row else None, time.monotonic())
         return row.id if row else None
 
-    async def access_changed(self, company_id: UUID | None, manager_id: UUID) -> None:
-        """Re-check a user's live sockets now: leave rooms no longer allowed, join new ones; a
-        disabled or deleted user's sockets are closed."""
-        socks = self.live.of_user(manager_id)
+    async def access_changed(self, company_id: UUID | None, principal_id: UUID) -> None:
+        """Re-check a user's (or API key's) live sockets now: leave rooms no longer allowed, join
+        new ones; a disabled or deleted user's, or a revoked key's, sockets are closed."""
+        socks = self.live.of_user(principal_id)
         if not socks:
             return
-        async with self._pool().connection() as conn:
-            user = await users.get_active(conn, user_id=manager_id)
-        if user is None or user.company_id != company_id:
-            closed = await self.live.close_user(manager_id, CloseReason.USER_GONE)
-            log.info("user=%s gone: sockets=%d closed", manager_id, closed)
+        who = await handshake.reload(self._pool(), principal_id)
+        if who is None or who.company_id != company_id:
+            closed = await self.live.close_user(principal_id, CloseReason.USER_GONE)
+            log.info("principal=%s gone: sockets=%d closed", principal_id, closed)
             return
-        who = Principal.of(user)
         visible = await rooms.visible_sessions(self._pool(), who)
         for ns, sid in socks:
             before = set(self.sio.rooms(sid, namespace=ns))
             await self._join(sid, ns, who, visible)
             added = [s for s in visible if rooms.readers_room(s.id) not in before]
             await self._replay(sid, ns, who, added)
-        log.info("user=%s access changed, sockets=%d re-checked", manager_id, len(socks))
+        log.info("user=%s access changed, sockets=%d re-checked", principal_id, len(socks))
 
     def _pool(self) -> AsyncConnectionPool:
         assert self.pg is not None, "hub used before the app started"
         return self.pg
+
+    def _feed(self) -> Feed:
+        assert self.feed is not None, "hub used before the app started"
+        return self.feed
 
     async def on_shutdown(self, app: web.Application) -> None:
         """SIGTERM: every socket is told and closed now (its client reconnects elsewhere),
@@ -252,8 +270,9 @@ class Hub:
 
     async def lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         """cleanup_ctx step (after Postgres): the relay on its own Redis connection, which has no
-        read timeout because a quiet pub/sub channel is normal."""
+        read timeout because a quiet pub/sub channel is normal, and the feed's poll."""
         self.pg = app[PG]
+        self.feed = Feed(app[PG], self.deliver_event)
         redis = Redis.from_url(
             self.settings.redis_url,
             socket_connect_timeout=self.settings.redis_timeout_s,
@@ -263,14 +282,19 @@ class Hub:
             self,
             redis,
             names=app[NAMES],
-            pg=app[PG],
+            feed=self.feed,
             user_cache=app[USER_CACHE],
             registry=app[METRICS_REGISTRY],
         )
-        task = asyncio.create_task(relay.run(), name="event-relay")
+        tasks = [
+            asyncio.create_task(relay.run(), name="event-relay"),
+            asyncio.create_task(self.feed.run_polling(self.settings.event_poll_s), name="feed"),
+        ]
         yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.feed.close()
         await redis.aclose()
 
 

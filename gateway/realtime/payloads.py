@@ -4,6 +4,7 @@ replay of a session's current state on connect."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from shared import events
@@ -23,7 +24,11 @@ def _sid(event: events.Event) -> str:
 
 
 def to_socket(event: events.Event) -> Outgoing:
+    """The Socket.IO event of a domain event; a logged one carries its ``eventId`` (a client
+    resumes from the last one it received)."""
     data = event.data.to_wire()
+    if event.event_id is not None:
+        data["eventId"] = event.event_id
     match event:
         case events.StateEvent():
             return Outgoing("whatsapp:state", {"sessionId": _sid(event), **data})
@@ -59,6 +64,10 @@ def to_root(event: events.Event) -> Outgoing | None:
 
 # before the server closes a socket: {reason, reconnect} (gateway/realtime/sockets.py)
 CLOSED_EVENT = "connection-closed"
+# after the replay of a resumed socket: {lastEventId, replayed} (gateway/realtime/resume.py)
+RESUMED_EVENT = "resume-complete"
+# the socket's lastEventId cannot be replayed: {reason, lastEventId}; reload, keep the new id
+RESYNC_EVENT = "resync_required"
 
 # server -> client on /whatsapp (DESIGN §6), then what the client may send
 SERVER_EVENTS = (
@@ -72,6 +81,8 @@ SERVER_EVENTS = (
     "whatsapp:message_ack",
     "whatsapp:disconnected",
     "whatsapp:chat_updated",
+    RESUMED_EVENT,
+    RESYNC_EVENT,
     "pong",
     CLOSED_EVENT,
 )
@@ -79,9 +90,26 @@ CLIENT_EVENTS = ("ping",)
 LEGACY_EVENTS = ("wa:state", "wa:qr")  # root namespace "/", the company's default session
 
 
+def _pairing_replay(s: WaSession) -> list[Outgoing]:
+    """The pairing code on screen, while the session shows it (state qr) and it is valid."""
+    expires = s.pairing_code_expires_at
+    if s.state != "qr" or not s.pairing_code or not expires or expires <= datetime.now(UTC):
+        return []
+    event = events.PairingCodeEvent(
+        session_id=s.id,
+        company_id=s.company_id,
+        data=events.PairingCodeData(
+            code=s.pairing_code, phone=s.pairing_phone or "", expires_at=expires
+        ),
+    )
+    out = to_socket(event)
+    return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
+
+
 def replay_events(s: WaSession, *, root: bool, admin: bool) -> list[Outgoing]:
-    """A session's current state as a just-connected socket gets it (``replay: true``); on the
-    root namespace the legacy ``wa:state`` / ``wa:qr``."""
+    """A session's current state as a just-connected socket gets it (``replay: true``): state,
+    and for admins the QR and pairing code on screen; on the root namespace the legacy
+    ``wa:state`` / ``wa:qr``."""
     sid = str(s.id)
     show_qr = admin and s.state == "qr" and s.qr_payload
     if root:
@@ -129,4 +157,4 @@ def replay_events(s: WaSession, *, root: bool, admin: bool) -> list[Outgoing]:
                 },
             )
         )
-    return out
+    return out + (_pairing_replay(s) if admin else [])

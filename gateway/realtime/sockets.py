@@ -1,5 +1,5 @@
-"""The live sockets of this gateway: whose they are, until when their token is valid, and closing
-them with a reason.
+"""The live sockets of this gateway: whose they are (user or API key, and company), until when
+their token is valid, and closing them with a reason.
 
 Before a socket is closed it gets ``connection-closed {reason, reconnect}``:
 - ``token_expired``, ``user_gone`` (disabled or deleted): the namespace is disconnected (a
@@ -37,6 +37,7 @@ class LiveSockets:
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
         self._by_user: dict[UUID, set[Socket]] = {}
+        self._company: dict[Socket, UUID] = {}
         self._expiry: dict[Socket, asyncio.TimerHandle] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._none_left = asyncio.Event()
@@ -48,14 +49,20 @@ class LiveSockets:
     def of_user(self, user_id: UUID) -> list[Socket]:
         return list(self._by_user.get(user_id, ()))
 
-    def add(self, socket: Socket, user_id: UUID, token_expires_at: datetime) -> None:
-        """Track a socket; it is closed when its token expires."""
+    def add(
+        self, socket: Socket, user_id: UUID, token_expires_at: datetime | None, *, company_id: UUID
+    ) -> None:
+        """Track a socket; it is closed when its token expires (an API key's: never)."""
         self._by_user.setdefault(user_id, set()).add(socket)
-        delay = max(token_expires_at.timestamp() - time.time(), 0.0)
-        loop = asyncio.get_running_loop()
-        self._expiry[socket] = loop.call_later(delay, self._expire, socket)
+        self._company[socket] = company_id
+        if token_expires_at is not None:
+            delay = max(token_expires_at.timestamp() - time.time(), 0.0)
+            loop = asyncio.get_running_loop()
+            self._expiry[socket] = loop.call_later(delay, self._expire, socket)
 
-    def remove(self, socket: Socket) -> None:
+    def remove(self, socket: Socket) -> UUID | None:
+        """Forget a socket; returns its company (None: it was not tracked)."""
+        company_id = self._company.pop(socket, None)
         timer = self._expiry.pop(socket, None)
         if timer is not None:
             timer.cancel()
@@ -65,6 +72,7 @@ class LiveSockets:
                 del self._by_user[user_id]
         if not self._by_user:
             self._none_left.set()
+        return company_id
 
     def _expire(self, socket: Socket) -> None:
         task = asyncio.create_task(self.close(socket, CloseReason.TOKEN_EXPIRED))

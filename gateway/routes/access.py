@@ -9,7 +9,8 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Role
+from gateway import auditing
+from gateway.auth.principal import Role, Scope
 from gateway.auth.usercache import user_changed
 from gateway.errors import NotFound
 from gateway.jsonio import ok
@@ -17,7 +18,7 @@ from gateway.keys import PG, PRINCIPAL
 from gateway.permissions import admin_session
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, path_uuid
-from shared.db.repos import access, audit, users
+from shared.db.repos import access, users
 from shared.db.types import Access, User
 from shared.events import Wire
 
@@ -76,6 +77,8 @@ def access_out(row: Access, manager: User | None) -> AccessOut:
     "GET",
     "/api/whatsapp/sessions/{id}/access",
     roles=ADMIN,
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Managers with rights on a session",
     response=AccessList,
 )
@@ -96,6 +99,8 @@ async def list_access(request: web.Request) -> web.Response:
     "POST",
     "/api/whatsapp/sessions/{id}/access",
     roles=ADMIN,
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Grant or change a manager's rights on a session",
     body=AccessGrant,
     response=AccessData,
@@ -105,7 +110,7 @@ async def grant_access(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id = path_uuid(request, "id")
     body = await parse_body(request, AccessGrant)
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         await admin_session(conn, principal, session_id)
         manager = await users.get_manager(
             conn, company_id=principal.tenant, manager_id=body.manager_id
@@ -118,15 +123,14 @@ async def grant_access(request: web.Request) -> web.Response:
             can_read=body.can_read,
             can_write=body.can_write,
             can_manage_chats=body.can_manage_chats,
-            granted_by=principal.user_id,
+            granted_by=principal.person_id,
         )
         if row is None or manager is None:
             raise NotFound("manager not found")
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="access.grant",
+            principal,
+            "access.grant",
             target=str(session_id),
             details={
                 "managerId": str(body.manager_id),
@@ -143,6 +147,8 @@ async def grant_access(request: web.Request) -> web.Response:
     "DELETE",
     "/api/whatsapp/sessions/{id}/access/{managerId}",
     roles=ADMIN,
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Revoke a manager's rights on a session",
     response=Revoked,
     description="404 when the manager had no rights on this session.",
@@ -151,18 +157,17 @@ async def revoke_access(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id = path_uuid(request, "id")
     manager_id = path_uuid(request, "managerId")
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         await admin_session(conn, principal, session_id)
         revoked = await access.revoke(
             conn, company_id=principal.tenant, session_id=session_id, manager_id=manager_id
         )
         if not revoked:
             raise NotFound("this manager has no rights on this session")
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="access.revoke",
+            principal,
+            "access.revoke",
             target=str(session_id),
             details={"managerId": str(manager_id)},
         )

@@ -9,22 +9,22 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Role
+from gateway import auditing
+from gateway.auth.principal import Role, Scope
 from gateway.chatref import path_chat
 from gateway.commands import mark_read
 from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
-from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, REDIS
+from gateway.keys import ARQ, EVENTS, NAMES, PG, PRINCIPAL
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, parse_query, path_uuid
-from shared import events, jobs
-from shared.db.repos import audit, chats, users
-from shared.db.types import Chat, WaSession
+from shared import jobs
+from shared.db.repos import chats, users
 from shared.events import ChatData, ChatPayload, Wire
-from shared.payloads import chat_payload
+from shared.payloads import chat_event, chat_payload
 
 router = Router("chats")
 READERS = {Role.ADMIN, Role.MANAGER}
@@ -62,6 +62,7 @@ class ChatPatch(Body):
     "GET",
     "/api/whatsapp/sessions/{id}/chats",
     roles=READERS,
+    scope=Scope.READ,
     summary="Chats of a session, newest activity first (canRead)",
     query=ChatsQuery,
     response=ChatsPage,
@@ -137,20 +138,11 @@ async def list_assignees(request: web.Request) -> web.Response:
     return ok(out.to_wire())
 
 
-async def _announce(request: web.Request, session: WaSession, chat: Chat) -> None:
-    """After the commit: every socket that may read the session sees the chat as it is now."""
-    event = events.ChatEvent(
-        session_id=session.id,
-        company_id=session.company_id,
-        data=ChatData(chat=chat_payload(chat)),
-    )
-    await request.app[REDIS].publish(request.app[NAMES].events_channel, events.encode(event))
-
-
 @router.route(
     "PATCH",
     CHAT,
     roles=READERS,
+    scope=Scope.MANAGE,
     summary="Archive/unarchive a chat or (un)assign it to a manager (canManageChats)",
     body=ChatPatch,
     response=ChatData,
@@ -160,11 +152,12 @@ async def patch_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
-        session, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
     chat_id = found.id
     body = await parse_body(request, ChatPatch)
     unassign = "assigned_manager_id" in body.model_fields_set and body.assigned_manager_id is None
-    async with request.app[PG].connection() as conn:
+    async with request.app[EVENTS].unit() as unit:
+        conn = unit.conn
         if body.assigned_manager_id is not None and not await users.get_manager(
             conn, company_id=principal.tenant, manager_id=body.assigned_manager_id
         ):
@@ -183,15 +176,14 @@ async def patch_chat(request: web.Request) -> web.Response:
         )
         if chat is None:  # deleted meanwhile
             raise NotFound("chat not found")
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="chat.update",
+            principal,
+            "chat.update",
             target=str(chat_id),
             details=body.model_dump(mode="json", by_alias=True, exclude_unset=True),
         )
-    await _announce(request, session, chat)
+        unit.emit(chat_event(principal.tenant, chat))
     return ok(ChatData(chat=chat_payload(chat)).to_wire())
 
 
@@ -199,28 +191,24 @@ async def patch_chat(request: web.Request) -> web.Response:
     "POST",
     CHAT + "/read",
     roles=READERS,
+    scope=Scope.MANAGE,
     summary="Mark a chat read, here and on the phone (canManageChats)",
     response=ChatData,
 )
 async def read_chat(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
-    async with request.app[PG].connection() as conn:
-        session, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
+    async with request.app[EVENTS].unit() as unit:
+        conn = unit.conn
+        _, _, found = await visible_chat(conn, principal, session_id, ref, Need.MANAGE)
         chat_id = found.id
         chat = await chats.mark_read(
             conn, company_id=principal.tenant, session_id=session_id, chat_id=chat_id
         )
         if chat is None:  # deleted meanwhile
             raise NotFound("chat not found")
-        await audit.record(
-            conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="chat.read",
-            target=str(chat_id),
-        )
-    await _announce(request, session, chat)
+        await auditing.record(conn, principal, "chat.read", target=str(chat_id))
+        unit.emit(chat_event(principal.tenant, chat))
     await mark_read(
         request.app[ARQ],
         request.app[NAMES],

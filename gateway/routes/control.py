@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway import lifecycle
-from gateway.auth.principal import Role
+from gateway.auth.principal import Role, Scope
 from gateway.jsonio import ok
 from gateway.keys import PG, PRINCIPAL
 from gateway.permissions import admin_session
@@ -58,6 +58,7 @@ for _name, _command, _summary, _description in _COMMANDS:
         "POST",
         f"/api/whatsapp/sessions/{{id}}/{_name}",
         roles={Role.ADMIN},
+        scope=Scope.MANAGE,
         summary=_summary,
         response=CommandOut,
         description=_description,

@@ -6,7 +6,8 @@ import psycopg
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Role
+from gateway import auditing
+from gateway.auth.principal import Role, Scope
 from gateway.auth.usercache import user_changed
 from gateway.errors import Conflict, NotFound
 from gateway.fields import NewEmail, NewPassword, OptionalName
@@ -16,7 +17,7 @@ from gateway.routing import Router
 from gateway.schemas import user_public
 from gateway.validation import Body, parse_body, path_uuid
 from shared.db.pool import LONG_UNIT_S
-from shared.db.repos import audit, users
+from shared.db.repos import users
 
 router = Router("managers")
 
@@ -27,7 +28,14 @@ class ManagerCreate(Body):
     display_name: OptionalName = Field("", alias="displayName")
 
 
-@router.route("GET", "/api/managers", roles={Role.ADMIN}, summary="List the company's managers")
+@router.route(
+    "GET",
+    "/api/managers",
+    roles={Role.ADMIN},
+    summary="List the company's managers",
+    scope=Scope.MANAGE,
+    company_wide=True,
+)
 async def list_managers(request: web.Request) -> web.Response:
     company_id = request[PRINCIPAL].tenant
     async with request.app[PG].connection() as conn:
@@ -42,13 +50,15 @@ async def list_managers(request: web.Request) -> web.Response:
     summary="Create a manager",
     body=ManagerCreate,
     status=201,
+    scope=Scope.MANAGE,
+    company_wide=True,
 )
 async def create_manager(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     body = await parse_body(request, ManagerCreate)
     password_hash = await request.app[PASSWORDS].hash(body.password)
     try:
-        async with request.app[PG].connection() as conn:
+        async with request.app[PG].connection() as conn, conn.transaction():
             user = await users.create(
                 conn,
                 company_id=principal.tenant,
@@ -57,11 +67,10 @@ async def create_manager(request: web.Request) -> web.Response:
                 role=Role.MANAGER,
                 display_name=body.display_name,
             )
-            await audit.record(
+            await auditing.record(
                 conn,
-                company_id=principal.tenant,
-                user_id=principal.user_id,
-                action="manager.create",
+                principal,
+                "manager.create",
                 target=str(user.id),
                 details={"email": user.email},
             )
@@ -75,24 +84,25 @@ async def create_manager(request: web.Request) -> web.Response:
     return ok({"manager": user_public(user)}, status=201)
 
 
-@router.route("DELETE", "/api/managers/{id}", roles={Role.ADMIN}, summary="Delete a manager")
+@router.route(
+    "DELETE",
+    "/api/managers/{id}",
+    roles={Role.ADMIN},
+    summary="Delete a manager",
+    scope=Scope.MANAGE,
+    company_wide=True,
+)
 async def delete_manager(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     manager_id = path_uuid(request, "id")
     # a long unit of work: the manager's messages and assignments are updated with it
-    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn:
+    async with request.app[PG].connection(timeout=LONG_UNIT_S) as conn, conn.transaction():
         deleted = await users.delete_manager(
             conn, company_id=principal.tenant, manager_id=manager_id
         )
         if not deleted:
             raise NotFound("manager not found")
-        await audit.record(
-            conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="manager.delete",
-            target=str(manager_id),
-        )
+        await auditing.record(conn, principal, "manager.delete", target=str(manager_id))
     # the manager's live sockets must lose their sessions now
     await user_changed(request, company_id=principal.tenant, user_id=manager_id)
     return ok({"deleted": True, "id": manager_id})

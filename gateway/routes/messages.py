@@ -14,7 +14,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Principal, Role
+from gateway.auth.principal import Principal, Role, Scope
 from gateway.chatref import path_chat
 from gateway.commands import send_text
 from gateway.errors import Conflict, NotFound, ValidationFailed
@@ -73,6 +73,7 @@ class SendOut(Wire):
     "GET",
     CHAT + "/messages",
     roles=READERS,
+    scope=Scope.READ,
     summary="Messages of a chat, newest first (canRead)",
     query=MessagesQuery,
     response=MessagesPage,
@@ -162,7 +163,7 @@ async def _send(
             chat_id=chat.id,
             client_msg_id=client_id,
             body=body.message,
-            sent_by_user_id=principal.user_id,
+            sent_by_user_id=principal.person_id,
         )
     if message.chat_id != chat.id or message.body != body.message:
         raise Conflict(
@@ -198,6 +199,7 @@ async def _send(
     "POST",
     CHAT + "/send",
     roles=READERS,
+    scope=Scope.SEND,
     summary="Send a text message to a chat (canWrite)",
     body=SendBody,
     query=SendQuery,
@@ -226,6 +228,7 @@ async def send_to_chat(request: web.Request) -> web.Response:
     "POST",
     "/api/whatsapp/sessions/{id}/messages",
     roles=READERS,
+    scope=Scope.SEND,
     summary="Send a text message to a phone number (canWrite)",
     body=SendToNumberBody,
     query=SendQuery,

@@ -11,7 +11,8 @@ from uuid import UUID
 
 from aiohttp import web
 
-from gateway.auth.principal import Role
+from gateway import auditing
+from gateway.auth.principal import Role, Scope
 from gateway.commands import request_pairing_code
 from gateway.errors import Conflict, GatewayTimeout, NotFound, ServiceUnavailable
 from gateway.fields import PhoneNumber
@@ -21,7 +22,7 @@ from gateway.permissions import admin_session
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, path_uuid
 from shared import jobs
-from shared.db.repos import audit, sessions
+from shared.db.repos import sessions
 from shared.db.types import WaSession
 from shared.events import Wire
 from shared.states import SessionState
@@ -95,6 +96,7 @@ async def _wait_for_new_code(
     "POST",
     "/api/whatsapp/sessions/{id}/pairing-code",
     roles={Role.ADMIN},
+    scope=Scope.MANAGE,
     summary="Link with a phone number: get a pairing code to type on that phone",
     body=PairingCodeBody,
     response=PairingCodeOut,
@@ -117,11 +119,10 @@ async def pairing_code(request: web.Request) -> web.Response:
     body = await parse_body(request, PairingCodeBody)
     _refuse(session)
     async with request.app[PG].connection() as conn:
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action=PAIRING_AUDIT,
+            principal,
+            PAIRING_AUDIT,
             target=str(session.id),
             details={"name": session.name, "phone": body.phone},
         )

@@ -9,17 +9,17 @@ from uuid import UUID
 
 from aiohttp import web
 
-from gateway import lifecycle
-from gateway.auth.principal import Role
+from gateway import auditing, lifecycle
+from gateway.auth.principal import Role, Scope
 from gateway.errors import Conflict, NotFound
 from gateway.fields import Name
 from gateway.jsonio import ok
 from gateway.keys import PG, PRINCIPAL
-from gateway.permissions import ADMIN_RIGHTS, Rights, admin_session, visible_session
+from gateway.permissions import ADMIN_RIGHTS, admin_session, readable_sessions, visible_session
 from gateway.responses import SessionOut, has_qr, session_out
 from gateway.routing import Router
 from gateway.validation import Body, Query, parse_body, parse_query, path_uuid
-from shared.db.repos import access, audit, chats, sessions
+from shared.db.repos import chats, sessions
 from shared.events import Wire
 from shared.qr import png_data_url, render_png
 from shared.states import SessionState
@@ -75,6 +75,8 @@ class Deleted(Wire):
     "POST",
     "/api/whatsapp/sessions",
     roles=ADMIN,
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Create a session (and start it)",
     body=SessionCreate,
     response=SessionCreated,
@@ -89,7 +91,7 @@ class Deleted(Wire):
 async def create_session(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     body = await parse_body(request, SessionCreate, optional=True)
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         row, limit = await sessions.create_within_limit(
             conn, company_id=principal.tenant, name=body.name
         )
@@ -98,11 +100,10 @@ async def create_session(request: web.Request) -> web.Response:
                 f"the company already has its maximum of {limit} sessions",
                 details={"maxSessions": limit},
             )
-        await audit.record(
+        await auditing.record(
             conn,
-            company_id=principal.tenant,
-            user_id=principal.user_id,
-            action="session.create",
+            principal,
+            "session.create",
             target=str(row.id),
             details={"name": row.name},
         )
@@ -120,31 +121,17 @@ async def create_session(request: web.Request) -> web.Response:
     "GET",
     "/api/whatsapp/sessions",
     roles=READERS,
+    scope=Scope.READ,
     summary="List sessions (admins: all; managers: those they may read)",
     response=SessionList,
 )
 async def list_sessions(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
     async with request.app[PG].connection() as conn:
-        if principal.role is Role.ADMIN:
-            rows = await sessions.list_for_company(conn, company_id=principal.tenant)
-            grants = {s.id: ADMIN_RIGHTS for s in rows}
-        else:
-            grants = {
-                a.session_id: Rights.of(a)
-                for a in await access.list_for_manager(
-                    conn, company_id=principal.tenant, manager_id=principal.user_id
-                )
-                if a.can_read
-            }
-            rows = await sessions.list_for_manager(
-                conn, company_id=principal.tenant, manager_id=principal.user_id
-            )
-            rows = [s for s in rows if s.id in grants]
+        readable = await readable_sessions(conn, request[PRINCIPAL])
         unread = await chats.unread_by_session(
-            conn, company_id=principal.tenant, session_ids=[s.id for s in rows]
+            conn, company_id=request[PRINCIPAL].tenant, session_ids=[s.id for s, _ in readable]
         )
-    visible = [session_out(s, grants[s.id], unread.get(s.id, 0)) for s in rows]
+    visible = [session_out(s, rights, unread.get(s.id, 0)) for s, rights in readable]
     return ok(SessionList(sessions=visible).to_wire())
 
 
@@ -152,6 +139,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     "GET",
     "/api/whatsapp/sessions/{id}",
     roles=READERS,
+    scope=Scope.READ,
     summary="One session (admin, or manager with canRead)",
     response=SessionData,
     description=SEE,
@@ -179,6 +167,7 @@ def _qr_message(state: SessionState, qr: bool) -> str:
     "GET",
     "/api/whatsapp/sessions/{id}/qr",
     roles=ADMIN,
+    scope=Scope.MANAGE,
     summary="The current QR code (JSON, or the PNG itself with ?format=png)",
     query=QrQuery,
     response=QrOut,
@@ -215,6 +204,7 @@ async def get_qr(request: web.Request) -> web.StreamResponse:
     "DELETE",
     "/api/whatsapp/sessions/{id}",
     roles=ADMIN,
+    scope=Scope.MANAGE,
     summary="Delete a session: log out, remove its profile, chats and messages",
     response=Deleted,
     description="The owning worker (if any) logs the device out and removes the profile.",

@@ -15,14 +15,15 @@ import psycopg
 from aiohttp import web
 from psycopg_pool import PoolTimeout
 
-from gateway import lifecycle
-from gateway.auth.principal import Principal, Role
+from gateway import auditing, lifecycle
+from gateway.auth.principal import Principal, Role, Scope
 from gateway.errors import Conflict, NotFound
 from gateway.jsonio import dumps
 from gateway.keys import AUTH_DEGRADED, PG, PRINCIPAL
+from gateway.permissions import sees_qr
 from gateway.responses import has_qr
 from gateway.routing import ANY_USER, Router
-from shared.db.repos import access, audit, sessions
+from shared.db.repos import access, sessions
 from shared.db.types import WaSession
 from shared.events import Wire
 from shared.qr import png_data_url
@@ -98,7 +99,7 @@ def _status_of(session: WaSession | None, principal: Principal) -> StatusOut:
         is_ready=state is SessionState.READY,
         has_qr=qr,
         qr_code=png_data_url(session.qr_payload)
-        if qr and session.qr_payload and principal.role is Role.ADMIN
+        if qr and session.qr_payload and sees_qr(principal)
         else None,
         current_state=state,
         message=_MESSAGES[state],
@@ -154,6 +155,8 @@ for _path in ("/api/whatsapp/status", "/whatsapp/status"):
         "GET",
         _path,
         roles=ANY_USER,
+        scope=Scope.READ,
+        company_wide=True,
         summary="Status of the default session (always 200)",
         response=StatusOut,
         tolerant_auth=True,
@@ -170,6 +173,8 @@ for _path in ("/api/whatsapp/status", "/whatsapp/status"):
     "POST",
     "/api/whatsapp/start",
     roles={Role.ADMIN},
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Start the default session (created as 'default' if the company has none)",
     response=ShortcutOut,
     flat=True,
@@ -177,7 +182,7 @@ for _path in ("/api/whatsapp/status", "/whatsapp/status"):
 async def start(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     created = False
-    async with request.app[PG].connection() as conn:
+    async with request.app[PG].connection() as conn, conn.transaction():
         session = await sessions.default_for_company(conn, company_id=principal.tenant)
         if session is None:
             session, limit = await sessions.create_within_limit(
@@ -188,11 +193,10 @@ async def start(request: web.Request) -> web.Response:
                     f"the company may have {limit} sessions", details={"maxSessions": limit}
                 )
             created = True
-            await audit.record(
+            await auditing.record(
                 conn,
-                company_id=principal.tenant,
-                user_id=principal.user_id,
-                action="session.create",
+                principal,
+                "session.create",
                 target=str(session.id),
                 details={"name": session.name, "via": "shortcut"},
             )
@@ -211,6 +215,8 @@ async def start(request: web.Request) -> web.Response:
     "POST",
     "/api/whatsapp/reset",
     roles={Role.ADMIN},
+    scope=Scope.MANAGE,
+    company_wide=True,
     summary="Log the default session out and start it fresh (new QR)",
     response=ShortcutOut,
     description="404 when the company has no session yet.",

@@ -8,7 +8,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field
 
-from gateway.auth.principal import Role
+from gateway.auth.principal import Role, Scope
 from gateway.jsonio import ok
 from gateway.keys import PG, PRINCIPAL
 from gateway.routing import Router
@@ -45,18 +45,24 @@ class StatsOut(Wire):
     "GET",
     "/api/whatsapp/stats",
     roles={Role.ADMIN, Role.MANAGER},
+    scope=Scope.READ,
     summary="Sessions, chats and messages of the last 30 days (managers: granted sessions)",
     response=StatsOut,
 )
 async def get_stats(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     manager_id = principal.user_id if principal.role is Role.MANAGER else None
+    limit = principal.key.sessions if principal.key is not None else None
     async with request.app[PG].connection() as conn:
         figures = await stats.summary(
-            conn, company_id=principal.tenant, manager_id=manager_id, days=DAYS
+            conn,
+            company_id=principal.tenant,
+            manager_id=manager_id,
+            session_ids=sorted(limit) if limit is not None else None,
+            days=DAYS,
         )
     out = StatsOut(
-        scope="granted" if manager_id else "company",
+        scope="granted" if manager_id or limit is not None else "company",
         days=DAYS,
         active_sessions=figures.active_sessions,
         total_sessions=figures.total_sessions,

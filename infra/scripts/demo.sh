@@ -14,6 +14,8 @@ export APP_GATEWAY_PORT="${APP_GATEWAY_PORT:-8080}"
 export APP_PROFILE_DIR="${APP_PROFILE_DIR:-$RUN_DIR/profiles}"
 # the local nginx is the gateways' one proxy: its X-Forwarded-For names the real client
 export APP_TRUSTED_PROXIES="${APP_TRUSTED_PROXIES:-127.0.0.1}"
+# a demo's webhook receiver is usually on this machine (n8n, a test server): allow local targets
+export APP_WEBHOOK_ALLOW_PRIVATE="${APP_WEBHOOK_ALLOW_PRIVATE:-true}"
 SIM_PORT="${SIM_PORT:-8090}"
 export WA_URL="${WA_URL:-http://127.0.0.1:$SIM_PORT}"
 WORKERS="${WORKERS:-2}"
@@ -54,6 +56,7 @@ wait_http "http://127.0.0.1:$SIM_PORT/_sim/health" 30
 for i in $(seq 1 "$WORKERS"); do
   APP_WORKER_ID="demo-worker-$i" start "worker-$i" "$PY" -m worker
 done
+start webhooks "$PY" -m webhooks
 start gateway-1 "$PY" -m gateway
 APP_GATEWAY_PORT="$GATEWAY2_PORT" start gateway-2 "$PY" -m gateway
 wait_http "http://127.0.0.1:$APP_GATEWAY_PORT/health" 30
@@ -70,6 +73,7 @@ cat <<MSG
   phone:     http://127.0.0.1:$SIM_PORT/_sim/phone   (the simulated phone: scan QR codes, chat as contacts)
   gateways:  http://127.0.0.1:$APP_GATEWAY_PORT and http://127.0.0.1:$GATEWAY2_PORT
   workers:   $WORKERS, profiles in $APP_PROFILE_DIR
+  webhooks:  the sender delivers the event log (dashboard: Webhooks; local targets allowed)
   logs:      $RUN_DIR/logs/
   try:       curl -s -X POST http://127.0.0.1:$NGINX_PORT/api/auth/login \\
               -H 'Content-Type: application/json' \\

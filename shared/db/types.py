@@ -190,3 +190,66 @@ class Stats:
     incoming: int
     outgoing: int
     per_day: list[DayCount]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as stored: never the key itself, only its hash and first characters."""
+
+    id: UUID
+    company_id: UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    session_ids: list[UUID] | None
+    created_by: UUID | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    id: UUID
+    company_id: UUID
+    url: str
+    description: str
+    event_types: list[str]  # empty: every type
+    session_ids: list[UUID] | None  # None: every session
+    secret: str
+    enabled: bool
+    cursor: int  # the company's last event id turned into deliveries
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event for one webhook: pending until delivered, or dead after its retries."""
+
+    id: int
+    webhook_id: UUID
+    company_id: UUID
+    event_id: int
+    session_id: UUID
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    response_code: int | None
+    latency_ms: int | None
+    error: str | None
+    redelivery: bool
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: int
+    attempt: int
+    at: datetime
+    response_code: int | None
+    latency_ms: int
+    error: str | None

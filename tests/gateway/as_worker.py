@@ -17,10 +17,12 @@ from shared import events
 from shared.db.repos import sessions
 from shared.db.types import Chat, WaSession
 from tests.support.databases import NAMES
+from tests.support.eventlog import log_and_publish
 
 
-async def publish(redis: Redis, event: events.Event) -> None:
-    await redis.publish(NAMES.events_channel, events.encode(event))
+async def publish(pg: AsyncConnectionPool, redis: Redis, event: events.Event) -> None:
+    """Log the event, then publish it (the worker's order)."""
+    await log_and_publish(pg, redis, event)
 
 
 async def store_pairing_code(
@@ -66,7 +68,9 @@ async def set_state(
     previous, _ = written
     data = events.StateData(state=state, previous=previous, reason=reason, detail=detail)
     await publish(
-        redis, events.StateEvent(session_id=session.id, company_id=session.company_id, data=data)
+        pg,
+        redis,
+        events.StateEvent(session_id=session.id, company_id=session.company_id, data=data),
     )
 
 

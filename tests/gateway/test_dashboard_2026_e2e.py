@@ -46,7 +46,7 @@ async def _code(
     """A code on the page, as the worker reports it: stored, then published."""
     expires = datetime.now(UTC) + timedelta(seconds=valid_s)
     await store_pairing_code(pg, session.id, code, expires)
-    await publish(redis, pairing_event(session, code, "79035556677", expires))
+    await publish(pg, redis, pairing_event(session, code, "79035556677", expires))
     return expires
 
 
@@ -96,6 +96,7 @@ async def test_link_with_phone_number_shows_the_code_and_follows_it(
     await set_state(pg, redis, session, "ready", "synced")
     ready = events.ReadyData(phone_number="79035556677", display_name="Sales Desk")
     await publish(
+        pg,
         redis,
         events.ReadyEvent(session_id=session.id, company_id=t.company.id, data=ready),
     )
@@ -193,7 +194,9 @@ async def test_guidance_page_drift_and_the_unconfirmed_tick(
         chat_id=chat.id, message=message_payload(row, wa_chat_id=chat.wa_chat_id)
     )
     await publish(
-        redis, events.MessageSentEvent(session_id=session.id, company_id=t.company.id, data=data)
+        pg,
+        redis,
+        events.MessageSentEvent(session_id=session.id, company_id=t.company.id, data=data),
     )
     await run(page.wait_message_status, "typed on the page", "sent")
     assert await run(page.console_errors) == []

@@ -58,7 +58,8 @@ async def test_login_roles_and_manager_sees_only_granted_sessions(
     await run(page.wait_view, "sessions")
     assert len(await run(page.wait_session_rows, 2)) == 2
     assert await run(page.nav_links) == [
-        "nav-sessions", "nav-managers", "nav-quick-replies", "nav-stats",
+        "nav-sessions", "nav-managers", "nav-quick-replies", "nav-stats", "nav-webhooks",
+        "nav-api-keys",
     ]  # fmt: skip
     await run(page.go, "#/stats")
     await run(page.wait_view, "stats")
@@ -189,9 +190,13 @@ async def test_history_paging_languages_access_and_escaping(
 
     # languages: one switch re-renders the whole UI
     await run(page.set_language, "ru")
-    assert await run(page.nav_texts) == ["Сессии", "Менеджеры", "Быстрые ответы", "Статистика"]
+    assert await run(page.nav_texts) == [
+        "Сессии", "Менеджеры", "Быстрые ответы", "Статистика", "Вебхуки", "API-ключи",
+    ]  # fmt: skip
     await run(page.set_language, "en")
-    assert await run(page.nav_texts) == ["Sessions", "Managers", "Quick replies", "Statistics"]
+    assert await run(page.nav_texts) == [
+        "Sessions", "Managers", "Quick replies", "Statistics", "Webhooks", "API keys",
+    ]  # fmt: skip
 
     # access: the admin grants the manager read (not write) on the session page
     await run(page.go, f"#/sessions/{sid}")

@@ -70,7 +70,13 @@ async def test_admin_links_manager_chats_live_and_tenants_stay_apart(
         phone, contact = unique_phone(), unique_phone()
         await stack.sim.link(qr["qrRaw"], phone, "Sales Desk")
         ready = (await admin.wait_for("whatsapp:ready", timeout_s=60))[-1]
-        assert ready == {"sessionId": sid, "phoneNumber": phone, "displayName": "Sales Desk"}
+        assert ready == {
+            "sessionId": sid,
+            "phoneNumber": phone,
+            "displayName": "Sales Desk",
+            "eventId": ready["eventId"],  # the company's event-log id (resume from it)
+        }
+        assert isinstance(ready["eventId"], int)
         await admin_on_2.wait_for("whatsapp:ready", timeout_s=30)
 
         # the admin grants the manager read + write; the manager's live socket follows at once

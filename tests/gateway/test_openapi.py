@@ -91,7 +91,13 @@ async def test_operations_carry_roles_security_and_models(client: Client) -> Non
     spec = await _spec(client)
     for ep in all_endpoints():
         op = spec["paths"][ep.path][ep.method.lower()]
-        assert op["security"] == ([] if ep.roles is None else [{"bearerAuth": []}])
+        if ep.roles is None:
+            assert op["security"] == []
+        elif ep.scope is None:
+            assert op["security"] == [{"bearerAuth": []}] and "x-api-key-scope" not in op
+        else:
+            assert op["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
+            assert (op["x-api-key-scope"], op["x-company-wide"]) == (ep.scope, ep.company_wide)
         params = {p["name"] for p in op["parameters"] if p["in"] == "path"}
         assert params == set(re.findall(r"\{(\w+)\}", ep.path))
         assert str(ep.status) in op["responses"]

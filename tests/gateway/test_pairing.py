@@ -69,7 +69,7 @@ async def _worker_answers(
     assert name == "pairing_code"
     expires = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=180)
     await store_pairing_code(pg, session.id, code, expires, args["phone"])
-    await publish(redis, pairing_event(session, code, args["phone"], expires))
+    await publish(pg, redis, pairing_event(session, code, args["phone"], expires))
     return args, expires
 
 
@@ -112,6 +112,7 @@ async def test_code_comes_back_and_reaches_admins_only(
         "code": "K7QX9M2A",
         "phone": "79035556677",
         "expiresAt": expires.isoformat().replace("+00:00", "Z"),
+        "eventId": 1,
     }
     await manager.quiet()
     assert manager.of("whatsapp:pairing_code") == [], "pairing codes are for admins only"

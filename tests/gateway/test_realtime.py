@@ -18,12 +18,13 @@ from redis.asyncio import Redis
 from gateway.app import create_app
 from gateway.auth.tokens import ISSUER
 from shared import events
-from shared.db.repos import sessions
+from shared.db.repos import event_log, sessions
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
+from tests.support.eventlog import log_and_publish
 from tests.support.sockets import SocketProbe
 
 Client = TestClient[Any, Any]
@@ -56,8 +57,8 @@ async def _session(pg: AsyncConnectionPool, company_id: UUID, name: str = "main"
         return (await sessions.create(conn, company_id=company_id, name=name)).id
 
 
-async def _publish(redis: Redis, event: events.Event) -> None:
-    await redis.publish(NAMES.events_channel, events.encode(event))
+async def _publish(pg: AsyncConnectionPool, redis: Redis, event: events.Event) -> None:
+    await log_and_publish(pg, redis, event)
 
 
 def _state(company_id: UUID, session_id: UUID, state: SessionState) -> events.StateEvent:
@@ -138,8 +139,8 @@ async def test_welcome_replay_and_delivery_by_right(
     await manager.wait_for("whatsapp:state")
     assert (await outsider.wait_for("connection-confirmed"))[0]["sessions"] == []
 
-    await _publish(redis, _state(a.company.id, sid, SessionState.READY))
-    await _publish(redis, _qr(a.company.id, sid))
+    await _publish(pg, redis, _state(a.company.id, sid, SessionState.READY))
+    await _publish(pg, redis, _qr(a.company.id, sid))
     live_state = await admin.wait_for("whatsapp:state", 2)
     assert live_state[-1] == {
         "sessionId": str(sid),
@@ -147,6 +148,7 @@ async def test_welcome_replay_and_delivery_by_right(
         "previous": "idle",
         "reason": "test",
         "detail": None,
+        "eventId": 1,
     }
     await admin.wait_for("whatsapp:qr", 2)
     await manager.wait_for("whatsapp:state", 2)
@@ -168,7 +170,7 @@ async def test_revoke_and_grant_apply_to_live_sockets(
     manager = await _probe(probes, gateway_url, a.manager.token)
     await manager.wait_for("connection-confirmed")
 
-    await _publish(redis, _state(a.company.id, sid, SessionState.QR))
+    await _publish(pg, redis, _state(a.company.id, sid, SessionState.QR))
     await manager.quiet()
     assert manager.of("whatsapp:state") == []
 
@@ -184,7 +186,7 @@ async def test_revoke_and_grant_apply_to_live_sockets(
     assert resp.status in (200, 201)
     replayed = await manager.wait_for("whatsapp:state")  # the grant replays the current state
     assert replayed[0]["sessionId"] == str(sid)
-    await _publish(redis, _state(a.company.id, sid, SessionState.READY))
+    await _publish(pg, redis, _state(a.company.id, sid, SessionState.READY))
     await manager.wait_for("whatsapp:state", 2)
 
     resp = await client.delete(
@@ -193,7 +195,7 @@ async def test_revoke_and_grant_apply_to_live_sockets(
     assert resp.status == 200
     await manager.quiet(0.5)
     before = len(manager.of("whatsapp:state"))
-    await _publish(redis, _state(a.company.id, sid, SessionState.DISCONNECTED))
+    await _publish(pg, redis, _state(a.company.id, sid, SessionState.DISCONNECTED))
     await manager.quiet()
     assert len(manager.of("whatsapp:state")) == before
 
@@ -215,9 +217,9 @@ async def test_ping_pong_and_root_namespace(
 
     root = await _probe(probes, gateway_url, a.admin.token, ns="/")
     await root.wait_for("wa:state")  # replay of the default (oldest) session
-    await _publish(redis, _state(a.company.id, second, SessionState.READY))
-    await _publish(redis, _state(a.company.id, first, SessionState.READY))
-    await _publish(redis, _qr(a.company.id, first))
+    await _publish(pg, redis, _state(a.company.id, second, SessionState.READY))
+    await _publish(pg, redis, _state(a.company.id, first, SessionState.READY))
+    await _publish(pg, redis, _qr(a.company.id, first))
     states = await root.wait_for("wa:state", 2)
     assert states[-1] == {"state": "ready", "sessionId": str(first)}
     assert (await root.wait_for("wa:qr"))[0]["sessionId"] == str(first)
@@ -240,7 +242,7 @@ async def test_ping_echo_is_capped_and_big_messages_close_the_socket(
     assert not ws.client.connected
 
 
-async def test_an_event_whose_envelope_lies_about_the_company_is_dropped_and_counted(
+async def test_lying_or_forged_events_reach_nobody_and_malformed_ones_are_counted(
     client: Client,
     gateway_url: str,
     make_tenant: MakeTenant,
@@ -248,8 +250,9 @@ async def test_an_event_whose_envelope_lies_about_the_company_is_dropped_and_cou
     redis: Redis,
     probes: list[SocketProbe],
 ) -> None:
-    """An event saying company B but carrying a session of company A once reached A's people;
-    the relay now checks the session's company itself."""
+    """An event saying company B but carrying a session of company A once reached A's people.
+    The log now refuses it (its company is the session's), and what sockets receive is read
+    from the log: a message on the channel that names any company and id delivers nothing."""
     a, b = await make_tenant(), await make_tenant()
     a_session = await _session(pg, a.company.id)
     watchers = {
@@ -258,16 +261,24 @@ async def test_an_event_whose_envelope_lies_about_the_company_is_dropped_and_cou
     }
     for w in watchers.values():
         await w.wait_for("connection-confirmed")
-    await _publish(redis, _state(b.company.id, a_session, SessionState.READY))  # the lie
-    await _publish(redis, _state(a.company.id, uuid.uuid4(), SessionState.READY))  # no session
-    await _publish(redis, _state(a.company.id, a_session, SessionState.QR))  # the truth
+    with pytest.raises(event_log.UnknownSession):  # the lie, and a session nobody has
+        await log_and_publish(pg, redis, _state(b.company.id, a_session, SessionState.READY))
+    with pytest.raises(event_log.UnknownSession):
+        await log_and_publish(pg, redis, _state(a.company.id, uuid.uuid4(), SessionState.READY))
+    forged = _state(b.company.id, a_session, SessionState.BLOCKED).model_copy(
+        update={"event_id": 1}
+    )
+    await redis.publish(NAMES.events_channel, events.encode(forged))  # never logged
+    await redis.publish(NAMES.events_channel, b"{not json")
+    await _publish(pg, redis, _state(a.company.id, a_session, SessionState.QR))  # the truth
     got = await watchers["a_admin"].wait_for("whatsapp:state", 2)  # replay + the true one
     await watchers["a_admin"].quiet()
     assert [s["state"] for s in watchers["a_admin"].of("whatsapp:state")] == ["idle", "qr"], got
     assert watchers["b_admin"].of("whatsapp:state") == []
+    async with pg.connection() as conn:
+        assert (await event_log.position(conn, company_id=b.company.id)).last_id == 0
     metrics = await (await client.get("/metrics")).text()
-    assert 'gateway_relay_dropped_total{reason="company_mismatch"} 1.0' in metrics
-    assert 'gateway_relay_dropped_total{reason="unknown_session"} 1.0' in metrics
+    assert 'gateway_relay_dropped_total{reason="malformed"} 1.0' in metrics
 
 
 async def test_two_gateways_each_deliver_once(
@@ -285,7 +296,7 @@ async def test_two_gateways_each_deliver_once(
         two = await _probe(probes, str(second.make_url("")).rstrip("/"), a.admin.token)
         await one.wait_for("connection-confirmed")
         await two.wait_for("connection-confirmed")
-        await _publish(redis, _state(a.company.id, sid, SessionState.READY))
+        await _publish(pg, redis, _state(a.company.id, sid, SessionState.READY))
         for p in (one, two):
             got = await p.wait_for("whatsapp:state", 2)
             await p.quiet()
@@ -322,7 +333,7 @@ async def test_unconfirmed_sends_are_relayed_as_such(
     )
     data = events.MessageData(chat_id=chat_id, message=message)
     await _publish(
-        redis, events.MessageSentEvent(session_id=sid, company_id=a.company.id, data=data)
+        pg, redis, events.MessageSentEvent(session_id=sid, company_id=a.company.id, data=data)
     )
     [got] = await admin.wait_for("whatsapp:message_sent")
     assert got["chatId"] == str(chat_id)

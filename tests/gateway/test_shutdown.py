@@ -21,7 +21,7 @@ from shared import events
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeCompany, MakeUser
-from tests.support.databases import NAMES
+from tests.support.eventlog import log_and_publish
 from tests.support.gateways import live_sockets, start_gateway
 from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.procs import Proc, free_port
@@ -119,7 +119,7 @@ async def test_sigterm_with_50_sockets_hands_them_to_the_other_gateway(
                     state=SessionState.READY, previous=SessionState.QR, reason="after_handoff"
                 ),
             )
-            await redis.publish(NAMES.events_channel, events.encode(event))
+            await log_and_publish(pg, redis, event)
             for probe in probes:
                 # replayed by each gateway, then the live one
                 states = await probe.wait_for("whatsapp:state", count=3)

@@ -28,7 +28,7 @@ async def test_any_user_gets_the_socket_config(
         assert data["url"] == f"http://{client.host}:{client.port}"
         assert data["path"] == "/socket.io/" and data["namespace"] == "/whatsapp"
         assert data["transports"] == ["websocket", "polling"]
-        assert data["auth"] == {"token": account.token}
+        assert data["auth"] == {"token": account.token, "apiKey": None}
         assert {
             "whatsapp:state", "whatsapp:qr", "whatsapp:ready", "whatsapp:message",
             "whatsapp:message_sent", "whatsapp:message_ack", "whatsapp:disconnected",

@@ -12,10 +12,14 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
-from shared.db.repos import audit, quick_replies, sessions, users
+from shared import events
+from shared.db.repos import api_keys, audit, quick_replies, sessions, users, webhooks
+from shared.states import SessionState
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
+from tests.support.eventlog import log_only
+from tests.support.integrations import fan_out_all, make_key, make_webhook
 from tests.support.wa import seed_chat, seed_messages, seed_session
 
 Client = TestClient[Any, Any]
@@ -29,6 +33,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "PairingCodeBody": {"phone": "+7 900 123-45-67"},
     "SessionCreate": {"name": "x"},
     "QuickReplyPatch": {"body": "x"},
+    "WebhookPatch": {"enabled": False},
+    "ReplayBody": {"afterEventId": 0},
 }
 OPERATOR_ONLY_PARAMS = {"workerId"}
 ADMIN_ONLY_BY_ID = ("/api/managers/{id}", "/api/quick-replies/{id}")
@@ -53,7 +59,19 @@ async def test_foreign_ids_are_404_on_every_route(
         [a_reply, *_] = [
             r.id for r in await quick_replies.list_for_company(conn, company_id=a.company.id)
         ]
-    ids = {"id": str(session.id), "chatId": str(chat.id), "managerId": str(a.manager.id)}
+    hook = await make_webhook(pg, a.company.id, "https://93.184.215.14/a")
+    state = events.StateData(state=SessionState.QR, previous=None, reason="seeded")
+    await log_only(
+        pg, events.StateEvent(session_id=session.id, company_id=a.company.id, data=state)
+    )
+    await fan_out_all(pg, hook.id)
+    key = await make_key(pg, a.company.id, ["read"])
+    ids = {
+        "id": str(session.id),
+        "chatId": str(chat.id),
+        "managerId": str(a.manager.id),
+        "deliveryId": "1",
+    }
     callers: list[tuple[str, Account]] = [
         ("B admin", b.admin),
         ("B manager", b.manager),
@@ -70,6 +88,10 @@ async def test_foreign_ids_are_404_on_every_route(
             ids_here["id"] = str(a.manager.id)
         if ep.path == "/api/quick-replies/{id}":
             ids_here["id"] = str(a_reply)
+        if ep.path.startswith("/api/webhooks/"):
+            ids_here["id"] = str(hook.id)
+        if ep.path.startswith("/api/api-keys/"):
+            ids_here["id"] = str(key.row.id)
         path = _fill(ep.path, ids_here)
         body = None
         if ep.body is not None:
@@ -98,6 +120,14 @@ async def test_foreign_ids_are_404_on_every_route(
         assert await sessions.get(conn, company_id=a.company.id, session_id=session.id)
         assert await users.get_manager(conn, company_id=a.company.id, manager_id=a.manager.id)
         assert await audit.list_for_company(conn, company_id=a.company.id) == []
+        same = await webhooks.get(conn, company_id=a.company.id, webhook_id=hook.id)
+        assert same is not None and (same.enabled, same.secret, same.cursor) == (
+            True,
+            hook.secret,
+            1,
+        )
+        [kept] = await api_keys.list_for_company(conn, company_id=a.company.id)
+        assert kept.revoked_at is None
     assert await arq.queued_jobs(queue_name=NAMES.session_queue(str(session.id))) == []
     pool = [j.args[0]["session_id"] for j in await arq.queued_jobs(queue_name=NAMES.pool_queue)]
     assert str(session.id) not in pool

@@ -24,7 +24,7 @@ from tests.support.procs import ROOT
 COMPOSE_DIR = ROOT / "infra" / "compose"
 BASE = COMPOSE_DIR / "docker-compose.yml"
 SYNOLOGY = COMPOSE_DIR / "docker-compose.synology.yml"
-APP_SERVICES = ("migrate", "gateway1", "gateway2", "worker")
+APP_SERVICES = ("migrate", "gateway1", "gateway2", "worker", "webhooks")
 PROFILE_DIR = "/var/lib/wagateway/profiles"
 
 REQUIRED_ENV = {
@@ -153,7 +153,7 @@ def test_synology_mounts_live_under_data_dir_and_run_as_puid(docker_compose: str
     for name, source in expected.items():
         sources = [v.split(":")[0] for v in config["services"][name]["volumes"]]
         assert sources == [source], name
-    for name in ("gateway1", "gateway2", "worker", "postgres", "redis", "migrate"):
+    for name in ("gateway1", "gateway2", "worker", "webhooks", "postgres", "redis", "migrate"):
         assert config["services"][name]["user"] == "1031:101", name
     assert "volumes" not in config or not config["volumes"]
 
@@ -165,12 +165,16 @@ def test_service_wiring(docker_compose: str) -> None:
     assert "ping" in services["redis"]["healthcheck"]["test"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for name in ("gateway1", "gateway2", "worker"):
+    for name in ("gateway1", "gateway2", "worker", "webhooks"):
         deps = services[name]["depends_on"]
         assert deps["migrate"]["condition"] == "service_completed_successfully"
         assert deps["redis"]["condition"] == "service_healthy"
     for name in ("gateway1", "gateway2"):
         assert "/health" in " ".join(services[name]["healthcheck"]["test"])
+    sender = services["webhooks"]
+    assert sender["command"] == ["python", "-m", "webhooks"]
+    assert sender["image"] == services["gateway1"]["image"]  # the gateway image runs it
+    assert sender["environment"]["APP_WEBHOOK_ALLOW_PRIVATE"] == "false"
     worker = services["worker"]
     assert worker["deploy"]["replicas"] == 5
     assert worker["init"] is True
@@ -236,6 +240,7 @@ def test_dockerfiles_build_what_compose_runs() -> None:
     assert "!package.json" in ignore and "!package-lock.json" in ignore
     assert f"chown wagw:wagw {PROFILE_DIR}" in worker
     assert "npm ci" in gateway
+    assert "COPY webhooks ./webhooks" in gateway  # python -m webhooks runs from this image
 
 
 def _sh(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,12 @@ REDIS_PREFIX = "test"
 NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhooks",
+    "api_keys",
+    "event_log",
+    "event_counters",
     "audit_log",
     "wa_messages",
     "wa_chats",

@@ -28,13 +28,15 @@ class SocketProbe:
         async def _refused(data: Any) -> None:
             self.refused = data
 
-    async def connect(self, url: str, token: str | None) -> bool:
+    async def connect(self, url: str, token: str | None, **auth: Any) -> bool:
+        """``auth`` adds handshake fields (``lastEventId``, ``apiKey``)."""
+        fields = {"token": token, **auth} if token else auth
         try:
             await self.client.connect(
                 url,
                 namespaces=[self.namespace],
                 transports=["websocket"],
-                auth={"token": token} if token else None,
+                auth=fields or None,
                 socketio_path="socket.io",
                 wait_timeout=5,
             )

@@ -1,6 +1,7 @@
-"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages),
-an operator and a live worker heartbeat, and one well-formed request for every declared
-endpoint: what tests walk when they must touch every route."""
+"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages,
+a webhook with a delivery, an API key), an operator and a live worker heartbeat, and one
+well-formed request for every declared endpoint: what tests walk when they must touch every
+route."""
 
 from __future__ import annotations
 
@@ -14,13 +15,18 @@ from redis.asyncio import Redis
 
 from gateway.app import all_endpoints
 from gateway.routing import Endpoint
-from shared.db.repos import quick_replies
+from shared import events
+from shared.db.repos import deliveries, quick_replies
+from shared.states import SessionState
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
+from tests.support.eventlog import log_only
+from tests.support.integrations import fan_out_all, make_key, make_webhook
 from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
+PUBLIC_URL = "https://93.184.215.14/hook"  # a public address: no DNS, and the SSRF rule allows it
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,31 @@ async def seed_world(
     await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
     async with pg.connection() as conn:  # every company starts with the default quick replies
         reply = (await quick_replies.list_for_company(conn, company_id=company.id))[0]
+    hook = await make_webhook(pg, company.id, PUBLIC_URL)
+    state = events.StateData(state=SessionState.QR, previous=None, reason="seeded")
+    await log_only(pg, events.StateEvent(session_id=session.id, company_id=company.id, data=state))
+    await fan_out_all(pg, hook.id)
+    async with pg.connection() as conn:
+        [delivery], _ = await deliveries.page(
+            conn,
+            company_id=company.id,
+            webhook_id=hook.id,
+            status=None,
+            event_id=None,
+            session_id=None,
+            limit=1,
+            offset=0,
+        )
+    key = await make_key(pg, company.id, ["read"], name="world")
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
         "quickReplyId": str(reply.id),
+        "webhookId": str(hook.id),
+        "deliveryId": str(delivery.id),
+        "apiKeyId": str(key.row.id),
     }
     return World(admin, manager, operator, ids)
 
@@ -87,6 +112,9 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "phone": "79001234567",
         "shortcut": f"s{secrets.token_hex(3)}",
         "body": "Thanks, we are on it.",
+        "url": PUBLIC_URL,
+        "scopes": ["read"],
+        "afterEventId": 0,
     }
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -104,6 +132,10 @@ def call_for(ep: Endpoint, world: World) -> Call:
         path = path.replace("{id}", world.ids["managerId"])
     if path.startswith("/api/quick-replies/"):  # and there a quick reply
         path = path.replace("{id}", world.ids["quickReplyId"])
+    if path.startswith("/api/webhooks/"):  # a webhook
+        path = path.replace("{id}", world.ids["webhookId"])
+    if path.startswith("/api/api-keys/"):  # an API key
+        path = path.replace("{id}", world.ids["apiKeyId"])
     for param, value in world.ids.items():
         path = path.replace("{" + param + "}", value)
     body = _body(ep.body, world)

@@ -6,11 +6,13 @@ from uuid import UUID
 
 from shared.db.types import Conn, DayCount, Stats
 
-# the sessions counted: all of the company's, or only those the manager may read
+# the sessions counted: all of the company's, only those the manager may read, or only those
+# an API key is limited to
 _SCOPE = (
     "WITH scope AS (SELECT s.id, s.state FROM wa_sessions s WHERE s.company_id = %(cid)s"
     " AND (%(mid)s::uuid IS NULL OR EXISTS (SELECT 1 FROM wa_manager_access a"
-    "  WHERE a.session_id = s.id AND a.manager_id = %(mid)s AND a.can_read)))"
+    "  WHERE a.session_id = s.id AND a.manager_id = %(mid)s AND a.can_read))"
+    " AND (%(sids)s::uuid[] IS NULL OR s.id = ANY(%(sids)s)))"
 )
 # calendar days in UTC; a message counts on the day WhatsApp stamped it (else when stored)
 _TODAY = "(now() AT TIME ZONE 'UTC')::date"
@@ -18,10 +20,15 @@ _AT = "COALESCE(m.wa_timestamp, m.created_at)"
 
 
 async def summary(
-    conn: Conn, *, company_id: UUID, manager_id: UUID | None = None, days: int = 30
+    conn: Conn,
+    *,
+    company_id: UUID,
+    manager_id: UUID | None = None,
+    session_ids: list[UUID] | None = None,
+    days: int = 30,
 ) -> Stats:
     """Figures over the last ``days`` UTC days including today; per-day list is zero-filled."""
-    params = {"cid": company_id, "mid": manager_id, "days": days}
+    params = {"cid": company_id, "mid": manager_id, "sids": session_ids, "days": days}
     cur = await conn.execute(
         f"{_SCOPE} SELECT (SELECT count(*) FROM scope) AS total,"
         " (SELECT count(*) FROM scope WHERE state = 'ready') AS active,"

@@ -19,6 +19,8 @@ const ROUTES = [
   [/^#\/quick-replies$/, "quickreplies", ["admin"]],
   [/^#\/stats$/, "stats", ["admin", "manager"]],
   [/^#\/ops$/, "ops", ["operator"]],
+  [/^#\/webhooks$/, "webhooks", ["admin"]],
+  [/^#\/api-keys$/, "apikeys", ["admin"]],
 ];
 
 let current = null; // {name, handle: cleanup function | {cleanup, update}}

@@ -11,6 +11,8 @@ const NAV = {
     ["#/managers", "nav.managers"],
     ["#/quick-replies", "nav.quickReplies"],
     ["#/stats", "nav.stats"],
+    ["#/webhooks", "nav.webhooks"],
+    ["#/api-keys", "nav.apikeys"],
   ],
   manager: [
     ["#/sessions", "nav.sessions"],

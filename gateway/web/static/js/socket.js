@@ -1,11 +1,14 @@
 // Socket.IO connection to /whatsapp (websocket transport, JWT in auth.token) and a small event bus.
 // Every server event is passed on by name (the server's list lives in gateway/realtime/payloads.py);
-// the bus also carries "socket:state" (connecting | on | reconnecting | off) and "socket:resync"
-// (connected again after a break: views reload what they may have missed).
+// the bus also carries "socket:state" (connecting | on | reconnecting | off).
+// Resume: the id of the last event received (eventId) goes with every reconnect as
+// auth.lastEventId, so the server replays what was missed; when it cannot ("resync_required"),
+// the bus carries "socket:resync" and views reload what they show.
 
 const listeners = new Map();
 let socket = null;
 let state = "off";
+let lastEventId = null;
 
 /** Subscribe to a socket event; returns the unsubscribe function. */
 export function on(name, fn) {
@@ -35,25 +38,37 @@ function setState(next) {
   emit("socket:state", next);
 }
 
+/** Remember the newest event id seen (events, the welcome, the end of a replay or a resync). */
+function track(name, data) {
+  const id = data && typeof data === "object" ? (data.eventId ?? data.lastEventId) : undefined;
+  if (name === "resync_required" && Number.isInteger(data.lastEventId)) lastEventId = data.lastEventId;
+  else if (Number.isInteger(id) && (lastEventId === null || id > lastEventId)) lastEventId = id;
+}
+
 export function connect(token) {
   disconnect();
   if (!window.io) return;
   let connectedBefore = false;
+  lastEventId = null;
   setState("connecting");
   socket = window.io("/whatsapp", {
     path: "/socket.io/",
     transports: ["websocket"],
-    auth: { token },
+    // read at every (re)connection: a reconnect resumes after the last event received
+    auth: (cb) => cb(lastEventId === null ? { token } : { token, lastEventId }),
   });
   window.__waSocket = socket; // read by the browser tests (transport name)
   socket.on("connect", () => {
     setState("on");
-    if (connectedBefore) emit("socket:resync");
     connectedBefore = true;
   });
   socket.on("disconnect", () => setState(socket ? "reconnecting" : "off"));
   socket.on("connect_error", () => setState(connectedBefore ? "reconnecting" : "connecting"));
-  socket.onAny((name, data) => emit(name, data));
+  socket.onAny((name, data) => {
+    track(name, data);
+    emit(name, data);
+    if (name === "resync_required") emit("socket:resync", data);
+  });
 }
 
 export function disconnect() {
@@ -62,4 +77,9 @@ export function disconnect() {
   if (old) old.disconnect();
   window.__waSocket = null;
   setState("off");
+}
+
+/** The id a reconnect resumes after (tests and diagnostics). */
+export function resumeCursor() {
+  return lastEventId;
 }

@@ -257,7 +257,9 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
         await set_message_status(pg, reply.id, status)
         ack = events.MessageAckData(chat_id=carol.id, message_id=reply.id, status=status)
         await publish(
-            redis, events.MessageAckEvent(session_id=session.id, company_id=t.company.id, data=ack)
+            pg,
+            redis,
+            events.MessageAckEvent(session_id=session.id, company_id=t.company.id, data=ack),
         )
         await run(page.wait_message_status, "Yes, it is!", status)
     assert await run(page.message_status, "Sure, Saturday 10-14") == "failed"
@@ -271,7 +273,9 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
             chat_id=carol.id, message=message_payload(row, wa_chat_id=carol.wa_chat_id)
         )
         await publish(
-            redis, events.MessageEvent(session_id=session.id, company_id=t.company.id, data=data)
+            pg,
+            redis,
+            events.MessageEvent(session_id=session.id, company_id=t.company.id, data=data),
         )
         await run(page.wait_message, text)
     assert await run(page.marked_bubbles_kept) == {"kept": 25, "fresh": 2}
@@ -318,7 +322,9 @@ async def test_notification_for_a_background_tab_never_for_own_messages(
             chat_id=carol.id, message=message_payload(row, wa_chat_id=carol.wa_chat_id)
         )
         await publish(
-            redis, events.MessageEvent(session_id=session.id, company_id=t.company.id, data=data)
+            pg,
+            redis,
+            events.MessageEvent(session_id=session.id, company_id=t.company.id, data=data),
         )
     shown = await run(page.wait_notifications, 1)
     assert shown == [
@@ -341,6 +347,7 @@ async def test_notification_for_a_background_tab_never_for_own_messages(
             add_unread=1,
         )
     await publish(
+        pg,
         redis,
         events.ChatEvent(
             session_id=session.id,

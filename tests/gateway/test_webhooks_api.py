@@ -3,7 +3,6 @@ change, rotate, delete, replay bounds, every change audited and tenant-scoped.""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -122,6 +121,7 @@ async def test_replay_stays_within_the_log(
 
 def test_the_dashboard_offers_exactly_the_event_types() -> None:
     source = (STATIC / "js" / "views" / "webhooks.js").read_text()
-    found = re.search(r"export const EVENT_TYPES = (\[[^\]]*\]);", source)
+    found = re.search(r"export const EVENT_TYPES = \[([^\]]*)\];", source)
     assert found, "webhooks.js lists the event types"
-    assert tuple(json.loads(found.group(1))) == EVENT_TYPES
+    listed = tuple(re.findall(r'"([a-z_]+)"', found.group(1)))  # however the formatter wraps it
+    assert listed == EVENT_TYPES

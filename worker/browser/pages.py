@@ -234,7 +234,8 @@ def list_chats(driver: WebDriver, limit: int) -> tuple[list[ListedChat], list[Dr
     """Chats in list order (newest activity first), scrolling through the virtualized list."""
     raw: dict[str, Any] = scripts.run(driver, "chat_list.js", limit, None)
     driver.execute_script(
-        "const p = document.querySelector(arguments[0]); if (p) p.scrollTop = 0",
+        "const p = document.querySelector(arguments[0]);"
+        " if (p) { p.scrollTop = 0; p.dispatchEvent(new Event('scroll')); }",
         SELECTORS["paneSide"],
     )
     drift: list[Drift] = []

@@ -8,7 +8,10 @@ const pane = document.querySelector(S.paneSide);
 if (!pane) return { chats: [], found: null };
 const seen = new Map();
 let found = null;
-pane.scrollTop = 0;
+// a virtualized list draws rows in its scroll handler, and setting scrollTop fires "scroll" only
+// at the next frame: dispatch it now, so this synchronous walk never reads rows of another place
+const scrollTo = (top) => { pane.scrollTop = top; pane.dispatchEvent(new Event("scroll")); };
+scrollTo(0);
 for (let guard = 0; guard < 500; guard++) {
   for (const row of pane.querySelectorAll(S.chatRow)) {
     const info = chatRowInfo(S, row);
@@ -18,8 +21,7 @@ for (let guard = 0; guard < 500; guard++) {
   }
   if (found || (target === null && seen.size >= limit)) break;
   const before = pane.scrollTop;
-  pane.scrollTop = before + Math.max(pane.clientHeight * 0.8, 200);
-  pane.dispatchEvent(new Event("scroll"));
+  scrollTo(before + Math.max(pane.clientHeight * 0.8, 200));
   if (pane.scrollTop === before) break;
 }
 if (found) found.scrollIntoView({ block: "center" });

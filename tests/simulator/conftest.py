@@ -69,9 +69,14 @@ def profile_dir() -> Iterator[Path]:
 
 
 @pytest.fixture
-def make_driver(tmp_path: Path) -> Iterator[DriverFactory]:
-    """Start headless Chromium drivers; every one is quit at the end of the test."""
+def make_driver() -> Iterator[DriverFactory]:
+    """Start headless Chromium drivers; every one is quit at the end of the test.
+
+    Profiles and scratch files go to a short directory: Chromium's singleton socket lives in
+    TMPDIR, and a socket path over 107 bytes (a deep pytest ``tmp_path``, as under xdist) makes
+    Chromium exit at start."""
     drivers: list[webdriver.Chrome] = []
+    tmp_path = Path(tempfile.mkdtemp(prefix="wagw-sim-"))
 
     def make(profile: Path | None = None, user_agent: str | None = CHROME_UA) -> webdriver.Chrome:
         opts = webdriver.ChromeOptions()
@@ -95,6 +100,7 @@ def make_driver(tmp_path: Path) -> Iterator[DriverFactory]:
     yield make
     for driver in drivers:
         quit_driver(driver)
+    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def quit_driver(driver: webdriver.Chrome) -> None:

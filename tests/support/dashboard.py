@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,7 +35,13 @@ WAIT_S = 30.0
 def make_chrome(
     tmp_path: Path, size: tuple[int, int] = DESKTOP, languages: str = "en-US,en"
 ) -> webdriver.Chrome:
-    """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules)."""
+    """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules).
+
+    Its profile and scratch files go to a short directory of its own (``quit_chrome`` removes
+    it): Chromium's singleton socket lives there, and a socket path over 107 bytes (a deep pytest
+    ``tmp_path``, as under xdist) makes Chromium exit at start."""
+    del tmp_path  # kept for callers; the short directory replaces it
+    home = Path(tempfile.mkdtemp(prefix="wagw-chr-"))
     width, height = size
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
@@ -41,12 +49,13 @@ def make_chrome(
         "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
         "--no-first-run", "--disable-sync", "--disable-background-networking",
         f"--window-size={width},{height}", f"--user-agent={CHROME_UA}",
-        f"--lang={languages.partition(',')[0]}", f"--user-data-dir={tmp_path / 'chrome-profile'}",
+        f"--lang={languages.partition(',')[0]}", f"--user-data-dir={home / 'profile'}",
     ):  # fmt: skip
         opts.add_argument(arg)
     opts.add_experimental_option("prefs", {"intl.accept_languages": languages})
-    service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": str(tmp_path)})
+    service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": str(home)})
     driver = webdriver.Chrome(service=service, options=opts)
+    _HOMES[id(driver)] = home
     if width < 600:
         metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
@@ -54,9 +63,15 @@ def make_chrome(
     return driver
 
 
+_HOMES: dict[int, Path] = {}
+
+
 def quit_chrome(driver: webdriver.Chrome) -> None:
     with contextlib.suppress(Exception):  # a dead browser must not fail the teardown
         driver.quit()
+    home = _HOMES.pop(id(driver), None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 class Dashboard:

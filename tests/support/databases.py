@@ -14,9 +14,20 @@ from shared.constants import RedisNames
 from shared.db.migrate import migrate
 
 ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# under pytest-xdist each worker process (gw0, gw1, …) gets its own Redis DB and prefix (pub/sub
+# ignores the DB number: the prefix keeps their events apart), as two deployments would
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_XDIST_N = int(_XDIST_WORKER[2:]) if _XDIST_WORKER.startswith("gw") else 0
+
+
+def _redis_url(base: str, n: int) -> str:
+    head, _, db = base.rpartition("/")
+    return f"{head}/{int(db) - n}" if n and db.isdigit() and int(db) >= n else base
+
+
+REDIS_URL = _redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), _XDIST_N)
 # the tests' deployment prefix: a Redis name spelled without RedisNames is one no test finds
-REDIS_PREFIX = "test"
+REDIS_PREFIX = f"test{_XDIST_N}" if _XDIST_N else "test"
 NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (

@@ -29,11 +29,11 @@ from gateway.auth.tokens import TokenClaims, decode_token
 from gateway.errors import Unauthorized
 from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
 from gateway.realtime import rooms
-from gateway.realtime.payloads import Outgoing, replay_events, to_socket
+from gateway.realtime.payloads import Outgoing, passkey_replay, replay_events, to_socket
 from gateway.realtime.relay import Relay
 from gateway.realtime.sockets import CloseReason, LiveSockets
 from shared import events
-from shared.db.repos import sessions, users
+from shared.db.repos import passkeys, sessions, users
 from shared.db.types import WaSession
 from shared.settings import Settings
 
@@ -173,6 +173,7 @@ class Hub:
             replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
             if admin and ns == rooms.NAMESPACE:
                 replayed += await self._pairing_replay(s)
+                replayed += await self._passkey_replay(s)
             for out in replayed:
                 await self.sio.emit(out.name, out.data, to=sid, namespace=ns)
 
@@ -190,6 +191,14 @@ class Hub:
         )
         out = to_socket(event)
         return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
+
+    async def _passkey_replay(self, s: WaSession) -> list[Outgoing]:
+        """The passkey request the page waits on, while the session is in a passkey state."""
+        if s.state not in ("passkey_required", "passkey_confirmation"):
+            return []
+        async with self._pool().connection() as conn:
+            request = await passkeys.current(conn, company_id=s.company_id, session_id=s.id)
+        return passkey_replay(s, request)
 
     def _make_disconnect(self, ns: str) -> Any:
         async def disconnect(sid: str, *_: Any) -> None:

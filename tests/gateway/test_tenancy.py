@@ -12,11 +12,18 @@ from psycopg_pool import AsyncConnectionPool
 
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
-from shared.db.repos import audit, quick_replies, sessions, users
+from shared.db.repos import audit, passkeys, quick_replies, sessions, users
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
-from tests.support.wa import seed_chat, seed_messages, seed_session
+from tests.support.passkeys import SoftPasskey
+from tests.support.wa import (
+    PASSKEY_CHALLENGE,
+    seed_chat,
+    seed_messages,
+    seed_passkey_request,
+    seed_session,
+)
 
 Client = TestClient[Any, Any]
 
@@ -29,6 +36,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "PairingCodeBody": {"phone": "+7 900 123-45-67"},
     "SessionCreate": {"name": "x"},
     "QuickReplyPatch": {"body": "x"},
+    "PasskeyAnswerBody": {
+        "requestId": "{passkeyRequestId}",
+        "credential": SoftPasskey().assertion(PASSKEY_CHALLENGE),
+    },
+    "PasskeyCancelBody": {"requestId": "{passkeyRequestId}"},
 }
 OPERATOR_ONLY_PARAMS = {"workerId"}
 ADMIN_ONLY_BY_ID = ("/api/managers/{id}", "/api/quick-replies/{id}")
@@ -53,7 +65,13 @@ async def test_foreign_ids_are_404_on_every_route(
         [a_reply, *_] = [
             r.id for r in await quick_replies.list_for_company(conn, company_id=a.company.id)
         ]
-    ids = {"id": str(session.id), "chatId": str(chat.id), "managerId": str(a.manager.id)}
+    passkey = await seed_passkey_request(pg, session.id)
+    ids = {
+        "id": str(session.id),
+        "chatId": str(chat.id),
+        "managerId": str(a.manager.id),
+        "passkeyRequestId": str(passkey.id),
+    }
     callers: list[tuple[str, Account]] = [
         ("B admin", b.admin),
         ("B manager", b.manager),
@@ -96,6 +114,8 @@ async def test_foreign_ids_are_404_on_every_route(
     # nothing in company A moved
     async with pg.connection() as conn:
         assert await sessions.get(conn, company_id=a.company.id, session_id=session.id)
+        still = await passkeys.worker_get(conn, request_id=passkey.id)
+        assert still is not None and (still.status, still.answered_by) == ("pending", None)
         assert await users.get_manager(conn, company_id=a.company.id, manager_id=a.manager.id)
         assert await audit.list_for_company(conn, company_id=a.company.id) == []
     assert await arq.queued_jobs(queue_name=NAMES.session_queue(str(session.id))) == []

@@ -1,5 +1,5 @@
-"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages),
-an operator and a live worker heartbeat, and one well-formed request for every declared
+"""A seeded tenant (admin, manager with every right, a session with a QR and a pending passkey
+request, a chat with messages), an operator and a live worker heartbeat, and one well-formed request for every declared
 endpoint: what tests walk when they must touch every route."""
 
 from __future__ import annotations
@@ -17,7 +17,16 @@ from gateway.routing import Endpoint
 from shared.db.repos import quick_replies
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
-from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
+from tests.support.passkeys import SoftPasskey
+from tests.support.wa import (
+    PASSKEY_CHALLENGE,
+    QR_REF,
+    grant,
+    seed_chat,
+    seed_messages,
+    seed_passkey_request,
+    seed_session,
+)
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
@@ -54,6 +63,7 @@ async def seed_world(
     manager = await make_user("manager", company)
     operator = await make_user("operator")
     session = await seed_session(pg, company.id, state="qr", qr=QR_REF)
+    passkey = await seed_passkey_request(pg, session.id)  # its page asks for a passkey
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
@@ -66,6 +76,7 @@ async def seed_world(
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
         "quickReplyId": str(reply.id),
+        "passkeyRequestId": str(passkey.id),
     }
     return World(admin, manager, operator, ids)
 
@@ -87,6 +98,8 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "phone": "79001234567",
         "shortcut": f"s{secrets.token_hex(3)}",
         "body": "Thanks, we are on it.",
+        "requestId": world.ids["passkeyRequestId"],
+        "credential": SoftPasskey().assertion(PASSKEY_CHALLENGE),
     }
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():

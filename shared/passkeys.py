@@ -29,33 +29,43 @@ PROXY_EXTENSION = "remoteDesktopClientOverride"
 B64Url = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]*$", max_length=8192)]
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
+def _optional(default: Any = None, **kwargs: Any) -> Any:
+    """A member of a WebAuthn dictionary that may be missing: when it is, it is left out, never
+    written as null (browsers refuse ``"hints": null``), also inside events and answers."""
+    return Field(default, exclude_if=_absent, **kwargs)
+
+
 class _Json(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def to_wire(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return self.model_dump(mode="json", by_alias=True)
 
 
 class CredentialDescriptor(_Json):
     id: B64Url
     type: Literal["public-key"] = "public-key"
-    transports: list[Annotated[str, StringConstraints(max_length=32)]] | None = None
+    transports: list[Annotated[str, StringConstraints(max_length=32)]] | None = _optional()
 
 
 class RequestOptions(_Json):
     """What the page passed to ``navigator.credentials.get({publicKey})``, as JSON."""
 
     challenge: Annotated[B64Url, StringConstraints(min_length=16, max_length=1024)]
-    rp_id: str | None = Field(None, alias="rpId", max_length=253)
-    timeout: int | None = Field(None, ge=0)
-    user_verification: Literal["required", "preferred", "discouraged"] | None = Field(
-        None, alias="userVerification"
+    rp_id: str | None = _optional(alias="rpId", max_length=253)
+    timeout: int | None = _optional(ge=0)
+    user_verification: Literal["required", "preferred", "discouraged"] | None = _optional(
+        alias="userVerification"
     )
     allow_credentials: list[CredentialDescriptor] = Field(
         default_factory=list, alias="allowCredentials", max_length=64
     )
-    hints: list[Annotated[str, StringConstraints(max_length=32)]] | None = None
-    extensions: dict[str, Any] | None = None
+    hints: list[Annotated[str, StringConstraints(max_length=32)]] | None = _optional()
+    extensions: dict[str, Any] | None = _optional()
 
     @classmethod
     def from_page(cls, details: dict[str, Any]) -> RequestOptions:
@@ -76,7 +86,7 @@ class AssertionResponse(_Json):
     client_data_json: B64Url = Field(alias="clientDataJSON", min_length=1, max_length=4096)
     authenticator_data: B64Url = Field(alias="authenticatorData", min_length=1, max_length=4096)
     signature: B64Url = Field(min_length=1, max_length=1024)
-    user_handle: B64Url | None = Field(None, alias="userHandle", max_length=128)
+    user_handle: B64Url | None = _optional(alias="userHandle", max_length=128)
 
 
 class Assertion(_Json):
@@ -87,8 +97,8 @@ class Assertion(_Json):
     raw_id: B64Url = Field(alias="rawId", min_length=1, max_length=1366)
     type: Literal["public-key"]
     response: AssertionResponse
-    authenticator_attachment: Literal["platform", "cross-platform"] | None = Field(
-        None, alias="authenticatorAttachment"
+    authenticator_attachment: Literal["platform", "cross-platform"] | None = _optional(
+        alias="authenticatorAttachment"
     )
     client_extension_results: dict[str, Any] = Field(
         default_factory=dict, alias="clientExtensionResults"

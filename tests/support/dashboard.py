@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,9 +32,13 @@ WAIT_S = 30.0
 
 
 def make_chrome(
-    tmp_path: Path, size: tuple[int, int] = DESKTOP, languages: str = "en-US,en"
+    tmp_path: Path,
+    size: tuple[int, int] = DESKTOP,
+    languages: str = "en-US,en",
+    extra_args: Sequence[str] = (),
 ) -> webdriver.Chrome:
-    """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules)."""
+    """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules).
+    ``extra_args``: more flags (e.g. ``--load-extension``)."""
     width, height = size
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
@@ -42,6 +47,7 @@ def make_chrome(
         "--no-first-run", "--disable-sync", "--disable-background-networking",
         f"--window-size={width},{height}", f"--user-agent={CHROME_UA}",
         f"--lang={languages.partition(',')[0]}", f"--user-data-dir={tmp_path / 'chrome-profile'}",
+        *extra_args,
     ):  # fmt: skip
         opts.add_argument(arg)
     opts.add_experimental_option("prefs", {"intl.accept_languages": languages})

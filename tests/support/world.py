@@ -1,6 +1,6 @@
 """A seeded tenant (admin, manager with every right, a session with a QR and a pending passkey
-request, a chat with messages), an operator and a live worker heartbeat, and one well-formed request for every declared
-endpoint: what tests walk when they must touch every route."""
+request, a chat with messages), an operator and a live worker heartbeat, and one well-formed
+request for every declared endpoint: what tests walk when they must touch every route."""
 
 from __future__ import annotations
 

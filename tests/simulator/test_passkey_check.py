@@ -4,6 +4,7 @@ number to confirm on the phone, and linking after it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.simulator.fakepage import PHONE, Client, FakePage
@@ -47,7 +48,7 @@ async def test_what_the_servers_refuse_and_a_new_challenge_each_time(client: Cli
     page = await _scanned(client, key)
     challenge = (await page.until("passkey"))["challenge"]
     other = SoftPasskey(credential_id=key.credential_id)  # the right id, another private key
-    tries = [
+    tries: list[Callable[[str], dict[str, Any]]] = [
         other.assertion,  # bad signature
         SoftPasskey().assertion,  # an unknown credential
         lambda c: key.assertion(c, origin="https://evil.example"),
@@ -73,7 +74,8 @@ async def test_what_the_servers_refuse_and_a_new_challenge_each_time(client: Cli
 async def test_an_account_without_a_registered_passkey_never_passes(client: Client) -> None:
     page = await _scanned(client, None)
     check = await page.until("passkey")
-    await page.send(type="passkey_assertion", credential=SoftPasskey().assertion(check["challenge"]))
+    stranger = SoftPasskey().assertion(check["challenge"])
+    await page.send(type="passkey_assertion", credential=stranger)
     assert (await page.until("passkey"))["error"] is True
 
 

@@ -123,14 +123,14 @@ def b64url_decode(text: str) -> bytes:
 
 def check_assertion(assertion: Assertion, options: RequestOptions, origin: str) -> None:
     """Raise ``AssertionRefused`` unless the assertion answers these options on ``origin``."""
-    _field = "credential.response"
     try:
-        if b64url_decode(assertion.raw_id) != b64url_decode(assertion.id):
-            raise AssertionRefused("credential.rawId", "is not the same credential as id")
+        same_id = b64url_decode(assertion.raw_id) == b64url_decode(assertion.id)
         client_data = json.loads(b64url_decode(assertion.response.client_data_json))
         auth_data = b64url_decode(assertion.response.authenticator_data)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise AssertionRefused(_field, f"cannot be decoded ({exc})") from None
+        raise AssertionRefused("credential.response", f"cannot be decoded ({exc})") from None
+    if not same_id:
+        raise AssertionRefused("credential.rawId", "is not the same credential as id")
     _check_client_data(client_data, options, origin)
     _check_authenticator_data(auth_data, options)
 

@@ -43,8 +43,9 @@ test: setup
 test-fast: venv
 	$(PY) -m pytest -q -m "not e2e"
 
-# the dashboard's JavaScript (and the bench's Node scripts): ESLint and Prettier, pinned in package.json
-JS_SOURCES := gateway/web/static bench/*.mjs eslint.config.mjs
+# the dashboard's JavaScript, the two browser extensions (passkey signer and relay) and the bench's
+# Node scripts: ESLint and Prettier, pinned in package.json
+JS_SOURCES := gateway/web/static gateway/web/signer-extension worker/browser/extension bench/*.mjs eslint.config.mjs
 
 lint: venv
 	.venv/bin/ruff check .

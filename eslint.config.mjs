@@ -5,7 +5,14 @@ import globals from "globals";
 
 export default [
   {
-    ignores: ["node_modules/**", ".venv/**", ".run/**", "build/**", "simulator/**", "worker/**"],
+    ignores: [
+      "node_modules/**",
+      ".venv/**",
+      ".run/**",
+      "build/**",
+      "simulator/**",
+      "worker/browser/js/**", // page scripts run through WebDriver (a function body each)
+    ],
   },
   js.configs.recommended,
   {
@@ -22,6 +29,20 @@ export default [
   {
     files: ["gateway/web/static/sw.js"],
     languageOptions: { ecmaVersion: 2023, sourceType: "script", globals: { ...globals.serviceworker } },
+  },
+  {
+    // the two browser extensions (passkey signer, worker's passkey relay): classic scripts
+    files: ["gateway/web/signer-extension/**/*.js", "worker/browser/extension/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: "script",
+      globals: { ...globals.browser, ...globals.serviceworker, ...globals.webextensions },
+    },
+    rules: { eqeqeq: ["error", "smart"], "prefer-const": "error" },
+  },
+  {
+    files: ["gateway/web/signer-extension/sign.js"], // after webauthn-json.js, in the same world
+    languageOptions: { globals: { wagwWebAuthn: "readonly" } },
   },
   {
     files: ["bench/**/*.mjs", "eslint.config.mjs"],

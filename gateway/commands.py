@@ -64,3 +64,32 @@ async def request_pairing_code(
     return await enqueue_command(
         arq, names, str(args.session_id), jobs.PAIRING_CODE, args, expires_s=expires_s
     )
+
+
+async def passkey_answer(
+    arq: ArqRedis, names: RedisNames, args: jobs.PasskeyAnswer, *, expires_s: float
+) -> bool:
+    """``passkey_answer`` for the owner, once per request; dropped when the page's request is
+    over by the time a worker would get to it."""
+    return await enqueue_command(
+        arq,
+        names,
+        str(args.session_id),
+        jobs.PASSKEY_ANSWER,
+        args,
+        job_id=names.passkey_job_id(str(args.request_id), "answer"),
+        expires_s=expires_s,
+    )
+
+
+async def passkey_cancel(arq: ArqRedis, names: RedisNames, args: jobs.PasskeyCancel) -> bool:
+    """``passkey_cancel`` for the owner, once per request."""
+    return await enqueue_command(
+        arq,
+        names,
+        str(args.session_id),
+        jobs.PASSKEY_CANCEL,
+        args,
+        job_id=names.passkey_job_id(str(args.request_id), "cancel"),
+        expires_s=COMMAND_EXPIRES_S,
+    )

@@ -79,6 +79,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Gone(AppError):
+    """It existed, and its time is over (e.g. a passkey request past its deadline)."""
+
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"

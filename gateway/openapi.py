@@ -59,6 +59,7 @@ _ERRORS = {
     "403": "the caller's role, right on the session or API key scope does not allow this",
     "404": "not found, or not visible to the caller",
     "409": "conflicts with the current state",
+    "410": "too late: its deadline has passed",
     "415": "the body is not sent as Content-Type: application/json",
     "429": "too many attempts; retry after Retry-After seconds",
     "503": "a dependency (Postgres or Redis) is unavailable; retry",

@@ -52,6 +52,10 @@ class RedisNames:
         """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
         return self._name(f"send:{message_id}")
 
+    def passkey_job_id(self, request_id: str, action: str) -> str:
+        """Job id of the ``answer`` or ``cancel`` of one passkey request: each is queued once."""
+        return self._name(f"passkey-{action}:{request_id}")
+
     # --- pub/sub channels ----------------------------------------------------------------
 
     @property

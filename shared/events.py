@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
+from shared.passkeys import RequestOptions
 from shared.states import MessageStatus, SessionState
 
 
@@ -80,6 +81,24 @@ class PairingCodeData(Wire):
     expires_at: datetime | None
 
 
+class PasskeyRequiredData(Wire):
+    """WhatsApp asks for the account's passkey: an admin's browser must answer this request
+    (``POST .../passkey``) before ``expires_at``."""
+
+    request_id: UUID
+    options: RequestOptions  # what to pass to navigator.credentials.get({publicKey}), as JSON
+    origin: str  # the page's origin: the assertion must be made there
+    expires_at: datetime
+
+
+class PasskeyConfirmationData(Wire):
+    """WhatsApp accepted the passkey and shows a code: the phone must confirm the same one."""
+
+    request_id: UUID
+    code: str
+    expires_at: datetime | None
+
+
 class ReadyData(Wire):
     phone_number: str | None
     display_name: str | None
@@ -131,6 +150,16 @@ class PairingCodeEvent(_Envelope):
     data: PairingCodeData
 
 
+class PasskeyRequiredEvent(_Envelope):
+    type: Literal["passkey_required"] = "passkey_required"
+    data: PasskeyRequiredData
+
+
+class PasskeyConfirmationEvent(_Envelope):
+    type: Literal["passkey_confirmation"] = "passkey_confirmation"
+    data: PasskeyConfirmationData
+
+
 class ReadyEvent(_Envelope):
     type: Literal["ready"] = "ready"
     data: ReadyData
@@ -165,6 +194,8 @@ Event = Annotated[
     StateEvent
     | QrEvent
     | PairingCodeEvent
+    | PasskeyRequiredEvent
+    | PasskeyConfirmationEvent
     | ReadyEvent
     | MessageEvent
     | MessageSentEvent

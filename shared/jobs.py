@@ -11,6 +11,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.passkeys import Assertion
+
 START_SESSION = "start_session"
 SEND_TEXT = "send_text"
 LOGOUT = "logout"
@@ -20,6 +22,8 @@ SYNC_CHATS = "sync_chats"
 MARK_READ = "mark_read"
 STOP = "stop"
 PAIRING_CODE = "pairing_code"
+PASSKEY_ANSWER = "passkey_answer"
+PASSKEY_CANCEL = "passkey_cancel"
 
 SESSION_COMMANDS = (
     SEND_TEXT,
@@ -30,6 +34,8 @@ SESSION_COMMANDS = (
     MARK_READ,
     STOP,
     PAIRING_CODE,
+    PASSKEY_ANSWER,
+    PASSKEY_CANCEL,
 )
 
 
@@ -78,6 +84,21 @@ class RequestPairingCode(JobArgs):
 
     session_id: UUID
     phone: str = Field(pattern=r"^\d{7,15}$")
+
+
+class PasskeyAnswer(JobArgs):
+    """Hand an admin's assertion to the page's pending passkey request ``request_id``."""
+
+    session_id: UUID
+    request_id: UUID
+    credential: Assertion
+
+
+class PasskeyCancel(JobArgs):
+    """End the page's pending passkey request ``request_id`` (an admin cancelled it)."""
+
+    session_id: UUID
+    request_id: UUID
 
 
 CommandName = Literal["logout", "restart", "refresh_qr", "sync_chats", "stop"]

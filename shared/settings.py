@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shlex
 import socket
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,7 @@ REDIS_PREFIX_PATTERN = r"^[A-Za-z0-9_-]{0,32}$"
 Mode = Literal["prod", "demo", "test"]
 DriverKind = Literal["uc", "selenium"]
 BridgeKind = Literal["auto", "module", "page"]
+PasskeyRelayKind = Literal["extension", "script", "off"]
 
 
 def _default_worker_id() -> str:
@@ -123,6 +125,14 @@ class Settings(BaseSettings):
     # a wa-js build to inject instead of the bundled one (node_modules/@wppconnect/wa-js/dist)
     wajs_path: str = Field("", validation_alias="APP_WAJS_PATH")
     bridge_ready_s: float = Field(15.0, gt=0, le=300, validation_alias="APP_BRIDGE_READY_S")
+    # WhatsApp's passkey check while linking, relayed to an admin's browser: "extension" (the
+    # relay extension in the worker's Chromium; the injected script when it cannot load),
+    # "script" (the injected navigator.credentials.get only), "off" (the session goes blocked)
+    passkey_relay: PasskeyRelayKind = Field("extension", validation_alias="APP_PASSKEY_RELAY")
+    # how long an admin has to answer it (at most what the page itself waits, 10 minutes)
+    passkey_wait_s: float = Field(600.0, gt=0, le=3600, validation_alias="APP_PASSKEY_WAIT_S")
+    # more Chromium flags, shell-quoted (e.g. a proxy, or --host-resolver-rules for a stand-in)
+    chromium_extra_args: str = Field("", validation_alias="APP_CHROMIUM_EXTRA_ARGS")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -148,6 +158,18 @@ class Settings(BaseSettings):
     def _check_trusted_proxies(self) -> Settings:
         self.trusted_proxy_networks  # noqa: B018 (raises on a bad entry, naming it)
         return self
+
+    @model_validator(mode="after")
+    def _check_chromium_args(self) -> Settings:
+        self.chromium_extra_arg_list  # noqa: B018 (raises on unbalanced quotes)
+        return self
+
+    @property
+    def chromium_extra_arg_list(self) -> list[str]:
+        try:
+            return shlex.split(self.chromium_extra_args)
+        except ValueError as exc:
+            raise ValueError(f"APP_CHROMIUM_EXTRA_ARGS: {exc}") from None
 
     @property
     def cors_origin_list(self) -> list[str]:

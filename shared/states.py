@@ -16,6 +16,10 @@ class SessionState(StrEnum):
     CONFLICT = "conflict"
     BLOCKED = "blocked"
     STOPPED = "stopped"
+    # WhatsApp's passkey check while linking: the page waits for an admin's passkey (relayed from
+    # the admin's own browser), then for the code shown on the page to be matched on the phone
+    PASSKEY_REQUIRED = "passkey_required"
+    PASSKEY_CONFIRMATION = "passkey_confirmation"
 
 
 class Reason(StrEnum):
@@ -41,7 +45,13 @@ class Reason(StrEnum):
     # the 2026 page
     PAIRING_CODE = "pairing_code"  # state qr: a pairing code is on screen instead of the QR
     UNKNOWN_DIALOG = "unknown_dialog"  # blocked: a dialog we do not know blocks the page
-    PASSKEY_REQUIRED = "passkey_required"  # blocked: WhatsApp asks for a passkey after the scan
+    # the passkey check: state passkey_required (or blocked when APP_PASSKEY_RELAY=off)
+    PASSKEY_REQUIRED = "passkey_required"
+    PASSKEY_REJECTED = "passkey_rejected"  # WhatsApp refused the answer: a new request follows
+    PASSKEY_VERIFIED = "passkey_verified"  # state passkey_confirmation: a code to match
+    PASSKEY_TIMEOUT = "passkey_timeout"  # stopped: nobody answered before the deadline
+    PASSKEY_CANCELLED = "passkey_cancelled"  # stopped: an admin cancelled the check
+    PASSKEY_RELAY_FAILED = "passkey_relay_failed"  # blocked: the page's request never reached us
     # the module bridge (APP_BRIDGE=module): wa-js missing, or WPP never got ready on the page
     BRIDGE_UNAVAILABLE = "bridge_unavailable"
 

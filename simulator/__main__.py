@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import ssl
 
 from aiohttp import web
 
@@ -40,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="on",
         help="on: every page load installs a WPP stand-in (wa-js's API) over any injected one",
     )
+    p.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+    p.add_argument("--tls-key", help="the certificate's PEM private key")
     p.add_argument("--log-level", default="INFO")
     return p.parse_args(argv)
 
@@ -61,14 +64,36 @@ def main(argv: list[str] | None = None) -> None:
         locale=args.locale,
         bridge=args.bridge,
     )
+    tls = _tls(args.tls_cert, args.tls_key)
     log.info(
-        "simulator on http://%s:%s (control API under /_sim/) page_profile=%s bridge=%s",
+        "simulator on %s://%s:%s (control API under /_sim/) page_profile=%s bridge=%s",
+        "https" if tls else "http",
         args.host,
         args.port,
         args.page_profile,
         args.bridge,
     )
-    web.run_app(create_app(config), host=args.host, port=args.port, print=None, shutdown_timeout=2)
+    web.run_app(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        ssl_context=tls,
+        print=None,
+        shutdown_timeout=2,
+    )
+
+
+def _tls(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    """HTTPS, so browsers can be pointed at it as https://web.whatsapp.com (WebAuthn needs a
+    secure origin): e.g. a self-signed certificate for that name, and Chromium's
+    --host-resolver-rules plus --ignore-certificate-errors."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise SystemExit("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 if __name__ == "__main__":

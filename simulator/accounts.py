@@ -13,6 +13,7 @@ from simulator.errors import bad_request, not_found
 from simulator.keys import ENGINE
 from simulator.models import Account, Ack, IdForm
 from simulator.parse import json_object, optional_text, required_text
+from simulator.passkeys import parse_passkey
 from simulator.store import MAX_TEXT
 
 MAX_NAME = 100
@@ -154,14 +155,41 @@ async def dialog(request: web.Request) -> web.Response:
     return web.json_response({**views.page_dialog(shown), "tabs": tabs})
 
 
+async def create_account(request: web.Request) -> web.Response:
+    """``{phone, displayName?}``: a phone with WhatsApp that no computer is linked to yet (so a
+    passkey can be registered before its first link); an existing account is returned as is."""
+    engine = request.app[ENGINE]
+    body = await json_object(request, {"phone", "displayName"})
+    phone = ids.normalize_phone(body.get("phone"), "phone")
+    name = optional_text(body, "displayName", max_len=MAX_NAME) or f"+{phone}"
+    account = engine.store.accounts.setdefault(phone, Account(phone, name))
+    return web.json_response(views.account_json(account, engine.store.devices_of(account)))
+
+
 async def passkey(request: web.Request) -> web.Response:
-    """``{on}``: new devices of this account must pass the passkey check after the scan."""
+    """``{on, credentialId?, publicKey?, confirm?}``: new devices of this account must pass the
+    passkey check after the scan; with a credential (base64url id, base64url DER P-256 public
+    key) the check can pass; ``confirm``: then a number is confirmed on the phone."""
     engine, account = _engine_account(request)
-    body = await json_object(request, {"on"})
+    body = await json_object(request, {"on", "credentialId", "publicKey", "confirm"})
     if not isinstance(body.get("on"), bool):
         raise bad_request("on must be true or false", "on")
+    if not isinstance(body.get("confirm", False), bool):
+        raise bad_request("confirm must be true or false", "confirm")
+    if "credentialId" in body or "publicKey" in body:
+        account.passkey_key = parse_passkey(body.get("credentialId"), body.get("publicKey"))
     account.passkey = body["on"]
+    account.passkey_confirm = body.get("confirm", account.passkey_confirm)
     return web.json_response(views.account_json(account, engine.store.devices_of(account)))
+
+
+async def passkey_confirm(request: web.Request) -> web.Response:
+    """``{code}``: the phone taps the number its computer shows -> ``{linked}`` (another number
+    ends the attempt)."""
+    engine, account = _engine_account(request)
+    body = await json_object(request, {"code"})
+    code = required_text(body, "code", max_len=10)
+    return web.json_response({"linked": engine.confirm_code(account, code.strip())})
 
 
 async def ack(request: web.Request) -> web.Response:
@@ -206,6 +234,7 @@ async def seed_chats(request: web.Request) -> web.Response:
 def setup_account_routes(app: web.Application) -> None:
     base = "/_sim/accounts/{phone}"
     app.router.add_get("/_sim/accounts", list_accounts)
+    app.router.add_post("/_sim/accounts", create_account)
     app.router.add_get(f"{base}/chats", list_chats)
     app.router.add_get(f"{base}/chats/{{chat_id}}/messages", chat_messages)
     app.router.add_post(f"{base}/unlink", unlink)
@@ -219,3 +248,4 @@ def setup_account_routes(app: web.Application) -> None:
     app.router.add_get(f"{base}/contacts", contacts)
     app.router.add_post(f"{base}/dialog", dialog)
     app.router.add_post(f"{base}/passkey", passkey)
+    app.router.add_post(f"{base}/passkey/confirm", passkey_confirm)

@@ -18,6 +18,8 @@ _MS_FIELDS = {
     "slowLoadMs": "slow_load_ms",
     "outgoingRowDelayMs": "outgoing_row_delay_ms",
     "linkCodeMs": "link_code_ms",
+    "passkeyTimeoutMs": "passkey_timeout_ms",
+    "passkeyConfirmMs": "passkey_confirm_ms",
 }
 _BOOL_FIELDS = {
     "qrNeverAppears": "qr_never_appears",
@@ -51,6 +53,8 @@ class SimConfig:
     outgoing_row_delay_ms: int = 0  # a sent message's row shows late (the contact has it at once)
     link_code_ms: int = 180_000  # life of a pairing code ("log in with phone number")
     passkey_after_scan: bool = False  # every scan is followed by the passkey check
+    passkey_timeout_ms: int = 600_000  # the page's navigator.credentials.get timeout
+    passkey_confirm_ms: int = 120_000  # life of the number to confirm on the phone
     bridge: str = "on"  # "on": each page load installs the WPP stand-in (static/wpp.js); "off": not
 
     def to_json(self) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from simulator.config import SimConfig
 from simulator.conns import Conn, Conns
 from simulator.dialogs import Dialogs
 from simulator.frames import Frame, Payload
-from simulator.linking import Linking
 from simulator.models import Account, Ack, Device, IdForm, Message, Person
+from simulator.passkey_check import PasskeyCheck
 from simulator.store import Store
 
 
-class Engine(Linking, Dialogs):
+class Engine(PasskeyCheck, Dialogs):
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self._initial = copy.deepcopy(config)

@@ -24,6 +24,10 @@ class Linking:
     async def resync(self, conn: Conn) -> None:
         raise NotImplementedError
 
+    async def start_passkey(self, device: Device, phone: str, display_name: str) -> None:
+        """The scan is good but the account wants a passkey first (simulator/passkey_check.py)."""
+        raise NotImplementedError
+
     def _load_s(self) -> float:
         return (self.config.load_ms + self.config.slow_load_ms) / 1000
 
@@ -103,15 +107,16 @@ class Linking:
         if self.config.passkey_after_scan or (account is not None and account.passkey):
             self.store.expire_refs(device)
             device.link_code = device.link_phone = None
-            device.passkey_phone = phone
-            for conn in self.conns.of(device.device_id):
-                conn.stop()
-                await conn.send({"type": "passkey"})
+            await self.start_passkey(device, phone, display_name)
             return device
+        self.finish_link(device, phone, display_name)
+        return device
+
+    def finish_link(self, device: Device, phone: str, display_name: str) -> None:
+        """Link the device to the account and start its first sync on its tabs."""
         self.store.link(device, phone, display_name)
         for conn in self.conns.of(device.device_id):
             conn.run(self._sync(conn, device))
-        return device
 
     async def _sync(self, conn: Conn, device: Device) -> None:
         noise = {

@@ -61,6 +61,8 @@ async def _dispatch(engine: Engine, conn: Conn, data: dict[str, Any]) -> None:
         await engine.request_link_code(conn, data.get("phone"))
     elif kind == "qr_back":
         await engine.back_to_qr(conn)
+    elif kind == "passkey_assertion":
+        await engine.passkey_assertion(conn, data.get("credential"))
     elif kind == "dialog_done":
         engine.dialog_done(conn, data.get("id"))
     elif kind == "takeover":

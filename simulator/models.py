@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from simulator.passkeys import Passkey
+
 Ack = Literal["pending", "sent", "delivered", "read", "failed"]
 ACK_ORDER: dict[str, int] = {"failed": -1, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
 IdForm = Literal["bare", "legacy", "opaque"]
@@ -92,6 +94,9 @@ class Device:
     link_code: str | None = None  # pending: the pairing code on screen ("log in with phone")
     link_phone: str | None = None  # the number typed on the page for that code
     passkey_phone: str | None = None  # pending: scanned, waiting for the passkey check
+    passkey_name: str = ""  # the display name the scan gave (the account gets it once linked)
+    passkey_challenge: str | None = None  # the challenge of the attempt on screen (single use)
+    passkey_code: str | None = None  # verified: the number the phone must confirm
     dialogs: list[Dialog] = field(default_factory=list)  # popups not dismissed yet
     fresh_look_due: bool = True  # the 2026 page greets each new device with "A fresh look"
 
@@ -116,6 +121,8 @@ class Account:
     next_device_no: int = 1
     received: int = 0  # messages from contacts so far (their ids take turns in shape)
     passkey: bool = False  # a new device of this account must pass a passkey check
+    passkey_key: Passkey | None = None  # the registered passkey that check verifies against
+    passkey_confirm: bool = False  # after the passkey, a number to confirm on the phone
 
     @property
     def jid(self) -> str:

@@ -91,6 +91,7 @@ class Store(People):
         device.device_no = account.next_device_no
         account.next_device_no += 1
         device.link_code = device.link_phone = device.passkey_phone = None
+        device.passkey_challenge = device.passkey_code = None
         self.expire_refs(device)
         return account
 

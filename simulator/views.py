@@ -87,6 +87,7 @@ def device_json(device: Device, account: Account | None, connected: bool) -> dic
         "linkCode": device.link_code,
         "linkPhone": device.link_phone,
         "passkeyPhone": device.passkey_phone,
+        "passkeyCode": device.passkey_code,
     }
 
 
@@ -149,4 +150,6 @@ def account_json(account: Account, devices: list[Device]) -> dict[str, Any]:
         "heldInbound": len(account.held),
         "devices": [d.device_id for d in devices],
         "passkey": account.passkey,
+        "passkeyRegistered": account.passkey_key is not None,
+        "passkeyConfirm": account.passkey_confirm,
     }

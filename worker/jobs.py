@@ -102,6 +102,16 @@ async def pairing_code(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return await _runtime(ctx).request_pairing_code(args.phone)
 
 
+async def passkey_answer(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    args = jobs.PasskeyAnswer.model_validate(payload)
+    return await _runtime(ctx).passkey_answer(args)
+
+
+async def passkey_cancel(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    args = jobs.PasskeyCancel.model_validate(payload)
+    return await _runtime(ctx).passkey_cancel(args)
+
+
 SESSION_FUNCTIONS = (
     send_text,
     logout,
@@ -111,6 +121,8 @@ SESSION_FUNCTIONS = (
     sync_chats,
     mark_read,
     pairing_code,
+    passkey_answer,
+    passkey_cancel,
 )
 assert {f.__name__ for f in SESSION_FUNCTIONS} == set(jobs.SESSION_COMMANDS)
 assert start_session.__name__ == jobs.START_SESSION

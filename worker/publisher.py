@@ -15,9 +15,10 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared import events
-from shared.db.repos import chats, messages, sessions
-from shared.db.types import Chat, Conn, Message
+from shared.db.repos import chats, messages, passkeys, sessions
+from shared.db.types import OPEN_PASSKEY_STATUSES, Chat, Conn, Message
 from shared.eventwriter import EventWriter, Unit
+from shared.passkeys import RequestOptions
 from shared.payloads import chat_event, message_payload
 from shared.qr import png_data_url
 from shared.states import SessionState
@@ -249,6 +250,55 @@ class Publisher:
             await sessions.worker_set_pairing_code(
                 conn, session_id=self.session_id, code=None, phone=None, expires_at=None
             )
+
+    async def passkey_required(
+        self, options: RequestOptions, origin: str, expires_at: datetime
+    ) -> UUID:
+        """The page asks for a passkey: store the request, tell the admins; returns its id."""
+        async with self._log.unit() as unit:
+            row = await passkeys.worker_open(
+                unit.conn,
+                session_id=self.session_id,
+                options=options.to_wire(),
+                origin=origin,
+                expires_at=expires_at,
+            )
+            data = events.PasskeyRequiredData(
+                request_id=row.id, options=options, origin=origin, expires_at=expires_at
+            )
+            unit.emit(events.PasskeyRequiredEvent(**self._env(), data=data))
+        return row.id
+
+    async def passkey_confirmation(self, request_id: UUID, code: str, expires_at: datetime) -> bool:
+        """WhatsApp accepted the passkey and shows ``code`` to match on the phone."""
+        async with self._log.unit() as unit:
+            row = await passkeys.worker_confirming(
+                unit.conn, request_id=request_id, code=code, expires_at=expires_at
+            )
+            if row is not None:
+                data = events.PasskeyConfirmationData(
+                    request_id=request_id, code=code, expires_at=expires_at
+                )
+                unit.emit(events.PasskeyConfirmationEvent(**self._env(), data=data))
+        return row is not None
+
+    async def passkey_ended(
+        self,
+        request_id: UUID,
+        status: str,
+        reason: str,
+        from_statuses: tuple[str, ...] = OPEN_PASSKEY_STATUSES,
+    ) -> bool:
+        """Close a passkey request (no event: the state transition that follows says it)."""
+        async with self.pg.connection() as conn:
+            row = await passkeys.worker_end(
+                conn,
+                request_id=request_id,
+                status=status,
+                reason=reason,
+                from_statuses=from_statuses,
+            )
+        return row is not None
 
     async def sent(self, message_id: UUID, wa_msg_id: str, ack: str | None) -> Message | None:
         async with self._log.unit() as unit:

@@ -36,6 +36,7 @@ from worker.capture import Capture
 from worker.dialogs import Act, DialogWatch
 from worker.drift_report import DriftReporter
 from worker.linking import Linking
+from worker.passkey import PasskeyFlow
 from worker.publisher import Publisher
 from worker.sending import Sender
 
@@ -46,11 +47,6 @@ QR_LIFETIME = timedelta(seconds=20)
 MAX_PAGE_FAILURES = 20
 # a screen that is none of the known ones for this long is page drift (not a page in transit)
 SCREEN_UNKNOWN_S = 10.0
-PASSKEY_DETAIL = (
-    "WhatsApp asks for a passkey on this computer after linking, and the server's browser has "
-    "none. On the phone, remove the passkey of this account (WhatsApp Settings > Account > "
-    "Passkeys), then start the session and link it again."
-)
 
 
 class End(StrEnum):
@@ -91,6 +87,7 @@ class SessionRuntime:
         self._wa = Attachment(settings, publisher, browser, self.capture, self.drift)
         self._sender = Sender(settings, publisher, redis, self.capture)
         self._linking = Linking(publisher)
+        self._passkey = PasskeyFlow(settings, publisher, self._needs_admin)
 
     @property
     def session_id(self) -> str:
@@ -110,6 +107,7 @@ class SessionRuntime:
             if await self._launch():
                 await self._watch()
         finally:
+            await self._passkey.close()
             await self._wa.close()
             await self._browser.close()
             await self.drift.flush(force=True)
@@ -123,6 +121,7 @@ class SessionRuntime:
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
             await self._browser.start(self._settings, profile)
+            await self._passkey.prepare(self._browser)
             await self._wa.open()
         except BrowserError as exc:
             await self._block(exc.reason, str(exc))
@@ -130,8 +129,11 @@ class SessionRuntime:
         return True
 
     async def _block(self, reason: str, detail: str | None = None) -> None:
+        await self._needs_admin(SessionState.BLOCKED, reason, detail)
+
+    async def _needs_admin(self, state: SessionState, reason: str, detail: str | None) -> None:
         await self.publisher.give_up()  # first, so whoever sees the event sees it settled
-        await self.publisher.transition(SessionState.BLOCKED, reason, detail)
+        await self.publisher.transition(state, reason, detail)
         self.request_end(End.NEEDS_ADMIN)
 
     async def _watch(self) -> None:
@@ -172,12 +174,16 @@ class SessionRuntime:
             await self.capture.acks(snap.acks)
 
     async def _on_screen(self, snap: Observation) -> None:
+        if snap.screen not in (Screen.PASSKEY, Screen.PASSKEY_CODE):
+            await self._passkey.on_screen(snap.screen)
         if snap.screen is Screen.UNSUPPORTED:
             await self._block(Reason.UNSUPPORTED_BROWSER, "WhatsApp Web refused this browser")
         elif snap.screen is Screen.CONFLICT:
             await self._on_conflict()
         elif snap.screen is Screen.PASSKEY:
-            await self._block(Reason.PASSKEY_REQUIRED, PASSKEY_DETAIL)
+            await self._passkey.on_check(self._wa.bridge, snap.alert)
+        elif snap.screen is Screen.PASSKEY_CODE:
+            await self._passkey.on_code(snap.passkey_code)
         elif await self._on_dialog(snap):
             return  # a popup is in the way: nothing under it can be clicked
         elif snap.screen is Screen.QR and snap.qr_ref:
@@ -185,9 +191,7 @@ class SessionRuntime:
         elif snap.screen is Screen.LINK_CODE and snap.link_code:
             await self._linking.on_code_screen(snap.link_code)
         elif snap.screen is Screen.QR_EXPIRED:
-            await self.publisher.give_up()
-            await self.publisher.transition(SessionState.STOPPED, Reason.QR_TIMEOUT)
-            self.request_end(End.NEEDS_ADMIN)
+            await self._needs_admin(SessionState.STOPPED, Reason.QR_TIMEOUT, None)
         elif snap.screen is Screen.SYNCING:
             reason = Reason.QR_SCANNED if self._linked_here else Reason.RESTORED
             await self.publisher.transition(SessionState.AUTHENTICATED, reason)
@@ -315,6 +319,14 @@ class SessionRuntime:
     async def request_pairing_code(self, phone: str) -> str:
         async with self._for_command():
             return await self._wa.run(lambda b: self._linking.request(b, phone))
+
+    async def passkey_answer(self, job: jobs.PasskeyAnswer) -> str:
+        async with self._for_command():
+            return await self._passkey.answer(job)
+
+    async def passkey_cancel(self, job: jobs.PasskeyCancel) -> str:
+        async with self._for_command():
+            return await self._passkey.cancel(job)
 
     async def logout(self) -> None:
         async with self._for_command():

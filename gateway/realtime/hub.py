@@ -29,11 +29,18 @@ from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
 from gateway.permissions import sees_qr
 from gateway.realtime import handshake, resume, rooms
 from gateway.realtime.feed import Feed
-from gateway.realtime.payloads import RESYNC_EVENT, Outgoing, replay_events, to_root, to_socket
+from gateway.realtime.payloads import (
+    RESYNC_EVENT,
+    Outgoing,
+    passkey_replay,
+    replay_events,
+    to_root,
+    to_socket,
+)
 from gateway.realtime.relay import Relay
 from gateway.realtime.sockets import CloseReason, LiveSockets
 from shared import events
-from shared.db.repos import sessions
+from shared.db.repos import passkeys, sessions
 from shared.db.types import WaSession
 from shared.settings import Settings
 
@@ -193,8 +200,19 @@ class Hub:
             if ns == rooms.ROOT and s.id != default:
                 continue
             admin = (sees_qr(who) and ns == rooms.NAMESPACE) or (ns == rooms.ROOT and sees_qr(who))
-            for out in replay_events(s, root=ns == rooms.ROOT, admin=admin):
+            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
+            if admin and ns == rooms.NAMESPACE:
+                replayed += await self._passkey_replay(s)
+            for out in replayed:
                 await self.sio.emit(out.name, out.data, to=sid, namespace=ns)
+
+    async def _passkey_replay(self, s: WaSession) -> list[Outgoing]:
+        """The passkey request the page waits on, while the session is in a passkey state."""
+        if s.state not in ("passkey_required", "passkey_confirmation"):
+            return []
+        async with self._pool().connection() as conn:
+            request = await passkeys.current(conn, company_id=s.company_id, session_id=s.id)
+        return passkey_replay(s, request)
 
     def _make_disconnect(self, ns: str) -> Any:
         async def disconnect(sid: str, *_: Any) -> None:

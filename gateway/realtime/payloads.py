@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared import events
-from shared.db.types import WaSession
+from shared.db.types import PasskeyRequest, WaSession
+from shared.passkeys import RequestOptions
 from shared.qr import png_data_url
 
 
@@ -37,6 +38,16 @@ def to_socket(event: events.Event) -> Outgoing:
         case events.PairingCodeEvent():
             return Outgoing(
                 "whatsapp:pairing_code", {"sessionId": _sid(event), **data}, admins_only=True
+            )
+        case events.PasskeyRequiredEvent():
+            return Outgoing(
+                "whatsapp:passkey_required", {"sessionId": _sid(event), **data}, admins_only=True
+            )
+        case events.PasskeyConfirmationEvent():
+            return Outgoing(
+                "whatsapp:passkey_confirmation",
+                {"sessionId": _sid(event), **data},
+                admins_only=True,
             )
         case events.ReadyEvent():
             return Outgoing("whatsapp:ready", {"sessionId": _sid(event), **data})
@@ -75,6 +86,8 @@ SERVER_EVENTS = (
     "whatsapp:state",
     "whatsapp:qr",
     "whatsapp:pairing_code",
+    "whatsapp:passkey_required",
+    "whatsapp:passkey_confirmation",
     "whatsapp:ready",
     "whatsapp:message",
     "whatsapp:message_sent",
@@ -102,6 +115,37 @@ def _pairing_replay(s: WaSession) -> list[Outgoing]:
             code=s.pairing_code, phone=s.pairing_phone or "", expires_at=expires
         ),
     )
+    out = to_socket(event)
+    return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
+
+
+def passkey_replay(s: WaSession, request: PasskeyRequest | None) -> list[Outgoing]:
+    """The passkey request the session's page waits on (admins only), as its live event."""
+    if request is None or s.state not in ("passkey_required", "passkey_confirmation"):
+        return []
+    env = {"session_id": s.id, "company_id": s.company_id}
+    event: events.Event
+    if request.status == "confirming" and request.confirmation_code:
+        event = events.PasskeyConfirmationEvent(
+            **env,
+            data=events.PasskeyConfirmationData(
+                request_id=request.id,
+                code=request.confirmation_code,
+                expires_at=request.confirmation_expires_at,
+            ),
+        )
+    elif request.status in ("pending", "answered"):
+        event = events.PasskeyRequiredEvent(
+            **env,
+            data=events.PasskeyRequiredData(
+                request_id=request.id,
+                options=RequestOptions.model_validate(request.options),
+                origin=request.origin,
+                expires_at=request.expires_at,
+            ),
+        )
+    else:
+        return []
     out = to_socket(event)
     return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
 

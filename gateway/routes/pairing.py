@@ -29,6 +29,7 @@ from shared.states import SessionState
 
 log = logging.getLogger(__name__)
 router = Router("sessions")
+PASSKEY_CHECK = frozenset({SessionState.PASSKEY_REQUIRED, SessionState.PASSKEY_CONFIRMATION})
 
 PAIRING_AUDIT = "session.pairing_code"
 POLL_S = 0.2
@@ -55,9 +56,15 @@ class PairingCodeOut(Wire):
 
 
 def _refuse(session: WaSession) -> None:
-    """409 while a pairing code cannot link the session: linked already, or not running."""
+    """409 while a pairing code cannot link the session: linked already, in WhatsApp's passkey
+    check, or not running."""
     if session.state in LINKED:
         raise Conflict(f"the session is linked already (state: {session.state})")
+    if session.state in PASSKEY_CHECK:
+        raise Conflict(
+            "WhatsApp is checking the passkey of the account that scanned: answer or cancel the"
+            " check first (GET .../passkey)"
+        )
     if session.desired_state != "running":
         raise Conflict("the session is stopped; start it before asking for a pairing code")
 
@@ -108,7 +115,7 @@ async def _wait_for_new_code(
         " answers 504 when none came. On the phone: WhatsApp > Linked devices > Link a device"
         " > Link with phone number instead, then type the code. Every new code is also sent"
         " as whatsapp:pairing_code to the company's admins. 409 when the session is linked"
-        " already or stopped, or goes blocked while waiting."
+        " already, in WhatsApp's passkey check, or stopped, or goes blocked while waiting."
     ),
 )
 async def pairing_code(request: web.Request) -> web.Response:

@@ -44,6 +44,8 @@ _MESSAGES = {
     SessionState.CONFLICT: "WhatsApp is open elsewhere, taking over",
     SessionState.BLOCKED: "blocked, needs an admin",
     SessionState.STOPPED: "stopped",
+    SessionState.PASSKEY_REQUIRED: "WhatsApp asks for the account's passkey: an admin answers it",
+    SessionState.PASSKEY_CONFIRMATION: "passkey accepted: confirm the number on the phone",
 }
 
 

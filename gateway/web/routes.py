@@ -1,4 +1,5 @@
-"""Routes serving the dashboard: ``/``, ``/static/*``, ``/sw.js``, the manifest, ``/vendor/*``.
+"""Routes serving the dashboard: ``/``, ``/static/*``, ``/sw.js``, the manifest, ``/vendor/*``, and
+the passkey signer extension (``/signer-extension.zip``, built for the host it is downloaded from).
 
 Everything is revalidated (``no-cache`` + ETag/Last-Modified from ``FileResponse``): the URLs carry
 no version, so a long max-age would pin old code; a 304 costs one round trip. Vendor files come
@@ -10,13 +11,25 @@ directly protects the dashboard the same way.
 
 from __future__ import annotations
 
+import io
+import json
+import re
+import zipfile
 from pathlib import Path
 
 from aiohttp import web
 
-from gateway.errors import NotFound
+from gateway.errors import BadRequest, NotFound
+from gateway.forwarded import client
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SIGNER_DIR = Path(__file__).resolve().parent / "signer-extension"
+SIGNER_FILES = ("manifest.json", "background.js", "dashboard.js", "sign.js", "webauthn-json.js")
+SIGNER_ZIP = "wagateway-passkey-signer.zip"
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed: the same files make the same archive
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 
 # URL name under /vendor/ -> file inside node_modules; nothing else there is reachable
@@ -91,6 +104,43 @@ async def vendor_file(request: web.Request) -> web.FileResponse:
     return _file(NODE_MODULES / name, JS)
 
 
+def _dashboard_host(request: web.Request) -> str:
+    """The host the admin reaches the dashboard on (behind a trusted proxy: the one it names),
+    without a port: WebExtension match patterns have none."""
+    host = client(request).host
+    name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    if not _HOSTNAME.match(name):
+        raise BadRequest(
+            "Host: the signer extension is built for a host name; open the dashboard by its name"
+        )
+    return name.lower()
+
+
+def signer_archive(host: str) -> bytes:
+    """The signer extension's files, its dashboard content script matching ``host`` only."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in SIGNER_FILES:
+            data = (SIGNER_DIR / name).read_bytes()
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["content_scripts"][0]["matches"] = [f"*://{host}/*"]
+                data = (json.dumps(manifest, indent=2) + "\n").encode()
+            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data)
+    return out.getvalue()
+
+
+async def signer_zip(request: web.Request) -> web.Response:
+    body = signer_archive(_dashboard_host(request))
+    headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{SIGNER_ZIP}"'}
+    return web.Response(body=body, content_type="application/zip", headers=headers)
+
+
+async def signer_helpers(request: web.Request) -> web.FileResponse:
+    # the dashboard's console snippet starts with the extension's own WebAuthn JSON helpers
+    return _file(SIGNER_DIR / "webauthn-json.js", JS)
+
+
 # the dashboard's routes: not API, so not in /api/openapi.json
 ROUTES = (
     ("/", index),
@@ -98,9 +148,21 @@ ROUTES = (
     ("/manifest.webmanifest", manifest),
     ("/static/{path:.+}", static_file),
     ("/vendor/{name}", vendor_file),
+    ("/signer-extension.zip", signer_zip),
+    ("/signer-extension/webauthn-json.js", signer_helpers),
 )
 # as aiohttp names them (``resource.canonical``), for tests that tell these from API routes
-PATHS = frozenset({"/", "/sw.js", "/manifest.webmanifest", "/static/{path}", "/vendor/{name}"})
+PATHS = frozenset(
+    {
+        "/",
+        "/sw.js",
+        "/manifest.webmanifest",
+        "/static/{path}",
+        "/vendor/{name}",
+        "/signer-extension.zip",
+        "/signer-extension/webauthn-json.js",
+    }
+)
 
 
 def setup_dashboard(app: web.Application) -> None:

@@ -253,3 +253,29 @@ class Attempt:
     response_code: int | None
     latency_ms: int
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRequest:
+    """One passkey request of a session's page (WhatsApp's check while a device links)."""
+
+    id: UUID
+    session_id: UUID
+    options: dict[str, Any]  # PublicKeyCredentialRequestOptionsJSON
+    origin: str
+    status: str  # pending | answered | confirming | done | rejected | cancelled | expired | failed
+    expires_at: datetime
+    confirmation_code: str | None
+    confirmation_expires_at: datetime | None
+    answered_by: UUID | None
+    answered_at: datetime | None
+    ended_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_PASSKEY_STATUSES
+
+
+OPEN_PASSKEY_STATUSES = ("pending", "answered", "confirming")

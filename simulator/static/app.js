@@ -3,7 +3,9 @@
 import { ChatList } from './chatlist.js';
 import { Conversation } from './conversation.js';
 import { closeDialog, dialog } from './dialogs.js';
-import { drawQr, landing, pairingCode, passkeyPrompt, phoneEntry, phoneInvalid, showQrExpired } from './landing.js';
+import {
+  drawQr, landing, pairingCode, passkeyCode, passkeyPrompt, phoneEntry, phoneInvalid, showQrExpired,
+} from './landing.js';
 import { applyPageFrame, is2026, legacyTestId, page } from './page.js';
 import { sideColumn, updateBanner } from './side.js';
 import { h, newMsgId } from './util.js';
@@ -94,7 +96,8 @@ function handle(frame) {
     case 'qr_expired': if (state.screen === 'landing') showQrExpired(root, send); break;
     case 'link_code': state.screen = 'link-code'; pairingCode(root, frame.code, frame.phone, backToQr); break;
     case 'link_code_invalid': phoneInvalid(root); break;
-    case 'passkey': state.screen = 'passkey'; passkeyPrompt(root); break;
+    case 'passkey': state.screen = 'passkey'; passkeyPrompt(root, frame, send); break;
+    case 'passkey_code': state.screen = 'passkey-code'; passkeyCode(root, frame.code); break;
     case 'linked':
       localStorage.setItem(KEY_NOISE, JSON.stringify(frame.noiseInfo));
       localStorage.setItem(KEY_WID, JSON.stringify(frame.wid));

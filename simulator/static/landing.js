@@ -118,21 +118,64 @@ export function pairingCode(root, code, phone, onBack) {
     linkButton('Log in with QR code', onBack)));
 }
 
-// The passkey check: Continue asks the browser for a WhatsApp passkey (it never completes here).
-export function passkeyPrompt(root) {
+// The passkey check (check: challenge, rpId, timeoutMs, error): Continue asks the browser for the
+// account's passkey; the assertion goes to the server as JSON, which verifies it. A refused one
+// comes back as a new check with the error shown.
+export function passkeyPrompt(root, check, send) {
   const status = h('div', { class: 'phone-error' });
+  const failed = () => status.replaceChildren(
+    h('div', { role: 'alert', class: 'alert', text: "Couldn't verify it's you. Try again." }));
+  if (check.error) failed();
   const go = h('button', { type: 'button', class: 'popup-button', text: 'Continue' });
-  go.addEventListener('click', () => {
+  go.addEventListener('click', async () => {
     status.replaceChildren();
-    const challenge = crypto.getRandomValues(new Uint8Array(32));
-    navigator.credentials.get({
-      publicKey: { rpId: 'whatsapp.com', userVerification: 'required', allowCredentials: [], challenge, timeout: 600000 },
-    }).catch(() => status.replaceChildren(
-      h('div', { role: 'alert', class: 'alert', text: "Couldn't verify it's you. Try again." })));
+    try {
+      const credential = await navigator.credentials.get({
+        publicKey: {
+          rpId: check.rpId, userVerification: 'required', allowCredentials: [],
+          challenge: fromB64url(check.challenge), timeout: check.timeoutMs,
+        },
+      });
+      status.replaceChildren(h('div', { class: 'passkey-wait', text: 'Verifying…' }));
+      send({ type: 'passkey_assertion', credential: credentialJson(credential) });
+    } catch {
+      failed();
+    }
   });
   frame(root, h('div', { class: 'landing-text passkey' },
     h('h1', { text: 'Quick security check with Passkey' }),
     h('p', { text: 'Use the passkey for your WhatsApp account to finish logging in on this device.' }),
     status,
     h('div', { class: 'popup-actions' }, go)));
+}
+
+// After a good passkey: a number to confirm on the phone (the phone offers it among others).
+export function passkeyCode(root, code) {
+  frame(root, h('div', { class: 'landing-text passkey-code' },
+    h('h1', { text: 'Confirm on your phone' }),
+    h('p', { text: 'On your phone, tap the number you see here to finish logging in.' }),
+    h('div', { class: 'link-code', 'data-testid': 'passkey-confirmation-code', text: code })));
+}
+
+function fromB64url(text) {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  return Uint8Array.from(atob(b64 + '==='.slice((b64.length + 3) % 4)), (c) => c.charCodeAt(0));
+}
+
+function b64url(buffer) {
+  let binary = '';
+  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+// The fields WhatsApp's client reads from the credential, as base64url (toJSON's shape).
+function credentialJson(c) {
+  const r = c.response;
+  return {
+    id: c.id, rawId: b64url(c.rawId), type: c.type,
+    response: {
+      clientDataJSON: b64url(r.clientDataJSON), authenticatorData: b64url(r.authenticatorData),
+      signature: b64url(r.signature), userHandle: r.userHandle ? b64url(r.userHandle) : null,
+    },
+  };
 }

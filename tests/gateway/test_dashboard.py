@@ -1,15 +1,25 @@
-"""Dashboard routes: index, static files, service worker, manifest, whitelisted vendor files."""
+"""Dashboard routes: index, static files, service worker, manifest, whitelisted vendor files, the
+passkey signer extension built for the dashboard's host."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.web.routes import NODE_MODULES, PATHS, STATIC_DIR, VENDOR_FILES
+from gateway.web.routes import (
+    NODE_MODULES,
+    PATHS,
+    SIGNER_DIR,
+    SIGNER_FILES,
+    STATIC_DIR,
+    VENDOR_FILES,
+)
 
 Client = TestClient[Any, Any]
 
@@ -133,3 +143,40 @@ def test_every_string_is_in_both_languages() -> None:
         used |= set(re.findall(r'\bt\("([\w.]+)"', code))
     used |= set(re.findall(r'data-i18n="([\w.]+)"', (STATIC_DIR / "index.html").read_text()))
     assert used and used - set(en) == set(), "strings used but missing from the dictionaries"
+
+
+@pytest.mark.parametrize(
+    ("host", "pattern"),
+    [("wa.example.com:8443", "*://wa.example.com/*"), ("127.0.0.1", "*://127.0.0.1/*")],
+)
+async def test_the_signer_extension_is_built_for_the_dashboards_host(
+    client: Client, host: str, pattern: str
+) -> None:
+    resp = await client.get("/signer-extension.zip", headers={"Host": host})
+    assert resp.status == 200
+    assert resp.content_type == "application/zip"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(await resp.read())) as archive:
+        assert sorted(archive.namelist()) == sorted(SIGNER_FILES)
+        manifest = json.loads(archive.read("manifest.json"))
+        for name in SIGNER_FILES[1:]:
+            assert archive.read(name) == (SIGNER_DIR / name).read_bytes()
+    dashboard, whatsapp = manifest["content_scripts"]
+    assert dashboard["matches"] == [pattern] and dashboard["js"] == ["dashboard.js"]
+    assert whatsapp["matches"] == ["https://web.whatsapp.com/*"]
+    # nothing beyond the two content scripts: no permissions, no host permissions
+    assert "permissions" not in manifest and "host_permissions" not in manifest
+    assert manifest["manifest_version"] == 3
+    assert manifest["browser_specific_settings"]["gecko"]["id"]
+
+
+async def test_the_signer_extension_needs_a_host_name(client: Client) -> None:
+    resp = await client.get("/signer-extension.zip", headers={"Host": "bad_host!"})
+    assert resp.status == 400
+    assert "Host" in (await resp.json())["error"]["message"]
+
+
+async def test_the_console_snippet_helpers_are_the_extensions_own(client: Client) -> None:
+    resp = await client.get("/signer-extension/webauthn-json.js")
+    assert resp.status == 200 and resp.content_type == "text/javascript"
+    assert await resp.read() == (SIGNER_DIR / "webauthn-json.js").read_bytes()

@@ -168,6 +168,8 @@ async def test_replayed_on_connect_while_valid_and_shown(
         ("authenticated", "running", "linked already"),
         ("disconnected", "running", "linked already"),
         ("qr", "stopped", "start it"),
+        ("passkey_required", "running", "passkey"),
+        ("passkey_confirmation", "running", "passkey"),
         ("stopped", "stopped", "start it"),
     ],
 )

@@ -13,14 +13,21 @@ from psycopg_pool import AsyncConnectionPool
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
 from shared import events
-from shared.db.repos import api_keys, audit, quick_replies, sessions, users, webhooks
+from shared.db.repos import api_keys, audit, passkeys, quick_replies, sessions, users, webhooks
 from shared.states import SessionState
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
 from tests.support.eventlog import log_only
 from tests.support.integrations import fan_out_all, make_key, make_webhook
-from tests.support.wa import seed_chat, seed_messages, seed_session
+from tests.support.passkeys import SoftPasskey
+from tests.support.wa import (
+    PASSKEY_CHALLENGE,
+    seed_chat,
+    seed_messages,
+    seed_passkey_request,
+    seed_session,
+)
 
 Client = TestClient[Any, Any]
 
@@ -35,6 +42,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "QuickReplyPatch": {"body": "x"},
     "WebhookPatch": {"enabled": False},
     "ReplayBody": {"afterEventId": 0},
+    "PasskeyAnswerBody": {
+        "requestId": "{passkeyRequestId}",
+        "credential": SoftPasskey().assertion(PASSKEY_CHALLENGE),
+    },
+    "PasskeyCancelBody": {"requestId": "{passkeyRequestId}"},
 }
 OPERATOR_ONLY_PARAMS = {"workerId"}
 ADMIN_ONLY_BY_ID = ("/api/managers/{id}", "/api/quick-replies/{id}")
@@ -66,11 +78,13 @@ async def test_foreign_ids_are_404_on_every_route(
     )
     await fan_out_all(pg, hook.id)
     key = await make_key(pg, a.company.id, ["read"])
+    passkey = await seed_passkey_request(pg, session.id)
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
         "managerId": str(a.manager.id),
         "deliveryId": "1",
+        "passkeyRequestId": str(passkey.id),
     }
     callers: list[tuple[str, Account]] = [
         ("B admin", b.admin),
@@ -118,6 +132,8 @@ async def test_foreign_ids_are_404_on_every_route(
     # nothing in company A moved
     async with pg.connection() as conn:
         assert await sessions.get(conn, company_id=a.company.id, session_id=session.id)
+        still = await passkeys.worker_get(conn, request_id=passkey.id)
+        assert still is not None and (still.status, still.answered_by) == ("pending", None)
         assert await users.get_manager(conn, company_id=a.company.id, manager_id=a.manager.id)
         assert await audit.list_for_company(conn, company_id=a.company.id) == []
         same = await webhooks.get(conn, company_id=a.company.id, webhook_id=hook.id)

@@ -86,6 +86,16 @@ BAD_INPUT = [
     Bad("POST", f"{ACC}/passkey", {}, 400, BAD, "on"),
     Bad("POST", f"{ACC}/passkey", {"on": "true"}, 400, BAD, "on"),
     Bad("POST", f"{NOBODY}/passkey", {"on": True}, 404, "unknown_account", "phone"),
+    Bad("POST", f"{ACC}/passkey", {"on": True, "confirm": 1}, 400, BAD, "confirm"),
+    Bad("POST", f"{ACC}/passkey", {"on": True, "credentialId": "AAAA"}, 400, BAD, "publicKey"),
+    Bad("POST", f"{ACC}/passkey", {"on": True, "credentialId": "AAAA", "publicKey": "!"}, 400, BAD,
+        "publicKey"),
+    Bad("POST", f"{ACC}/passkey", {"on": True, "credentialId": "", "publicKey": "AA"}, 400, BAD,
+        "credentialId"),
+    Bad("POST", f"{ACC}/passkey/confirm", {}, 400, BAD, "code"),
+    Bad("POST", f"{ACC}/passkey/confirm", {"code": "42"}, 400, BAD, "code"),
+    Bad("POST", "/_sim/accounts", {"phone": "12"}, 400, "invalid_phone", "phone"),
+    Bad("POST", "/_sim/accounts", {"phone": PHONE, "displayName": 5}, 400, BAD, "displayName"),
     Bad("GET", f"{NOBODY}/contacts", None, 404, "unknown_account", "phone"),
     Bad("POST", "/_sim/link-code", {"phone": PHONE}, 400, BAD, "code"),
     Bad("POST", "/_sim/link-code", {"code": "ABCD1234"}, 400, "invalid_phone", "phone"),
@@ -119,7 +129,7 @@ async def test_link_reconnect_and_unknown_device(client: Client) -> None:
     assert devices == [{
         "deviceId": device_id, "status": "linked", "qrRef": None, "phone": PHONE,
         "displayName": f"+{PHONE}", "wid": f"{PHONE}:1@c.us", "connected": True,
-        "linkCode": None, "linkPhone": None, "passkeyPhone": None,
+        "linkCode": None, "linkPhone": None, "passkeyPhone": None, "passkeyCode": None,
     }]  # fmt: skip
     await page.close()
     again = await FakePage.connect(client, device_id)

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,9 +34,14 @@ WAIT_S = 30.0
 
 
 def make_chrome(
-    tmp_path: Path, size: tuple[int, int] = DESKTOP, languages: str = "en-US,en"
+    tmp_path: Path,
+    size: tuple[int, int] = DESKTOP,
+    languages: str = "en-US,en",
+    extra_args: Sequence[str] = (),
 ) -> webdriver.Chrome:
     """Headless Chromium; a width under 600 px is a phone (touch, mobile viewport rules).
+
+    ``extra_args``: more flags (e.g. ``--load-extension``).
 
     Its profile and scratch files go to a short directory of its own (``quit_chrome`` removes
     it): Chromium's singleton socket lives there, and a socket path over 107 bytes (a deep pytest
@@ -50,6 +56,7 @@ def make_chrome(
         "--no-first-run", "--disable-sync", "--disable-background-networking",
         f"--window-size={width},{height}", f"--user-agent={CHROME_UA}",
         f"--lang={languages.partition(',')[0]}", f"--user-data-dir={home / 'profile'}",
+        *extra_args,
     ):  # fmt: skip
         opts.add_argument(arg)
     opts.add_experimental_option("prefs", {"intl.accept_languages": languages})

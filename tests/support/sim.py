@@ -10,7 +10,8 @@ import aiohttp
 class SimClient:
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
-        self._http = aiohttp.ClientSession()
+        # served over HTTPS with a self-signed certificate in the passkey tests
+        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False))
 
     async def close(self) -> None:
         await self._http.close()
@@ -102,9 +103,28 @@ class SimClient:
         result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/dialog", body)
         return result
 
-    async def passkey(self, phone: str, on: bool) -> None:
-        """New devices of this account must pass the passkey check after the scan."""
-        await self._req("POST", f"/accounts/{phone}/passkey", {"on": on})
+    async def passkey(
+        self,
+        phone: str,
+        on: bool,
+        registration: dict[str, str] | None = None,
+        confirm: bool = False,
+    ) -> dict[str, Any]:
+        """New devices of this account must pass the passkey check after the scan; with a
+        ``registration`` (credentialId, publicKey) it can pass; ``confirm``: then a number is
+        confirmed on the phone."""
+        body: dict[str, Any] = {"on": on, "confirm": confirm, **(registration or {})}
+        result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/passkey", body)
+        return result
+
+    async def create_account(self, phone: str, name: str) -> None:
+        """A phone with WhatsApp that no computer is linked to yet."""
+        await self._req("POST", "/accounts", {"phone": phone, "displayName": name})
+
+    async def passkey_confirm(self, phone: str, code: str) -> bool:
+        """The phone taps the number its computer shows; True when that linked it."""
+        result = await self._req("POST", f"/accounts/{phone}/passkey/confirm", {"code": code})
+        return bool(result["linked"])
 
     async def messages(self, phone: str, chat_id: str) -> list[dict[str, Any]]:
         path = f"/accounts/{phone}/chats/{chat_id}/messages"

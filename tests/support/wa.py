@@ -12,8 +12,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.db.repos import access, chats, sessions
-from shared.db.types import Chat, WaSession
+from shared.db.repos import access, chats, passkeys, sessions
+from shared.db.types import Chat, PasskeyRequest, WaSession
 from tests.support.databases import NAMES
 
 QR_REF = "2@abcDEF123,noiseKey=,identityKey=,advSecret="
@@ -135,3 +135,39 @@ async def seed_messages(
 
 async def hold_lease(redis: Redis, session_id: UUID, worker_id: str = "w-holder") -> None:
     await redis.set(NAMES.lease_key(str(session_id)), worker_id, px=60_000)
+
+
+PASSKEY_CHALLENGE = "cGFzc2tleS1jaGFsbGVuZ2UtMDAwMDAwMDAwMDAx"  # 30 bytes, base64url
+
+
+async def seed_passkey_request(
+    pg: AsyncConnectionPool,
+    session_id: UUID,
+    *,
+    challenge: str = PASSKEY_CHALLENGE,
+    expires_in_s: float = 600,
+    origin: str = "https://web.whatsapp.com",
+) -> PasskeyRequest:
+    """A passkey request of the session's page, as its worker stores it (state passkey_required)."""
+    options = {
+        "challenge": challenge,
+        "rpId": "whatsapp.com",
+        "timeout": 600_000,
+        "userVerification": "required",
+        "allowCredentials": [],
+    }
+    async with pg.connection() as conn:
+        await sessions.worker_set_state(
+            conn,
+            session_id=session_id,
+            state="passkey_required",
+            reason="passkey_required",
+            worker_id="w-seed",
+        )
+        return await passkeys.worker_open(
+            conn,
+            session_id=session_id,
+            options=options,
+            origin=origin,
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in_s),
+        )

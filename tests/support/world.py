@@ -1,7 +1,7 @@
-"""A seeded tenant (admin, manager with every right, a session with a QR, a chat with messages,
-a webhook with a delivery, an API key), an operator and a live worker heartbeat, and one
-well-formed request for every declared endpoint: what tests walk when they must touch every
-route."""
+"""A seeded tenant (admin, manager with every right, a session with a QR and a pending passkey
+request, a chat with messages, a webhook with a delivery, an API key), an operator and a live
+worker heartbeat, and one well-formed request for every declared endpoint: what tests walk when
+they must touch every route."""
 
 from __future__ import annotations
 
@@ -22,7 +22,16 @@ from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
 from tests.support.eventlog import log_only
 from tests.support.integrations import fan_out_all, make_key, make_webhook
-from tests.support.wa import QR_REF, grant, seed_chat, seed_messages, seed_session
+from tests.support.passkeys import SoftPasskey
+from tests.support.wa import (
+    PASSKEY_CHALLENGE,
+    QR_REF,
+    grant,
+    seed_chat,
+    seed_messages,
+    seed_passkey_request,
+    seed_session,
+)
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
@@ -60,6 +69,7 @@ async def seed_world(
     manager = await make_user("manager", company)
     operator = await make_user("operator")
     session = await seed_session(pg, company.id, state="qr", qr=QR_REF)
+    passkey = await seed_passkey_request(pg, session.id)  # its page asks for a passkey
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
@@ -91,6 +101,7 @@ async def seed_world(
         "webhookId": str(hook.id),
         "deliveryId": str(delivery.id),
         "apiKeyId": str(key.row.id),
+        "passkeyRequestId": str(passkey.id),
     }
     return World(admin, manager, operator, ids)
 
@@ -115,6 +126,8 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "url": PUBLIC_URL,
         "scopes": ["read"],
         "afterEventId": 0,
+        "requestId": world.ids["passkeyRequestId"],
+        "credential": SoftPasskey().assertion(PASSKEY_CHALLENGE),
     }
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():

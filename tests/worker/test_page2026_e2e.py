@@ -100,8 +100,8 @@ async def test_popups_are_dismissed_and_an_unknown_one_blocks(stack: Stack) -> N
 
 
 @pytest.mark.parametrize("bridge", BOTH)
-async def test_a_passkey_prompt_blocks_instead_of_looping(stack: Stack) -> None:
-    stack.start_worker("w1")
+async def test_a_passkey_prompt_blocks_when_the_relay_is_off(stack: Stack) -> None:
+    stack.start_worker("w1", APP_PASSKEY_RELAY="off")
     await stack.sim.config(passkeyAfterScan=True)
     session_id = await stack.new_session()
     qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
@@ -109,7 +109,7 @@ async def test_a_passkey_prompt_blocks_instead_of_looping(stack: Stack) -> None:
     await stack.sim.link(qr.data.qr_raw, unique_phone(), "Keyed")
     blocked = await stack.tap.wait_for(is_state("blocked", "passkey_required"), 30, "blocked")
     assert isinstance(blocked, events.StateEvent)
-    assert blocked.data.detail and "passkey" in blocked.data.detail.lower()
+    assert blocked.data.detail and "APP_PASSKEY_RELAY=off" in blocked.data.detail
     row = await stack.session_row(session_id)
     assert row.desired_state == "stopped"
     qr_count = stack.tap.count(of_type("qr"))

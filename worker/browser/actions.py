@@ -1,5 +1,5 @@
 """Page objects for WhatsApp Web, acting side: open chats, send, press dialog buttons, read the
-profile and contact drawers, link with a phone number, log out.
+profile and contact drawers, link with a phone number, go on with the passkey check, log out.
 
 Blocking, on the driver thread; explicit waits with deadlines; return data, raise ``PageError``
 when an action cannot be done. Markup lives in ``selectors.py``.
@@ -233,6 +233,18 @@ def read_chat_info(driver: WebDriver, timeout_s: float = 5.0) -> ChatInfo:
 
 
 # --- linking and logging out ---------------------------------------------------------------
+
+
+def passkey_continue(driver: WebDriver) -> bool:
+    """On the passkey check, press Continue (the page then asks the browser for the passkey);
+    False when the check is not on screen."""
+    if pages.snapshot(driver).screen is not Screen.PASSKEY:
+        return False
+    button = _with_text(driver, S["landingButton"], TEXTS["passkeyContinue"])
+    if button is None or not button.is_enabled():
+        return False
+    button.click()
+    return True
 
 
 def reload_qr(driver: WebDriver) -> bool:

@@ -4,7 +4,7 @@ Two implementations: ``ModuleBridge`` (wa-js: WhatsApp's own JS modules, events 
 ``PageBridge`` (the page objects: rows, clicks and typing); ``bridges.open_bridge`` picks one.
 Nothing above ``worker/browser/`` knows which one runs; it reads ``kind`` only to record it.
 Dialogs, the conflict modal and the passkey check are UI in both: page objects (``take_over``,
-``dismiss``).
+``dismiss``, ``passkey_continue``).
 """
 
 from __future__ import annotations
@@ -106,3 +106,7 @@ class Bridge(ABC):
     async def dismiss(self, label: str) -> bool:
         """Press ``label`` on the topmost popup that has it."""
         return await self._browser.call(actions.press_dialog_button, label)
+
+    async def passkey_continue(self) -> bool:
+        """Press Continue on the passkey check: the page asks the browser for the passkey."""
+        return await self._browser.call(actions.passkey_continue)

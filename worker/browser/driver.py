@@ -23,7 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from shared.settings import Settings
 from worker.browser import procs, tempdirs
 from worker.browser.chromedriver import private_copy
-from worker.browser.chromium import chrome_arguments, major_version
+from worker.browser.chromium import RELAY_EXTENSION, chrome_arguments, major_version
 from worker.browser.errors import BrowserStartError
 from worker.browser.launched import EXIT_GRACE_S, Launch, cleanup, watch
 from worker.browser.uc_hooks import uc_hooks
@@ -69,7 +69,8 @@ def launch(settings: Settings, profile: Path) -> WebDriver:
         if kind == "uc":
             state.chromedriver_exe = str(private_copy(settings.chromedriver_path))
         watchdog.start()
-        args = chrome_arguments(major)
+        extension = RELAY_EXTENSION if settings.passkey_relay == "extension" else None
+        args = chrome_arguments(major, extension, settings.chromium_extra_arg_list)
         if kind == "uc":
             driver = _start_uc(settings, profile, args=args, major=major, env=env, state=state)
         else:

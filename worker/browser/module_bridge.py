@@ -95,6 +95,8 @@ class ModuleBridge(Bridge):
             display_name=conn.name,
             dialog=ui.dialog,
             excerpt=ui.excerpt,
+            alert=ui.alert,
+            passkey_code=ui.passkey_code,
             messages=tuple(got.messages),
             acks=tuple(got.acks),
             drift=(*ui.drift, *got.drift),

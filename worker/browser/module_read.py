@@ -33,7 +33,7 @@ SYSTEM_TYPES = frozenset(
     }
 )
 # the UI decides these in both bridges
-_UI_SCREENS = (Screen.UNSUPPORTED, Screen.CONFLICT, Screen.PASSKEY)
+_UI_SCREENS = (Screen.UNSUPPORTED, Screen.CONFLICT, Screen.PASSKEY, Screen.PASSKEY_CODE)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Conn:
 
 def screen(conn: Conn, ui: Snapshot) -> Screen:
     """WhatsApp's state from wa-js; what only the UI shows (an unsupported browser, the conflict
-    modal, the passkey check) from the page."""
+    modal, the passkey check and its number to confirm) from the page."""
     if ui.screen in _UI_SCREENS:
         return ui.screen
     if not conn.ready:

@@ -21,6 +21,7 @@ class Screen(StrEnum):
     LINK_PHONE = "link_phone"  # "log in with phone number": the number is being typed
     LINK_CODE = "link_code"  # a pairing code is being shown
     PASSKEY = "passkey"  # WhatsApp asks for a passkey after the scan
+    PASSKEY_CODE = "passkey_code"  # the passkey was accepted: a number to confirm on the phone
     SYNCING = "syncing"
     READY = "ready"
     OFFLINE = "offline"
@@ -90,6 +91,8 @@ class Observation:
     display_name: str | None = None
     dialog: Dialog | None = None
     excerpt: str | None = None  # page text, for screens the runtime may have to explain
+    alert: str | None = None  # an alert on the screen (e.g. the passkey was not accepted)
+    passkey_code: str | None = None  # the number to confirm on the phone
     messages: tuple[ObservedMessage, ...] = ()
     acks: tuple[AckChange, ...] = ()
     drift: tuple[Drift, ...] = ()

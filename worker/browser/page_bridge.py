@@ -83,6 +83,8 @@ class PageBridge(Bridge):
             display_name=snap.display_name,
             dialog=snap.dialog,
             excerpt=snap.excerpt,
+            alert=snap.alert,
+            passkey_code=snap.passkey_code,
             messages=tuple(messages),
             drift=drift,
         )

@@ -41,6 +41,8 @@ class Snapshot:
     dialog: Dialog | None
     link_code: str | None = None
     excerpt: str | None = None  # page text, for screens the runtime may have to explain
+    alert: str | None = None
+    passkey_code: str | None = None
     drift: tuple[Drift, ...] = ()
 
     @property
@@ -137,6 +139,8 @@ def parse_snapshot(raw: dict[str, Any]) -> Snapshot:
         dialog=dialog,
         link_code="".join(str(code).split(",")) if code else None,
         excerpt=raw.get("excerpt"),
+        alert=raw.get("alert"),
+        passkey_code=raw.get("passkeyCode"),
         drift=tuple(drift),
     )
 

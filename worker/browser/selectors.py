@@ -16,6 +16,8 @@ SELECTORS: Final[dict[str, str]] = {
     "landingButton": 'span[role="button"], div[role="button"], button',
     "phoneInput": 'input[aria-label="Type your phone number."]',
     "linkCode": "div[data-link-code]",
+    # after the passkey check: the number to confirm on the phone
+    "passkeyCode": '[data-testid="passkey-confirmation-code"]',
     "alert": '[role="alert"]',
     "startup": "#startup",
     "progress": "progress",
@@ -64,6 +66,7 @@ TEXTS: Final[dict[str, str]] = {
     "unsupported": "whatsapp works with google chrome",
     "conflict": "open in another window",
     "passkey": "passkey",
+    "passkeyContinue": "continue",
     "syncing": "loading your chats",
     "linkWithPhone": "phone number",
     "next": "next",

@@ -7,7 +7,7 @@ const body = document.body ? document.body.innerText || "" : "";
 const lower = body.toLowerCase();
 const out = { state: "unknown", url: location.href, qrRef: null, syncPercent: null, wid: null,
   displayName: null, chats: [], openChat: null, dialog: null, dialogButtons: [], linkCode: null,
-  alert: null, excerpt: null };
+  alert: null, excerpt: null, passkeyCode: null };
 try { out.wid = window.localStorage.getItem(T.widStorageKey); } catch (e) { out.wid = null; }
 // the dialog on top: popups stack, the newest last in the document
 const dialogs = document.querySelectorAll(S.dialog);
@@ -44,6 +44,9 @@ if (lower.includes(T.unsupported)) {
   out.linkCode = q(S.linkCode).getAttribute("data-link-code");
 } else if (q(S.phoneInput)) {
   out.state = "link_phone";
+} else if (q(S.passkeyCode)) {
+  out.state = "passkey_code";
+  out.passkeyCode = (q(S.passkeyCode).innerText || "").trim() || null;
 } else if (lower.includes(T.passkey) && !q(S.qr)) {
   out.state = "passkey";
   out.excerpt = body.slice(0, 200);

@@ -1,10 +1,12 @@
 // The connect dialog: the session's current QR (following every whatsapp:qr), or a pairing code
-// (pairing.js); guidance when WhatsApp needs a person; closes on whatsapp:ready.
+// (pairing.js); WhatsApp's passkey check (passkey.js); guidance when WhatsApp needs a person;
+// closes on whatsapp:ready.
 import { api } from "./api.js";
 import { mount, toast } from "./dom.js";
 import { guidance } from "./guidance.js";
 import { t } from "./i18n.js";
 import { initPairing, showingCode, showPairing } from "./pairing.js";
+import { initPasskey, showPasskey } from "./passkey.js";
 import { on } from "./socket.js";
 
 let current = null; // session id the modal is showing
@@ -36,6 +38,7 @@ function showGuidance(state, reason, detail) {
 export function closeQrModal() {
   current = null;
   showPairing(null);
+  showPasskey(null);
   els().modal.hidden = true;
 }
 
@@ -50,6 +53,7 @@ export async function openQrModal(sessionId, name) {
   status.textContent = t("qr.waiting");
   showGuidance(null);
   showPairing(sessionId);
+  showPasskey(sessionId);
   modal.hidden = false;
   try {
     await api("POST", `/whatsapp/sessions/${sessionId}/start`);
@@ -67,6 +71,7 @@ export async function openQrModal(sessionId, name) {
 export function initQrModal() {
   document.getElementById("qr-close").addEventListener("click", closeQrModal);
   initPairing();
+  initPasskey();
   on("whatsapp:qr", (data) => {
     if (data.sessionId === current) showQr(data.qrCode);
   });

@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   "state",
   "qr",
   "pairing_code",
+  "passkey_required",
+  "passkey_confirmation",
   "ready",
   "message",
   "message_sent",

@@ -38,7 +38,7 @@ migrate: venv
 
 test: setup
 	bash infra/scripts/services.sh ensure-test
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 test-fast: venv
 	$(PY) -m pytest -q -m "not e2e"

@@ -30,6 +30,23 @@ class Wire(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
+class MediaPayload(Wire):
+    """A message's media as clients see it. ``url`` streams the file to a reader of the chat
+    (range requests); ``status``: pending (not downloaded yet), ready, unavailable (downloads
+    failed: ``POST {url}/retry`` tries again), expired (removed by retention)."""
+
+    kind: Literal["image", "video", "audio", "voice", "document", "sticker"]
+    mime: str
+    size: int | None = None
+    file_name: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    thumbnail: str | None = None  # data:image/jpeg;base64,... when WhatsApp has one
+    status: Literal["pending", "ready", "unavailable", "expired"]
+    url: str
+
+
 class MessagePayload(Wire):
     id: UUID
     chat_id: UUID
@@ -44,6 +61,7 @@ class MessagePayload(Wire):
     error: str | None = None
     timestamp: datetime | None
     created_at: datetime
+    media: MediaPayload | None = None  # body is the caption of a media message
 
 
 class ChatPayload(Wire):

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     profile_dir: Path = Field(
         Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
     )
+    # media of messages (shared/media): where the bytes live, how big one may be, how long kept
+    media_backend: Literal["local", "s3"] = Field("local", validation_alias="APP_MEDIA_BACKEND")
+    media_dir: Path = Field(Path("/var/lib/wagateway/media"), validation_alias="APP_MEDIA_DIR")
+    media_max_mb: int = Field(16, ge=1, le=2048, validation_alias="APP_MEDIA_MAX_MB")
+    media_retention_days: int = Field(0, ge=0, validation_alias="APP_MEDIA_RETENTION_DAYS")
     wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
     chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
     chromedriver_path: str = Field(

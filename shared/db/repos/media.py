@@ -1,0 +1,134 @@
+"""Media of messages (wa_message_media) and the blobs they point at (wa_media_blobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.rows import class_row
+
+from shared.db.types import Conn, MessageMedia
+
+
+async def record_blob(conn: Conn, *, company_id: UUID, sha256: str, size: int, mime: str) -> None:
+    """The company holds this blob now (once: a second copy only refreshes its last use)."""
+    await conn.execute(
+        "INSERT INTO wa_media_blobs (company_id, sha256, size, mime) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (company_id, sha256) DO UPDATE SET last_used_at = now()",
+        (company_id, sha256, size, mime),
+    )
+
+
+async def capture(
+    conn: Conn,
+    *,
+    message_id: UUID,
+    company_id: UUID,
+    session_id: UUID,
+    kind: str,
+    mime: str,
+    size: int | None = None,
+    file_name: str | None = None,
+    duration_s: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    thumbnail: bytes | None = None,
+    sha256: str | None = None,
+) -> MessageMedia:
+    """The media row of a message, once (pending; stored when ``sha256`` is given): the row
+    already there when the message was seen before."""
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "INSERT INTO wa_message_media (message_id, company_id, session_id, kind, mime, size,"
+            "  file_name, duration_s, width, height, thumbnail, sha256, status)"
+            " VALUES (%(mid)s, %(co)s, %(sid)s, %(kind)s, %(mime)s, %(size)s, %(name)s, %(dur)s,"
+            "  %(w)s, %(h)s, %(thumb)s, %(sha)s,"
+            "  CASE WHEN %(sha)s::text IS NULL THEN 'pending' ELSE 'stored' END)"
+            " ON CONFLICT (message_id) DO NOTHING RETURNING *",
+            {
+                "mid": message_id,
+                "co": company_id,
+                "sid": session_id,
+                "kind": kind,
+                "mime": mime,
+                "size": size,
+                "name": file_name,
+                "dur": duration_s,
+                "w": width,
+                "h": height,
+                "thumb": thumbnail,
+                "sha": sha256,
+            },
+        )
+        row = await cur.fetchone()
+        if row is None:
+            await cur.execute("SELECT * FROM wa_message_media WHERE message_id = %s", (message_id,))
+            row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def mark_stored(
+    conn: Conn, *, message_id: UUID, sha256: str, size: int
+) -> MessageMedia | None:
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "UPDATE wa_message_media SET sha256 = %s, size = %s, status = 'stored',"
+            "  last_error = NULL, next_attempt_at = NULL, updated_at = now()"
+            " WHERE message_id = %s RETURNING *",
+            (sha256, size, message_id),
+        )
+        return await cur.fetchone()
+
+
+async def mark_failed(
+    conn: Conn, *, message_id: UUID, error: str, retry_at: datetime | None
+) -> MessageMedia | None:
+    """A download failed: counted, and tried again at ``retry_at`` (None: only by hand)."""
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "UPDATE wa_message_media SET status = 'failed', attempts = attempts + 1,"
+            "  last_error = left(%s, 500), next_attempt_at = %s, updated_at = now()"
+            " WHERE message_id = %s AND status <> 'stored' RETURNING *",
+            (error, retry_at, message_id),
+        )
+        return await cur.fetchone()
+
+
+async def get(conn: Conn, *, company_id: UUID, message_id: UUID) -> MessageMedia | None:
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_message_media WHERE message_id = %s AND company_id = %s",
+            (message_id, company_id),
+        )
+        return await cur.fetchone()
+
+
+async def for_messages(
+    conn: Conn, *, company_id: UUID, message_ids: Sequence[UUID]
+) -> dict[UUID, MessageMedia]:
+    """The media of these messages (those that have one), by message id."""
+    if not message_ids:
+        return {}
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_message_media WHERE company_id = %s AND message_id = ANY(%s)",
+            (company_id, list(message_ids)),
+        )
+        return {row.message_id: row for row in await cur.fetchall()}
+
+
+async def due_retries(
+    conn: Conn, *, session_id: UUID, now: datetime, limit: int
+) -> list[MessageMedia]:
+    """Media of a session whose next download attempt is due."""
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_message_media"
+            " WHERE session_id = %s AND status IN ('pending', 'failed')"
+            " AND next_attempt_at IS NOT NULL AND next_attempt_at <= %s"
+            " ORDER BY next_attempt_at LIMIT %s",
+            (session_id, now, limit),
+        )
+        return list(await cur.fetchall())

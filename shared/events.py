@@ -133,6 +133,14 @@ class MessageAckData(Wire):
     status: MessageStatus
 
 
+class MessageMediaData(Wire):
+    """A message's media changed: downloaded (ready), given up for now (unavailable), expired."""
+
+    chat_id: UUID
+    message_id: UUID
+    media: MediaPayload
+
+
 class DisconnectedData(Wire):
     reason: str
 
@@ -198,6 +206,11 @@ class MessageAckEvent(_Envelope):
     data: MessageAckData
 
 
+class MessageMediaEvent(_Envelope):
+    type: Literal["message_media"] = "message_media"
+    data: MessageMediaData
+
+
 class DisconnectedEvent(_Envelope):
     type: Literal["disconnected"] = "disconnected"
     data: DisconnectedData
@@ -218,6 +231,7 @@ Event = Annotated[
     | MessageEvent
     | MessageSentEvent
     | MessageAckEvent
+    | MessageMediaEvent
     | DisconnectedEvent
     | ChatEvent,
     Field(discriminator="type"),

@@ -19,7 +19,7 @@ from gateway.fields import Caption, ClientMessageId, FileName, PhoneNumber, Url
 from gateway.jsonio import ok
 from gateway.keys import ARQ, MEDIA, NAMES, PG, PRINCIPAL, SETTINGS
 from gateway.mediastream import store_down
-from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form
+from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form, valid_mime
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.routes.messages import SendOut, SendQuery, require_running, wait_final
 from gateway.routing import Router
@@ -34,7 +34,6 @@ from shared.payloads import message_payload
 
 router = Router("media")
 SENDERS = {Role.ADMIN, Role.MANAGER}
-MAX_MIME = 255
 
 
 class SendMediaForm(Body):
@@ -88,7 +87,7 @@ async def _read(
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A stored file, checked against its kind: what its media row will say."""
+    """A file checked against its kind: what its media row will say."""
 
     kind: MediaKind
     mime: str
@@ -106,8 +105,8 @@ async def _prepare(request: web.Request, fields: SendMediaForm, upload: Upload) 
     source = "file" if is_multipart(request) else "url"
     if not upload.data:
         raise bad(source, "is empty")
-    if len(upload.mime) > MAX_MIME:
-        raise bad(source, "its type is too long")
+    if not valid_mime(upload.mime):
+        raise bad(source, "its Content-Type is not a media type")
     if not accepts(kind, upload.mime):
         field = "kind" if fields.kind else source
         raise bad(field, f"a {kind} cannot be of type {upload.mime}")

@@ -50,7 +50,6 @@ def too_large(field: str, max_bytes: int) -> PayloadTooLarge:
     )
 
 
-_MIME = re.compile(r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+( *;[\x20-\x7e]*)?$")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -60,10 +59,6 @@ def file_name_of(raw: str | None) -> str | None:
         return None
     name = _UNPRINTABLE.sub("", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip()[:255]
     return name if name not in ("", ".", "..") else None
-
-
-def valid_mime(mime: str) -> bool:
-    return len(mime) <= 255 and _MIME.match(mime) is not None
 
 
 def mime_of(declared: str | None, name: str | None) -> str:

@@ -19,7 +19,7 @@ from gateway.fields import Caption, ClientMessageId, FileName, PhoneNumber, Url
 from gateway.jsonio import ok
 from gateway.keys import ARQ, MEDIA, NAMES, PG, PRINCIPAL, SETTINGS
 from gateway.mediastream import store_down
-from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form, valid_mime
+from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.routes.messages import SendOut, SendQuery, require_running, wait_final
 from gateway.routing import Router
@@ -27,7 +27,7 @@ from gateway.validation import Body, parse_body, parse_query, path_uuid, validat
 from shared import jobs
 from shared.db.repos import chats, media, messages
 from shared.db.types import Chat, MessageMedia
-from shared.media.kinds import MediaKind, accepts, kind_for
+from shared.media.kinds import MediaKind, accepts, kind_for, valid_mime
 from shared.media.probe import picture
 from shared.media.store import sha256_of
 from shared.payloads import message_payload

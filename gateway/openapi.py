@@ -198,7 +198,7 @@ def _operation(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
         }
     if ep.form is not None:
         op["requestBody"]["content"]["multipart/form-data"] = {"schema": _form_schema(ep.form)}
-    if ep.status == 200 and ep.media != "application/json" and 416 in ep.errors:
+    if 416 in ep.errors:  # a route that can refuse a Range serves ranges
         op["responses"]["206"] = {
             "description": "the part asked for with Range (Content-Range says which)",
             "content": {ep.media: {"schema": {"type": "string"}}},

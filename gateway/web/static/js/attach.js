@@ -11,10 +11,12 @@ import { CAPTION_MAX, checkFile, humanSize, kindLabel } from "./mediainfo.js";
 /**
  * @param {{send: (file: File, caption: string, clientMessageId: string,
  *            onProgress: (sent: number, total: number) => void) => {done: Promise<any>, cancel: () => void},
- *          maxBytes: () => number, onChange: (staged: boolean, caption: string) => void}} opts
+ *          maxBytes: () => number, onChange: (staged: boolean, caption: string) => void,
+ *          onFile: (file: File) => void}} opts
  *   onChange: a file was staged, or went (with the caption typed, when it was removed unsent)
+ *   onFile: a file was picked (the owner stages it with what was typed so far)
  */
-export function attachment({ send, maxBytes, onChange }) {
+export function attachment({ send, maxBytes, onChange, onFile }) {
   let staged = null; // {file, kind, id, error, preview}
   let sending = null; // {cancel}
 
@@ -177,7 +179,7 @@ export function attachment({ send, maxBytes, onChange }) {
 
   button.addEventListener("click", () => input.click());
   input.addEventListener("change", () => {
-    if (input.files && input.files[0]) stage(input.files[0]);
+    if (input.files && input.files[0]) onFile(input.files[0]);
   });
   remove.addEventListener("click", () => clear({ keepCaption: true }));
   cancel.addEventListener("click", () => {

@@ -45,6 +45,7 @@ export function composer({ onSend, sendFile, maxBytes }) {
   const attach = attachment({
     send: sendFile,
     maxBytes,
+    onFile: (file) => attachFile(file),
     onChange: (staged, caption) => {
       form.dataset.attaching = String(staged);
       box.hidden = staged;

@@ -259,6 +259,9 @@ export function messageList({ onRetry, onOlder, isGroup = false, sessionId }) {
       const i = find({ id: messageId });
       if (i < 0) return false;
       messages[i] = { ...messages[i], media };
+      // news of the file ends a retry in progress, whatever it says (ready, unavailable again)
+      const holder = list.querySelector(`[data-message-id="${messageId}"] .msg-media`);
+      if (holder) delete holder.dataset.retrying;
       render();
       return true;
     },

@@ -77,6 +77,7 @@ export async function openViewer(photo) {
   const mine = ++ticket;
   const { title, img, caption, download, status, close } = parts;
   title.textContent = photo.title;
+  close.setAttribute("aria-label", t("common.close")); // the language may have changed since
   img.alt = photo.alt;
   caption.textContent = photo.caption || "";
   caption.hidden = !photo.caption;

@@ -22,6 +22,7 @@ from gateway.keys import (
     EVENTS,
     HTTP_METRICS,
     HUB,
+    MEDIA,
     METRICS_REGISTRY,
     NAMES,
     PAGE_DRIFT,
@@ -46,6 +47,7 @@ from gateway.routes import (
     deliveries,
     health,
     managers,
+    media,
     messages,
     openapi,
     ops,
@@ -53,6 +55,7 @@ from gateway.routes import (
     passkey,
     quickreplies,
     search,
+    sendmedia,
     sessions,
     shortcuts,
     socketinfo,
@@ -64,6 +67,7 @@ from gateway.web import setup_dashboard
 from shared.constants import RedisNames
 from shared.db.pool import make_pool
 from shared.eventwriter import EventWriter
+from shared.media.factory import media_store
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,8 @@ ROUTERS = (
     access.router,
     chats.router,
     messages.router,
+    sendmedia.router,
+    media.router,
     search.router,
     quickreplies.router,
     stats.router,
@@ -177,6 +183,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STOPPING] = asyncio.Event()
     app[PASSWORDS] = Passwords(settings)
     app[USER_CACHE] = UserCache(settings.auth_cache_s)
+    app[MEDIA] = media_store(settings)
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)

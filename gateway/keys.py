@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from shared.constants import RedisNames
 from shared.eventwriter import EventWriter
+from shared.media.store import MediaStore
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ REDIS = web.AppKey("redis", Redis)
 # units of work that log the events they cause, published after the commit
 EVENTS = web.AppKey("events", EventWriter)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
+MEDIA = web.AppKey("media", MediaStore)  # media bytes (APP_MEDIA_BACKEND)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, seconds
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay

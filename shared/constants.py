@@ -52,6 +52,10 @@ class RedisNames:
         """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
         return self._name(f"send:{message_id}")
 
+    def media_retry_job_id(self, message_id: str) -> str:
+        """Job id of a message's ``retry_media``: one queued re-download at a time."""
+        return self._name(f"media-retry:{message_id}")
+
     def passkey_job_id(self, request_id: str, action: str) -> str:
         """Job id of the ``answer`` or ``cancel`` of one passkey request: each is queued once."""
         return self._name(f"passkey-{action}:{request_id}")

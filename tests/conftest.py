@@ -23,7 +23,7 @@ from shared.settings import Settings
 from tests.support.databases import REDIS_PREFIX, REDIS_URL, fresh_database, truncate_all
 from tests.support.gateways import GatewayTestServer, wait_until_listening
 
-pytest_plugins = ["tests.support.stack"]
+pytest_plugins = ["tests.support.stack", "tests.support.s3server"]
 
 
 @pytest.fixture(scope="session")

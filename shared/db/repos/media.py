@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg.rows import class_row
 
-from shared.db.types import Conn, MessageMedia
+from shared.db.types import Conn, MediaBlob, MessageMedia
 
 
 async def record_blob(conn: Conn, *, company_id: UUID, sha256: str, size: int, mime: str) -> None:
@@ -132,3 +132,58 @@ async def due_retries(
             (session_id, now, limit),
         )
         return list(await cur.fetchall())
+
+
+async def for_link(conn: Conn, *, session_id: UUID, message_id: UUID) -> MessageMedia | None:
+    """The media of a message named by a signed link (the signature stands for the caller: no
+    company to scope by)."""
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_message_media WHERE message_id = %s AND session_id = %s",
+            (message_id, session_id),
+        )
+        return await cur.fetchone()
+
+
+async def blob_of(conn: Conn, *, company_id: UUID, message_id: UUID) -> str | None:
+    """The sha256 a message's media points at (None: no media, or not stored)."""
+    cur = await conn.execute(
+        "SELECT sha256 FROM wa_message_media WHERE message_id = %s AND company_id = %s",
+        (message_id, company_id),
+    )
+    row = await cur.fetchone()
+    return None if row is None else row[0]
+
+
+async def stale_blobs(conn: Conn, *, before: datetime, limit: int) -> list[MediaBlob]:
+    """Blobs last used before ``before`` that no message created since then points at: what
+    retention may remove."""
+    async with conn.cursor(row_factory=class_row(MediaBlob)) as cur:
+        await cur.execute(
+            "SELECT b.* FROM wa_media_blobs b WHERE b.last_used_at < %(before)s"
+            " AND NOT EXISTS (SELECT 1 FROM wa_message_media mm"
+            "   JOIN wa_messages m ON m.id = mm.message_id"
+            "   WHERE mm.company_id = b.company_id AND mm.sha256 = b.sha256"
+            "   AND m.created_at >= %(before)s)"
+            " ORDER BY b.last_used_at LIMIT %(limit)s",
+            {"before": before, "limit": limit},
+        )
+        return list(await cur.fetchall())
+
+
+async def expire_blob(conn: Conn, *, company_id: UUID, sha256: str, before: datetime) -> int:
+    """Forget a stale blob and mark the media pointing at it expired, unless it was used again
+    since it was found (then nothing changes: -1). Returns how many media rows expired. Run in
+    a transaction; the bytes are deleted from the store after it commits."""
+    cur = await conn.execute(
+        "DELETE FROM wa_media_blobs WHERE company_id = %s AND sha256 = %s AND last_used_at < %s",
+        (company_id, sha256, before),
+    )
+    if cur.rowcount != 1:
+        return -1
+    cur = await conn.execute(
+        "UPDATE wa_message_media SET status = 'expired', updated_at = now()"
+        " WHERE company_id = %s AND sha256 = %s AND status = 'stored'",
+        (company_id, sha256),
+    )
+    return cur.rowcount

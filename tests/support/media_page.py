@@ -37,7 +37,7 @@ return {
   duration: one("media-duration") ? one("media-duration").textContent : null,
   doc: one("media-doc") ? { name: one("media-doc-name").textContent,
     meta: one("media-doc-meta").textContent,
-    label: one("media-doc").getAttribute("aria-label") } : null,
+    label: one("media-doc").querySelector(".sr-only").textContent } : null,
   retry: one("media-retry") ? !one("media-retry").disabled : null,
 };
 """

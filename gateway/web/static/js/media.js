@@ -3,7 +3,7 @@
 // length), a document to download (name and size); "pending", "unavailable" with Retry, "expired".
 // Files load through signed links (medialink.js) only when their bubble comes near the screen.
 import { api } from "./api.js";
-import { h, toast } from "./dom.js";
+import { h, srOnly, toast } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
 import { duration, humanSize, kindLabel } from "./mediainfo.js";
@@ -202,9 +202,9 @@ function documentLink(m, sessionId) {
       "data-testid": "media-doc",
       href: media.url,
       download: media.fileName || "",
-      "aria-label": t("media.downloadFile", { name: fileName(media), size: humanSize(media.size) }),
     },
     icon("file"),
+    srOnly(`${t("media.download")}: `), // the name read out is what is shown, after the action
     h(
       "span",
       { class: "media-doc-text" },

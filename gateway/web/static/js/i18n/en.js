@@ -291,7 +291,6 @@ export default {
   "media.open": "Open the photo",
   "media.loading": "Loading…",
   "media.download": "Download",
-  "media.downloadFile": "Download {name}, {size}",
   "media.attach": "Attach a file",
   "media.attached": "File to send",
   "media.remove": "Remove the file",

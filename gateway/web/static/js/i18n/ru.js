@@ -292,7 +292,6 @@ export default {
   "media.open": "Открыть фото",
   "media.loading": "Загрузка…",
   "media.download": "Скачать",
-  "media.downloadFile": "Скачать {name}, {size}",
   "media.attach": "Прикрепить файл",
   "media.attached": "Файл для отправки",
   "media.remove": "Убрать файл",

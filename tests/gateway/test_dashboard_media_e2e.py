@@ -323,6 +323,17 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     await run(page.remove_attachment)
     await run(page.wait_chip, {"shown": False})
 
+    # a "photo" the server cannot decode: its 400, naming the field, shown in the chip
+    assert await run(page.drop_file, "broken.png", "image/png", 2048) is True
+    await run(page.wait_chip, {"shown": True, "refused": False})
+    await run(page.send_attachment)
+    chip = await run(page.wait_chip, {"error": "file: not a readable image/png picture"})
+    assert chip["shown"] and not chip["sending"]
+    [refused] = await run(page.wait_uploads_done, 1)
+    assert refused["status"] == 400
+    await run(page.remove_attachment)
+    await run(page.wait_chip, {"shown": False})
+
     # picked with the file chooser: the chip with its name, size and a caption field
     await run(page.type_into, "#compose", "Here it is")
     await run(page.attach_path, str(picked))
@@ -344,7 +355,7 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     chip = await run(page.wait_chip, {"sending": False})
     assert chip["error"] == "Upload cancelled. Send again or remove the file."
     assert chip["shown"] and chip["caption"] == "Here it is"
-    [first] = await run(page.wait_uploads_done, 1)
+    first = (await run(page.wait_uploads_done, 2))[1]
     sid, cid = box.session.id, box.chat.id
     assert first["method"] == "POST"
     assert first["url"] == f"/api/whatsapp/sessions/{sid}/chats/{cid}/send-media"
@@ -358,9 +369,9 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     await run(page.throttle_upload, -1)
     await run(page.send_attachment)
     await run(page.wait_chip, {"shown": False})
-    ups = await run(page.wait_uploads_done, 2)
-    assert ups[1]["fields"]["clientMessageId"] == first["fields"]["clientMessageId"]
-    assert ups[1]["status"] == 202
+    again = (await run(page.wait_uploads_done, 3))[2]
+    assert again["fields"]["clientMessageId"] == first["fields"]["clientMessageId"]
+    assert again["status"] == 202
     async with pg.connection() as conn:
         cur = await conn.execute(
             "SELECT m.id, m.body, mm.kind, mm.sha256 FROM wa_messages m"

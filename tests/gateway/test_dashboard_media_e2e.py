@@ -189,6 +189,7 @@ async def test_media_messages_by_kind_and_status_and_the_viewer(
     pg: AsyncConnectionPool,
     redis: Redis,
     settings: Settings,
+    tmp_path: Path,
 ) -> None:
     t = await make_tenant()
     m = Media(pg, redis, settings, t)
@@ -284,6 +285,14 @@ async def test_media_messages_by_kind_and_status_and_the_viewer(
         page.wait_media, lost, {"kind": "image", "status": "ready", "image_loaded": "true"}
     )
     assert shown["caption"] == "Lost one"
+
+    # the document downloads through a signed link, under its own name
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    await run(page.allow_downloads, str(downloads))
+    await run(page.download_document, doc)
+    saved = await run(page.wait_download, downloads, "invoice-1042.pdf")
+    assert saved == b"%PDF-1.4\n" + b"0" * 48204
 
     # the same conversation loaded afresh from the REST page shows the same files
     await run(page.driver.refresh)
@@ -387,5 +396,8 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     }  # fmt: skip
     shown = await run(page.wait_media, str(sent["id"]), {"kind": "image", "status": "ready"})
     assert shown["caption"] == "Here it is"
+    await run(page.wait_media, str(sent["id"]), {"image_loaded": "true"})
+    await run(page.settle)
+    assert await run(page.axe) == []  # a phone's conversation with a photo in it
     assert await run(page.overflow_px) == 0
     assert await run(page.console_errors) == []

@@ -4,6 +4,7 @@ recorder of the uploads the page makes. Blocking: call through ``asyncio.to_thre
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.common.by import By
@@ -159,6 +160,12 @@ class MediaPage(Dashboard):
 
     def download_document(self, message_id: str) -> None:
         self._click(f'[data-message-id="{message_id}"] [data-testid=media-doc]')
+
+    def wait_download(self, directory: Path, name: str) -> bytes:
+        """The bytes of a finished download (Chromium writes ``name.crdownload`` meanwhile)."""
+        path = directory / name
+        self._wait().until(lambda d: path.is_file() and not list(directory.glob("*.crdownload")))
+        return path.read_bytes()
 
     def allow_downloads(self, directory: str) -> None:
         params = {"behavior": "allow", "downloadPath": directory}

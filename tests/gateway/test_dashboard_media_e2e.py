@@ -17,6 +17,7 @@ from uuid import UUID
 import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
+from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from selenium.webdriver.common.keys import Keys
@@ -381,8 +382,8 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     again = (await run(page.wait_uploads_done, 3))[2]
     assert again["fields"]["clientMessageId"] == first["fields"]["clientMessageId"]
     assert again["status"] == 202
-    async with pg.connection() as conn:
-        cur = await conn.execute(
+    async with pg.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
             "SELECT m.id, m.body, mm.kind, mm.sha256 FROM wa_messages m"
             " JOIN wa_message_media mm ON mm.message_id = m.id WHERE m.client_msg_id = %s",
             (first["fields"]["clientMessageId"],),

@@ -24,7 +24,7 @@ function whenNear(el, fn) {
           observer.unobserve(entry.target);
           const run = watched.get(entry.target);
           watched.delete(entry.target);
-          if (run) run();
+          if (run && entry.target.isConnected) run();
         }
       },
       { rootMargin: `${NEAR_PX}px 0px` },
@@ -76,6 +76,9 @@ function loadImage(img, sessionId, m) {
 /** A player's source once near the screen; a link that ran out is asked for again, once. */
 function loadPlayer(player, sessionId, m) {
   let renewed = false;
+  player.addEventListener("playing", () => {
+    renewed = false; // a later pause past the link's end may renew it again
+  });
   player.addEventListener("error", async () => {
     if (renewed || !player.getAttribute("src")) return;
     renewed = true;

@@ -34,6 +34,11 @@ function whenNear(el, fn) {
   observer.observe(el);
 }
 
+function unwatch(el) {
+  watched.delete(el);
+  if (observer) observer.unobserve(el);
+}
+
 /** The block's identity: it is built again only when one of these changes. */
 function signature(media, retrying) {
   return `${media.kind}|${media.status}|${media.url}|${retrying ? "r" : ""}`;
@@ -305,6 +310,7 @@ export function renderMedia(holder, m, sessionId) {
     holder.dataset.retrying = media.url;
     renderMedia(holder, m, sessionId);
   };
+  holder.querySelectorAll("img, video, audio").forEach(unwatch); // the old file's, replaced
   holder.replaceChildren(retrying ? missing(m, "pending") : build(m, sessionId, again));
   if (media.status !== "unavailable") delete holder.dataset.retrying;
 }

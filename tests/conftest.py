@@ -44,6 +44,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         login_attempts=5,
         login_window_s=60,
         profile_dir=tmp_path_factory.mktemp("profiles"),
+        media_dir=tmp_path_factory.mktemp("media"),
         redis_prefix=REDIS_PREFIX,
     )
 

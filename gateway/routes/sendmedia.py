@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError
 from gateway.auth.principal import Principal, Role, Scope
 from gateway.chatref import path_chat
 from gateway.commands import send_media
-from gateway.errors import Conflict, NotFound
+from gateway.errors import Conflict, NotFound, UnsupportedMediaType
 from gateway.fields import Caption, ClientMessageId, FileName, PhoneNumber, Url
 from gateway.jsonio import ok
 from gateway.keys import ARQ, MEDIA, NAMES, PG, PRINCIPAL, SETTINGS
@@ -67,6 +67,11 @@ async def _read(
 ) -> tuple[SendMediaForm, Upload]:
     """The fields and the file, from a multipart form or from JSON with a url."""
     settings = request.app[SETTINGS]
+    if not is_multipart(request) and request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "body: send multipart/form-data (with a file) or application/json (with a url)",
+            details=[{"field": "Content-Type", "message": "multipart/form-data or JSON"}],
+        )
     if not is_multipart(request):
         parsed = await parse_body(request, body)
         return parsed, await fetch(parsed.url, settings)
@@ -95,8 +100,7 @@ class Prepared:
 
 
 async def _prepare(request: web.Request, fields: SendMediaForm, upload: Upload) -> Prepared:
-    """Check the file against its kind (400 naming the field), then store it, once per
-    company."""
+    """Check the file against its kind (400 naming the field) and describe it."""
     kind: MediaKind = fields.kind or kind_for(upload.mime)
     source = "file" if is_multipart(request) else "url"
     if not upload.data:
@@ -111,25 +115,60 @@ async def _prepare(request: web.Request, fields: SendMediaForm, upload: Upload) 
         pic = await asyncio.to_thread(picture, upload.data)
         if pic is None:
             raise bad(source, f"not a readable {upload.mime} picture")
-    company = request[PRINCIPAL].tenant
-    sha = sha256_of(upload.data)
-    async with request.app[PG].connection() as conn:
-        # the blob's use is recorded before its bytes are written: retention never removes
-        # bytes that a message is about to point at
-        await media.record_blob(
-            conn, company_id=company, sha256=sha, size=len(upload.data), mime=upload.mime
-        )
-    await request.app[MEDIA].put(company, upload.data)
     return Prepared(
         kind=kind,
         mime=upload.mime,
         size=len(upload.data),
-        sha256=sha,
+        sha256=sha256_of(upload.data),
         file_name=fields.file_name or upload.name,
         width=pic.width if pic else None,
         height=pic.height if pic else None,
         thumbnail=pic.thumbnail if pic else None,
     )
+
+
+async def _store(request: web.Request, file: Prepared, data: bytes) -> None:
+    """The bytes, once per company. Their use is recorded before they are written: retention
+    never removes bytes that a message is about to point at."""
+    company = request[PRINCIPAL].tenant
+    async with request.app[PG].connection() as conn:
+        await media.record_blob(
+            conn, company_id=company, sha256=file.sha256, size=file.size, mime=file.mime
+        )
+    await request.app[MEDIA].put(company, data)
+
+
+def _reused() -> Conflict:
+    return Conflict(
+        "clientMessageId: already used for a different message",
+        details=[{"field": "clientMessageId", "message": "already used"}],
+    )
+
+
+async def _is_replay(
+    request: web.Request, chat: Chat, client_id: str | None, caption: str, file: Prepared
+) -> bool:
+    """A repeat of an earlier send (nothing to store); 409 when the id was used for another."""
+    if client_id is None:
+        return False
+    async with request.app[PG].connection() as conn:
+        earlier = await messages.get_by_client_id(
+            conn, session_id=chat.session_id, client_msg_id=client_id
+        )
+        if earlier is None:
+            return False
+        row = await media.get(conn, company_id=request[PRINCIPAL].tenant, message_id=earlier.id)
+    if (
+        (earlier.chat_id, earlier.body) != (chat.id, caption)
+        or row is None
+        or (
+            row.sha256,
+            row.kind,
+        )
+        != (file.sha256, file.kind)
+    ):
+        raise _reused()
+    return True
 
 
 async def _send(
@@ -143,6 +182,8 @@ async def _send(
     wait_s = parse_query(request, SendQuery).wait
     principal: Principal = request[PRINCIPAL]
     file = await _prepare(request, fields, upload)
+    if not await _is_replay(request, chat, fields.client_message_id, fields.caption, file):
+        await _store(request, file, upload.data)
     client_id = fields.client_message_id or uuid.uuid4().hex
     async with request.app[PG].connection() as conn, conn.transaction():
         message, created = await messages.create_outgoing(
@@ -174,10 +215,7 @@ async def _send(
             row = await media.get(conn, company_id=principal.tenant, message_id=message.id)
     same = row is not None and (row.sha256, row.kind) == (file.sha256, file.kind)
     if message.chat_id != chat.id or message.body != fields.caption or not same:
-        raise Conflict(
-            "clientMessageId: already used for a different message",
-            details=[{"field": "clientMessageId", "message": "already used"}],
-        )
+        raise _reused()  # a race with another request of the same id
     if message.status == "pending":
         # also for a repeat, as with texts: the job id keeps it to one send
         args = jobs.SendMedia(

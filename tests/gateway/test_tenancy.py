@@ -46,8 +46,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "ChatPatch": {"archived": True},
     "SendBody": {"message": "hello"},
     "SendToNumberBody": {"to": "79001234567", "message": "hello"},
-    "SendMediaBody": {"url": "https://93.184.215.14/a.jpg", "caption": "x"},
-    "SendMediaToNumberBody": {"to": "79001234567", "url": "https://93.184.215.14/a.jpg"},
+    # loopback: refused before any connection, were tenancy ever to let the call through
+    "SendMediaBody": {"url": "http://127.0.0.1:9/a.jpg", "caption": "x"},
+    "SendMediaToNumberBody": {"to": "79001234567", "url": "http://127.0.0.1:9/a.jpg"},
     "PairingCodeBody": {"phone": "+7 900 123-45-67"},
     "SessionCreate": {"name": "x"},
     "QuickReplyPatch": {"body": "x"},

@@ -298,3 +298,12 @@ async def worker_last_per_chat(
         rows = await cur.fetchall()
     names = [f.name for f in fields(Chat)]
     return [(Chat(**{n: r[n] for n in names}), r["last_wa_msg_id"], r["last_at"]) for r in rows]
+
+
+async def get_by_client_id(conn: Conn, *, session_id: UUID, client_msg_id: str) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %s AND client_msg_id = %s",
+            (session_id, client_msg_id),
+        )
+        return await cur.fetchone()

@@ -39,12 +39,6 @@ Client = TestClient[Any, Any]
 MB = 1024 * 1024
 
 
-@pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The gateway's media store in a directory of the test's own."""
-    return settings.model_copy(update={"media_dir": tmp_path / "media"})
-
-
 def picture(width: int, height: int, fmt: str, colour: str = "teal") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, fmt)

@@ -395,4 +395,16 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     await run(page.settle)
     assert await run(page.axe) == []  # a phone's conversation with a photo in it
     assert await run(page.overflow_px) == 0
+
+    # a pasted screenshot takes what was typed as its caption; Esc gives the text back
+    await run(page.type_into, "#compose", "look at this")
+    await run(page.paste_file, "image.png", "image/png", 4096)
+    chip = await run(page.wait_chip, {"shown": True})
+    assert (chip["name"], chip["caption"], chip["composeShown"]) == (
+        "image.png", "look at this", False,
+    )  # fmt: skip
+    await run(page.press, "[data-testid=attach-caption]", Keys.ESCAPE)
+    await run(page.wait_chip, {"shown": False, "composeShown": True})
+    assert await run(page.value_of, "#compose") == "look at this"
+    assert await run(page.focused_id) == "compose"
     assert await run(page.console_errors) == []

@@ -117,6 +117,18 @@ return hint;
 """
 
 
+# an image pasted into the reply box (a screenshot from the clipboard)
+_PASTE = """
+const [name, type, size] = arguments;
+const dt = new DataTransfer();
+dt.items.add(new File([new Uint8Array(size)], name, { type }));
+const box = document.querySelector("#compose");
+box.focus();
+const paste = { bubbles: true, cancelable: true, clipboardData: dt };
+box.dispatchEvent(new ClipboardEvent("paste", paste));
+"""
+
+
 class MediaPage(Dashboard):
     """The conversation's media and attachments. Methods return data; tests assert."""
 
@@ -210,6 +222,9 @@ class MediaPage(Dashboard):
     def drop_file(self, name: str, mime: str, size: int) -> bool:
         """Drop a file of ``size`` bytes on the conversation; whether the drop hint showed."""
         return bool(self.driver.execute_script(_DROP, name, mime, size))
+
+    def paste_file(self, name: str, mime: str, size: int) -> None:
+        self.driver.execute_script(_PASTE, name, mime, size)
 
     def chip(self) -> dict[str, Any]:
         found: dict[str, Any] = self.driver.execute_script(_CHIP)

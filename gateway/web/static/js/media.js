@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { h, srOnly, toast } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
-import { duration, humanSize, kindLabel } from "./mediainfo.js";
+import { baseMime, duration, humanSize, kindLabel } from "./mediainfo.js";
 import { forgetLink, mediaLink } from "./medialink.js";
 import { openViewer } from "./viewer.js";
 
@@ -46,7 +46,9 @@ function signature(media, retrying) {
 
 /** "PDF · 1.2 MB" */
 function docMeta(media) {
-  const ext = (media.fileName || "").includes(".") ? media.fileName.split(".").pop() : media.mime.split("/").pop();
+  const ext = (media.fileName || "").includes(".")
+    ? media.fileName.split(".").pop()
+    : baseMime(media.mime).split("/")[1];
   return [String(ext).slice(0, 8).toUpperCase(), humanSize(media.size)].filter(Boolean).join(" · ");
 }
 
@@ -91,6 +93,8 @@ function loadPlayer(player, sessionId, m) {
     try {
       player.src = await mediaLink(sessionId, m.id, { fresh: true });
       player.currentTime = at;
+      // with preload="none" nothing loads before a person plays or seeks: they meant to listen
+      player.play().catch(() => {});
     } catch {
       player.dataset.loaded = "error";
     }

@@ -335,6 +335,15 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     assert chip["shown"] and not chip["sending"]
     [refused] = await run(page.wait_uploads_done, 1)
     assert refused["status"] == 400
+    # tried again as it is: the same clientMessageId; with another caption: a new message's
+    await run(page.send_attachment)
+    await run(page.wait_uploads_done, 2)
+    await run(page.wait_chip, {"sending": False})
+    await run(page.type_caption, "a new caption")
+    await run(page.send_attachment)
+    ups = await run(page.wait_uploads_done, 3)
+    ids = [u["fields"]["clientMessageId"] for u in ups]
+    assert ids[0] == ids[1] != ids[2] and ups[2]["fields"]["caption"] == "a new caption"
     await run(page.remove_attachment)
     await run(page.wait_chip, {"shown": False})
 
@@ -359,7 +368,7 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     chip = await run(page.wait_chip, {"sending": False})
     assert chip["error"] == "Upload cancelled. Send again or remove the file."
     assert chip["shown"] and chip["caption"] == "Here it is"
-    first = (await run(page.wait_uploads_done, 2))[1]
+    first = (await run(page.wait_uploads_done, 4))[3]
     sid, cid = box.session.id, box.chat.id
     assert first["method"] == "POST"
     assert first["url"] == f"/api/whatsapp/sessions/{sid}/chats/{cid}/send-media"
@@ -373,7 +382,7 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     await run(page.throttle_upload, -1)
     await run(page.send_attachment)
     await run(page.wait_chip, {"shown": False})
-    again = (await run(page.wait_uploads_done, 3))[2]
+    again = (await run(page.wait_uploads_done, 5))[4]
     assert again["fields"]["clientMessageId"] == first["fields"]["clientMessageId"]
     assert again["status"] == 202
     async with pg.connection() as conn, conn.cursor(row_factory=dict_row) as cur:

@@ -1,7 +1,7 @@
 // The reply box's attachment: a file from the picker, a drop or a paste is checked here (size,
 // type: what is refused says why), shown as a chip (preview, name, size, a caption field) and sent
 // with a progress bar that can be cancelled; a failed upload keeps the file for another try with
-// the same clientMessageId, so a repeat never sends it twice.
+// the same clientMessageId (while the caption stays the same), so a repeat never sends it twice.
 import { clientMessageId } from "./api.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
@@ -17,7 +17,7 @@ import { CAPTION_MAX, checkFile, humanSize, kindLabel } from "./mediainfo.js";
  *   onFile: a file was picked (the owner stages it with what was typed so far)
  */
 export function attachment({ send, maxBytes, onChange, onFile }) {
-  let staged = null; // {file, kind, id, error, preview}
+  let staged = null; // {file, kind, id, error, preview, tried: the caption last sent with id}
   let sending = null; // {cancel}
 
   const input = h("input", {
@@ -150,13 +150,18 @@ export function attachment({ send, maxBytes, onChange, onFile }) {
       showError(staged.error);
       return;
     }
+    const text = caption.value.trim();
+    // the same file and caption again: the same id (never sent twice); a new caption is a new
+    // message (the server refuses an id reused for other content)
+    if (staged.tried !== undefined && staged.tried !== text) staged.id = clientMessageId();
+    staged.tried = text;
     const { file, id } = staged;
     showError("");
     bar.value = 0;
     status.textContent = t("media.uploading", { pct: 0 });
     setSending(true);
     let lastPct = -1;
-    const job = send(file, caption.value.trim(), id, (sent, total) => {
+    const job = send(file, text, id, (sent, total) => {
       const pct = Math.min(100, Math.floor((sent / total) * 100));
       bar.value = pct;
       // read out in steps of ten: every percent would flood a screen reader

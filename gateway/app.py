@@ -162,6 +162,11 @@ async def _arq(app: web.Application) -> AsyncIterator[None]:
     await arq.aclose()
 
 
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[MEDIA].close()  # the S3 backend's connections
+
+
 async def _stopping(app: web.Application) -> None:
     """SIGTERM (aiohttp runs on_shutdown after it stopped listening): long waits answer now."""
     app[STOPPING].set()
@@ -191,7 +196,7 @@ def create_app(settings: Settings) -> web.Application:
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)
-    app.cleanup_ctx.extend([_postgres, _redis, _arq, hub.lifecycle])
+    app.cleanup_ctx.extend([_postgres, _redis, _arq, _media, hub.lifecycle])
     app.on_shutdown.extend([_stopping, hub.on_shutdown])
     endpoints = tuple(all_endpoints())
     app[ENDPOINTS] = endpoints

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from gateway.errors import Gone, MediaUnavailable
+from gateway.errors import Gone, MediaUnavailable, ServiceUnavailable
 from gateway.ranges import byte_range
 from shared.db.types import MessageMedia
 from shared.media.kinds import base_mime
@@ -43,6 +43,12 @@ def disposition(media: MessageMedia) -> str:
     )
 
 
+def store_down(exc: OSError) -> ServiceUnavailable:
+    """The media store failed (a disk error, S3 unreachable): 503, logged once here."""
+    log.warning("media store unavailable: %s", exc)
+    return ServiceUnavailable("media store unavailable, try again")
+
+
 def _ready(media: MessageMedia) -> str:
     """The blob's sha256; 409 while not downloaded, 410 once expired."""
     if media.status == "expired":
@@ -64,6 +70,8 @@ async def stream_media(
     except MediaMissing:
         log.warning("media missing from the store message=%s sha256=%s", media.message_id, sha)
         raise Gone("media: no longer stored") from None
+    except OSError as exc:
+        raise store_down(exc) from None
     etag = f'"{sha}"'
     headers = {
         "Content-Type": media.mime,
@@ -91,8 +99,8 @@ async def stream_media(
         try:
             async for chunk in store.read(media.company_id, sha, start, end):
                 await response.write(chunk)
-        except MediaMissing:  # removed while streaming: the client sees a short body
-            log.warning("media vanished mid-stream message=%s sha256=%s", media.message_id, sha)
+        except (MediaMissing, OSError) as exc:  # the client sees a short body
+            log.warning("media stream broken message=%s sha256=%s: %s", media.message_id, sha, exc)
             return response
     await response.write_eof()
     return response

@@ -47,6 +47,7 @@ class Sender:
         self._last_rescan = self._last_prune = 0.0
         self._stop = asyncio.Event()
         self._client: aiohttp.ClientSession | None = None
+        self._media = media_store(settings)  # for media retention
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -76,6 +77,7 @@ class Sender:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await recorder.flush()
                 await leadership.release()
+                await self._media.close()
                 await redis.aclose()
                 await pool.close()
         log.info("webhook sender stopped, delivered=%d", lanes.delivered)
@@ -156,9 +158,7 @@ class Sender:
         """Media retention rides on the pruning tick; a media store that fails (S3 down) is
         logged and tried again next tick, and never stops deliveries."""
         try:
-            await expire_media(
-                pool, media_store(self.settings), days=self.settings.media_retention_days
-            )
+            await expire_media(pool, self._media, days=self.settings.media_retention_days)
         except (PoolTimeout, psycopg.OperationalError):
             raise
         except Exception:

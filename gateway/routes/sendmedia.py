@@ -18,6 +18,7 @@ from gateway.errors import Conflict, NotFound, UnsupportedMediaType
 from gateway.fields import Caption, ClientMessageId, FileName, PhoneNumber, Url
 from gateway.jsonio import ok
 from gateway.keys import ARQ, MEDIA, NAMES, PG, PRINCIPAL, SETTINGS
+from gateway.mediastream import store_down
 from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form
 from gateway.permissions import Need, visible_chat, visible_session
 from gateway.routes.messages import SendOut, SendQuery, require_running, wait_final
@@ -135,7 +136,10 @@ async def _store(request: web.Request, file: Prepared, data: bytes) -> None:
         await media.record_blob(
             conn, company_id=company, sha256=file.sha256, size=file.size, mime=file.mime
         )
-    await request.app[MEDIA].put(company, data)
+    try:
+        await request.app[MEDIA].put(company, data)
+    except OSError as exc:
+        raise store_down(exc) from None
 
 
 def _reused() -> Conflict:

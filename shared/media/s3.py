@@ -59,3 +59,6 @@ class S3MediaStore(MediaStore):
 
     async def delete(self, company_id: UUID, sha256: str) -> None:
         await self.bucket.delete(_name(company_id, sha256))
+
+    async def close(self) -> None:
+        await self.bucket.aclose()

@@ -52,5 +52,8 @@ class MediaStore(ABC):
     async def delete(self, company_id: UUID, sha256: str) -> None:
         """Remove the blob (no error when it is gone already)."""
 
+    async def close(self) -> None:  # noqa: B027 (a no-op unless the backend holds connections)
+        """Release what the backend holds open (S3 connections); the store stays usable."""
+
     async def read_all(self, company_id: UUID, sha256: str) -> bytes:
         return b"".join([chunk async for chunk in self.read(company_id, sha256)])

@@ -5,6 +5,7 @@ SSRF rules."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,12 +22,14 @@ from redis.asyncio import Redis
 
 from gateway.app import create_app
 from shared.db.types import Chat, WaSession
+from shared.s3 import S3Bucket, S3Config
 from shared.settings import Settings
 from tests.gateway.conftest import MakeTenant, Tenant
 from tests.support.databases import NAMES
 from tests.support.gateways import GatewayTestServer, wait_until_listening
 from tests.support.integrations import make_key
 from tests.support.media import jpeg
+from tests.support.procs import free_port
 from tests.support.wa import grant, seed_chat, seed_session
 
 Client = TestClient[Any, Any]
@@ -323,3 +326,49 @@ async def test_send_media_to_a_number_and_rights(
         headers=t.admin.headers,
     )
     assert resp.status == 409
+
+
+def _s3_settings(settings: Settings, config: S3Config) -> Settings:
+    return settings.model_copy(
+        update={
+            "media_backend": "s3",
+            "media_s3_endpoint": config.endpoint,
+            "media_s3_bucket": config.bucket,
+            "media_s3_access_key": config.access_key,
+            "media_s3_secret_key": config.secret_key,
+        }
+    )
+
+
+async def test_the_s3_backend_through_the_api(
+    settings: Settings,
+    s3_config: S3Config,
+    make_tenant: MakeTenant,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+) -> None:
+    """Upload, dedup and ranged download with the bytes in S3; a dead S3 is a JSON 503."""
+    bucket = S3Bucket(s3_config)
+    await bucket.ensure_bucket()
+    t = await make_tenant()
+    _, _, url = await _chat(pg, t)
+    photo = jpeg((200, 100))
+    async with TestClient(GatewayTestServer(create_app(_s3_settings(settings, s3_config)))) as c:
+        await wait_until_listening(c.app)
+        resp = await c.post(url, data=_form(photo, clientMessageId="s3-1"), headers=t.admin.headers)
+        assert resp.status == 202, await resp.text()
+        media_url = (await resp.json())["data"]["message"]["media"]["url"]
+        resp = await c.post(url, data=_form(photo, clientMessageId="s3-2"), headers=t.admin.headers)
+        assert resp.status == 202
+        got = await c.get(media_url, headers={**t.admin.headers, "Range": "bytes=10-19"})
+        assert got.status == 206 and await got.read() == photo[10:20]
+    sha = hashlib.sha256(photo).hexdigest()
+    assert await bucket.size(f"{t.company.id}/{sha[:2]}/{sha}") == len(photo)
+    await bucket.aclose()
+    dead = dataclasses.replace(s3_config, endpoint=f"http://127.0.0.1:{free_port()}")
+    async with TestClient(GatewayTestServer(create_app(_s3_settings(settings, dead)))) as c:
+        await wait_until_listening(c.app)
+        resp = await c.post(url, data=_form(jpeg((9, 9))), headers=t.admin.headers)
+        assert resp.status == 503 and (await resp.json())["error"]["code"] == "unavailable"
+        resp = await c.get(media_url, headers=t.admin.headers)
+        assert resp.status == 503

@@ -14,8 +14,9 @@ from shared.media.factory import media_store
 from shared.media.local import LocalMediaStore
 from shared.media.s3 import S3MediaStore
 from shared.media.store import CHUNK, MediaMissing, MediaStore, sha256_of
-from shared.s3 import S3Bucket, S3Config
+from shared.s3 import ObjectStoreError, S3Bucket, S3Config
 from shared.settings import Settings
+from tests.support.procs import free_port
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -25,9 +26,10 @@ async def store(
     if request.param == "local":
         yield LocalMediaStore(tmp_path)
         return
-    bucket = S3Bucket(s3_config)
-    await bucket.ensure_bucket()
-    yield S3MediaStore(bucket)
+    store = S3MediaStore(S3Bucket(s3_config))
+    await store.bucket.ensure_bucket()
+    yield store
+    await store.close()
 
 
 async def test_round_trip_and_size(store: MediaStore) -> None:
@@ -96,5 +98,30 @@ async def test_factory_picks_the_backend(tmp_path: Path, s3_config: S3Config) ->
     await s3.bucket.ensure_bucket()
     blob = await s3.put(uuid.uuid4(), b"x")
     assert s3.bucket.config.prefix == "p/" and blob.size == 1
+    await s3.close()
     with pytest.raises(ValueError, match="APP_MEDIA_S3_BUCKET"):
         Settings(mode="test", media_backend="s3")
+
+
+async def test_an_unreachable_s3_is_an_os_error() -> None:
+    """Callers handle both backends alike: a failing service is an OSError (503 in the API)."""
+    dead = S3Config(endpoint=f"http://127.0.0.1:{free_port()}", bucket="b", access_key="k",
+                    secret_key="s", connect_timeout_s=1)  # fmt: skip
+    store = S3MediaStore(S3Bucket(dead))
+    with pytest.raises(ObjectStoreError):
+        await store.put(uuid.uuid4(), b"x")
+    with pytest.raises(OSError):
+        await store.read_all(uuid.uuid4(), "0" * 64)
+    await store.close()
+
+
+async def test_the_client_is_kept_and_reopened_after_close(s3_config: S3Config) -> None:
+    bucket = S3Bucket(s3_config)
+    await bucket.ensure_bucket()
+    await bucket.put("a", b"1", content_type="text/plain")
+    first = await bucket._shared()
+    assert await bucket.size("a") == 1 and await bucket._shared() is first
+    await bucket.aclose()
+    assert await bucket.size("a") == 1  # opens a new client
+    assert await bucket._shared() is not first
+    await bucket.aclose()

@@ -417,3 +417,43 @@ async def test_attach_a_file_progress_cancel_and_send_on_a_phone(
     assert await run(page.value_of, "#compose") == "look at this"
     assert await run(page.focused_id) == "compose"
     assert await run(page.console_errors) == []
+
+
+async def test_media_in_russian_and_an_empty_file_refused(
+    client: Client,
+    front: str,
+    make_browser: MakeBrowser,
+    make_tenant: MakeTenant,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    settings: Settings,
+) -> None:
+    t = await make_tenant()
+    m = Media(pg, redis, settings, t)
+    box = await m.inbox()
+    page = MediaPage(make_browser(PHONE, "ru-RU,ru"), front + "/")
+    await _open(page, t, box)
+    voice, _ = await m.arrive(box, File("voice", "audio/ogg", b"OggS" * 100, duration_s=75))
+    doc, _ = await m.arrive(box, File(
+        "document", "application/pdf", b"%PDF-1.4\n" + b"0" * 48204, file_name="счёт.pdf"
+    ))  # fmt: skip
+    lost, _ = await m.arrive(box, File("video", "video/mp4", status="failed"))
+
+    shown = await run(page.wait_media, voice, {"kind": "voice", "duration": "1:15"})
+    assert shown["player"]["label"] == "Голосовое сообщение, 1:15"
+    shown = await run(page.wait_media, doc, {"kind": "document"})
+    assert shown["doc"] == {"name": "счёт.pdf", "meta": "PDF · 47 КБ", "label": "Скачать: "}
+    await run(page.wait_media, lost, {"status": "unavailable", "retry": True})
+    text = await run(page.text_of, f'[data-message-id="{lost}"] [data-testid=media-unavailable]')
+    assert text.split("\n")[:2] == ["Видео", "Файл недоступен"]
+
+    await run(page.record_uploads)
+    await run(page.drop_file, "пусто.txt", "text/plain", 0)
+    chip = await run(page.wait_chip, {"shown": True, "refused": True})
+    assert (chip["error"], chip["meta"]) == ("Файл пустой.", "Документ · 0 Б")
+    await run(page.send_attachment)
+    assert await run(page.uploads) == []
+    await run(page.settle)
+    assert await run(page.axe) == []
+    assert await run(page.overflow_px) == 0
+    assert await run(page.console_errors) == []

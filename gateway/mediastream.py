@@ -12,7 +12,7 @@ from aiohttp import web
 from gateway.errors import Gone, MediaUnavailable, ServiceUnavailable
 from gateway.ranges import byte_range
 from shared.db.types import MessageMedia
-from shared.media.kinds import base_mime
+from shared.media.kinds import base_mime, valid_mime
 from shared.media.store import MediaMissing, MediaStore
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ async def stream_media(
         raise store_down(exc) from None
     etag = f'"{sha}"'
     headers = {
-        "Content-Type": media.mime,
+        # what WhatsApp said; anything that is no media type is served as bytes
+        "Content-Type": media.mime if valid_mime(media.mime) else "application/octet-stream",
         "Content-Disposition": disposition(media),
         "Accept-Ranges": "bytes",
         "ETag": etag,

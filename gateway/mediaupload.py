@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
@@ -49,6 +50,17 @@ def too_large(field: str, max_bytes: int) -> PayloadTooLarge:
     )
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def file_name_of(raw: str | None) -> str | None:
+    """The last segment of a sender's file name, without control characters, at most 255."""
+    if not raw:
+        return None
+    name = _UNPRINTABLE.sub("", raw.replace("\\", "/").rsplit("/", 1)[-1]).strip()[:255]
+    return name if name not in ("", ".", "..") else None
+
+
 def mime_of(declared: str | None, name: str | None) -> str:
     if declared and declared.lower() != OCTET:
         return declared
@@ -78,7 +90,7 @@ async def read_form(request: web.Request, max_bytes: int) -> tuple[dict[str, str
                 raise bad(part.name, "given more than once")
             if part.name == "file":
                 data = await _read_part(part, max_bytes)
-                name = part.filename or None
+                name = file_name_of(part.filename)
                 upload = Upload(data, mime_of(part.headers.get("Content-Type"), name), name)
             else:
                 raw = await _read_part(part, MAX_FIELD_BYTES, field=part.name)
@@ -147,7 +159,7 @@ async def _download(http: aiohttp.ClientSession, url: str, settings: Settings) -
                 if total > max_bytes:
                     raise too_large("url", max_bytes)
                 chunks.append(chunk)
-            name = unquote(PurePosixPath(urlsplit(url).path).name) or None
+            name = file_name_of(unquote(PurePosixPath(urlsplit(url).path).name))
             declared = resp.headers.get("Content-Type")
             return Upload(b"".join(chunks), mime_of(declared, name), name)
     raise bad("url", f"more than {MAX_REDIRECTS} redirects")

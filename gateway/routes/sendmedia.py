@@ -27,14 +27,13 @@ from gateway.validation import Body, parse_body, parse_query, path_uuid, validat
 from shared import jobs
 from shared.db.repos import chats, media, messages
 from shared.db.types import Chat, MessageMedia
-from shared.media.kinds import MediaKind, accepts, kind_for
+from shared.media.kinds import MediaKind, accepts, kind_for, valid_mime
 from shared.media.probe import picture
 from shared.media.store import sha256_of
 from shared.payloads import message_payload
 
 router = Router("media")
 SENDERS = {Role.ADMIN, Role.MANAGER}
-MAX_MIME = 255
 
 
 class SendMediaForm(Body):
@@ -88,7 +87,7 @@ async def _read(
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A stored file, checked against its kind: what its media row will say."""
+    """A file checked against its kind: what its media row will say."""
 
     kind: MediaKind
     mime: str
@@ -106,8 +105,8 @@ async def _prepare(request: web.Request, fields: SendMediaForm, upload: Upload) 
     source = "file" if is_multipart(request) else "url"
     if not upload.data:
         raise bad(source, "is empty")
-    if len(upload.mime) > MAX_MIME:
-        raise bad(source, "its type is too long")
+    if not valid_mime(upload.mime):
+        raise bad(source, "its Content-Type is not a media type")
     if not accepts(kind, upload.mime):
         field = "kind" if fields.kind else source
         raise bad(field, f"a {kind} cannot be of type {upload.mime}")

@@ -6,6 +6,7 @@ maps WhatsApp's message types with it.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 MediaKind = Literal["image", "video", "audio", "voice", "document", "sticker"]
@@ -30,6 +31,14 @@ _ACCEPTS: dict[MediaKind, tuple[str, ...]] = {
     "voice": ("audio/ogg", "audio/opus"),
     "sticker": ("image/webp",),
 }
+
+
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+( *;[\x20-\x7e]*)?$")
+
+
+def valid_mime(mime: str) -> bool:
+    """A media type (``type/subtype`` with optional parameters, printable ASCII, <= 255)."""
+    return len(mime) <= 255 and _MEDIA_TYPE.match(mime) is not None
 
 
 def base_mime(mime: str) -> str:

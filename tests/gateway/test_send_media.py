@@ -48,7 +48,7 @@ def _form(
     name: str = "photo.jpg",
     **fields: str,
 ) -> aiohttp.FormData:
-    form = aiohttp.FormData(default_to_multipart=True)
+    form = aiohttp.FormData(default_to_multipart=True, quote_fields=False)
     for key, value in fields.items():
         form.add_field(key, value)
     if data is not None:
@@ -159,6 +159,7 @@ async def test_kinds_types_and_fields_are_checked_up_front(
         (_form(jpeg(), fileName="../etc/passwd"), "fileName"),
         (_form(jpeg(), clientMessageId="has space"), "clientMessageId"),
         (_form(jpeg(), surprise="1"), "surprise"),
+        (_form(b"%PDF", mime="pdf"), "file"),
     ]
     for form, field in cases:
         resp = await client.post(url, data=form, headers=h)
@@ -173,9 +174,14 @@ async def test_kinds_types_and_fields_are_checked_up_front(
     )
     assert resp.status == 202
     assert (await resp.json())["data"]["message"]["media"]["kind"] == "document"
+    # a sender's file name keeps its last segment, without control characters
+    form = _form(b"%PDF-1.4", mime="application/pdf", name="C:\\tmp\\a\u202eb.pdf")
+    resp = await client.post(url, data=form, headers=h)
+    assert resp.status == 202, await resp.text()
+    assert (await resp.json())["data"]["message"]["media"]["fileName"] == "ab.pdf"
     # nothing else was queued
     jobs = await arq.queued_jobs(queue_name=NAMES.session_queue(str(session.id)))
-    assert len(jobs) == 1
+    assert len(jobs) == 2
 
 
 @pytest.fixture

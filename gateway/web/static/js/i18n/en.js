@@ -190,7 +190,7 @@ export default {
   "chat.back": "Back to chats",
   "chat.messages": "Messages",
   "chat.message": "Message",
-  "chat.hint": "Enter sends, Shift+Enter starts a new line, / inserts a quick reply.",
+  "chat.hint": "Enter sends, Shift+Enter starts a new line, / inserts a quick reply; a pasted image is attached.",
   "chat.jump": "Go to the newest message",
   "chat.jumpCount": "Go to the newest message, {n} new",
   "chat.newMessages": "New messages",

@@ -191,7 +191,7 @@ export default {
   "chat.back": "Назад к чатам",
   "chat.messages": "Сообщения",
   "chat.message": "Сообщение",
-  "chat.hint": "Enter — отправить, Shift+Enter — новая строка, / — быстрый ответ.",
+  "chat.hint": "Enter — отправить, Shift+Enter — новая строка, / — быстрый ответ; вставленная картинка прикрепляется.",
   "chat.jump": "К последнему сообщению",
   "chat.jumpCount": "К последнему сообщению, новых: {n}",
   "chat.newMessages": "Новые сообщения",

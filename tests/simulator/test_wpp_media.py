@@ -129,11 +129,8 @@ def test_the_page_draws_media_as_whatsapp_web_does(sim: SimControl, linked: WaWe
     assert main.find_element(By.CSS_SELECTOR, '[aria-label="Open picture"] img')
     caption = main.find_element(By.CSS_SELECTOR, '[aria-label="Open picture"] ~ div span span')
     assert caption.text == "see this"
-    assert (
-        main.find_element(By.CSS_SELECTOR, '[aria-label="Play video"] video')
-        .get_attribute("poster")
-        .startswith("data:image/jpeg;base64,")
-    )
+    video = main.find_element(By.CSS_SELECTOR, '[aria-label="Play video"] video')
+    assert str(video.get_attribute("poster")).startswith("data:image/jpeg;base64,")
     voice = main.find_element(By.CSS_SELECTOR, ".media-ptt")
     assert voice.find_element(By.CSS_SELECTOR, 'button[aria-label="Play voice message"]')
     assert voice.find_element(By.CSS_SELECTOR, '[data-testid="media-duration"]').text == "0:02"

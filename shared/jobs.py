@@ -29,6 +29,8 @@ RETRY_MEDIA = "retry_media"
 
 SESSION_COMMANDS = (
     SEND_TEXT,
+    SEND_MEDIA,
+    RETRY_MEDIA,
     LOGOUT,
     RESTART,
     REFRESH_QR,

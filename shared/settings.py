@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     media_dir: Path = Field(Path("/var/lib/wagateway/media"), validation_alias="APP_MEDIA_DIR")
     media_max_mb: int = Field(16, ge=1, le=2048, validation_alias="APP_MEDIA_MAX_MB")
     media_retention_days: int = Field(0, ge=0, validation_alias="APP_MEDIA_RETENTION_DAYS")
+    # downloads of a file a worker tries (with backoff) before it is shown as unavailable
+    media_attempts: int = Field(5, ge=1, le=100, validation_alias="APP_MEDIA_ATTEMPTS")
     wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
     chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
     chromedriver_path: str = Field(

@@ -125,9 +125,9 @@ export function message(json, isNew) {
     self: json.self,
     isNewMsg: isNew,
     isGroupMsg: json.isGroupMsg,
+    isMedia: Boolean(json.isMedia),
   };
   if (json.isMedia) { // wa-js: type = the kind, body = the base64 JPEG thumbnail (image, video)
-    shape.isMedia = true;
     shape.caption = json.caption ?? undefined;
     shape.mimetype = json.mimetype;
     shape.size = json.size;

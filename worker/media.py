@@ -12,6 +12,7 @@ Each outcome is counted (``wa:media``) and each kind of failure logged once per 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 BACKOFF_S = 5.0  # the first retry; each next one waits twice as long
 BACKOFF_MAX_S = 600.0
-RETRY_CHECK_S = 5.0  # due retries are looked up this often
+RETRY_CHECK_S = 30.0  # due retries (also those of earlier runs) are looked up at least this often
 PER_TICK = 4  # files downloaded per long-poll tick at most
 DUE_BATCH = 20
 
@@ -66,6 +67,7 @@ class MediaFetcher:
         self._queue: deque[Wanted] = deque()
         self._queued: set[UUID] = set()
         self._checked = 0.0  # monotonic time of the last due_retries look-up
+        self._due_at: float | None = None  # the earliest retry this run scheduled (monotonic)
         self._logged: set[str] = set()
 
     def want(self, wanted: Wanted) -> None:
@@ -78,11 +80,19 @@ class MediaFetcher:
         """A retry was asked for: look for due files on the next tick."""
         self._checked = 0.0
 
+    def wait_s(self, longest: float) -> float:
+        """How long the next long-poll may wait: not past the next due retry."""
+        if self._queue:
+            return 0.0
+        due = min(self._due_at or math.inf, self._checked + RETRY_CHECK_S)
+        return max(0.0, min(longest, due - time.monotonic()))
+
     async def work(self, bridge: Bridge) -> int:
         """Download what is queued or due (a few files); returns how many were tried. Called
         under the runtime's page lock; ``BridgeBroken`` goes up (the file stays queued)."""
-        if time.monotonic() - self._checked >= RETRY_CHECK_S:
-            self._checked = time.monotonic()
+        now = time.monotonic()
+        if now - self._checked >= RETRY_CHECK_S or (self._due_at and now >= self._due_at):
+            self._checked, self._due_at = now, None
             await self._queue_due()
         tried = 0
         while self._queue and tried < PER_TICK:
@@ -130,7 +140,11 @@ class MediaFetcher:
         if not data:
             await self._failed(wanted, "empty: WhatsApp gave an empty file")
             return
-        blob = await self._store.put(self._publisher.company_id, data)
+        try:
+            blob = await self._store.put(self._publisher.company_id, data)
+        except OSError as exc:  # the store is full or unreachable: tried again later
+            await self._failed(wanted, f"store_failed: {exc}")
+            return
         await self._publisher.media_stored(wanted.message_id, wanted.chat_id, blob, wanted.mime)
         await self._count("stored")
 
@@ -151,6 +165,9 @@ class MediaFetcher:
         attempts = (row.attempts if row else 0) + 1
         final = attempts >= self._settings.media_attempts
         retry_at = None if final else datetime.now(UTC) + backoff(attempts)
+        if not final:
+            due = time.monotonic() + backoff(attempts).total_seconds()
+            self._due_at = min(self._due_at or math.inf, due)
         await self._publisher.media_failed(wanted.message_id, wanted.chat_id, error, retry_at)
         await self._count("gave_up" if final else "failed", error)
 

@@ -98,10 +98,14 @@ async def _media(r: Running, message_id: uuid.UUID) -> MessageMedia | None:
 
 
 async def _settled(r: Running, wa_msg_id: str, status: str = "stored") -> MessageMedia:
+    """The media row once it is ``status`` for good (a failed one: no retry due any more)."""
+
     async def check() -> MessageMedia | None:
         msg = await _message(r, wa_msg_id)
         row = await _media(r, msg.id) if msg else None
-        return row if row is not None and row.status == status else None
+        if row is None or row.status != status:
+            return None
+        return row if status != "failed" or row.next_attempt_at is None else None
 
     return await until(check, f"media of {wa_msg_id} {status}", 60)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 
 from shared.db.types import Conn, MessageMedia
 
@@ -159,7 +159,7 @@ async def worker_sources(
     chat id) by message id (messages WhatsApp gave an id)."""
     if not message_ids:
         return {}
-    async with conn.cursor() as cur:
+    async with conn.cursor(row_factory=tuple_row) as cur:
         await cur.execute(
             "SELECT m.id, m.wa_msg_id, c.wa_chat_id, m.direction = 'out', m.chat_id"
             " FROM wa_messages m JOIN wa_chats c ON c.id = m.chat_id"

@@ -156,3 +156,54 @@ async def run_media(
     inbound = await inbound_ready(lat, phone, contact, rounds=10)
     sent = await send_to_phone(stack, lat, sid, chat_id, phone, rounds=10)
     return {"media_inbound_ready": inbound, "media_send_to_phone": sent}
+
+
+async def _alone(stack: BenchStack) -> dict[str, Any]:
+    """Only the media figures: a session linked, a chat with a contact, then both."""
+    import aiohttp
+
+    from tests.support.sim import SimClient
+
+    async with aiohttp.ClientSession() as http:
+        sim = SimClient(stack.sim_url)
+        await sim.config(loadMs=100, syncMs=100, bridge="off" if stack.bridge == "page" else "on")
+        await stack.login(http)
+        lat = Latency(stack, http, sim)
+        await lat.open()
+        _, sid, ref = await lat.create_to_first_qr(rounds=1)
+        phone = "15550101010"
+        await sim.link(ref, phone, "Bench Shop")
+        await lat._event("whatsapp:ready", lambda d: d["sessionId"] == sid)
+        await sim.inbound(phone, "15550209999", "hello", name="Bench contact")
+        chat_id = (await lat._event("whatsapp:message", lambda d: True))["chatId"]
+        try:
+            return await run_media(stack, lat, sid, chat_id, phone)
+        finally:
+            await lat.socket.disconnect()
+            await sim.close()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m bench.media [module|page]``: the media figures alone, as JSON lines."""
+    import json
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    for bridge in [b for b in ("module", "page") if b in argv] or ["module"]:
+        with tempfile.TemporaryDirectory(prefix=f"wagw-bench-media-{bridge}-") as tmp:
+            stack = BenchStack(Path(tmp), bridge=bridge)
+            try:
+                stack.up(("simulator", "gateway", "worker"))
+                got = asyncio.run(_alone(stack))
+            finally:
+                stack.down()
+        for name, figures in got.items():
+            sys.stdout.write(json.dumps({"bench": name, "bridge": bridge, **figures}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

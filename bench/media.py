@@ -39,7 +39,7 @@ def photo_of_about(size: int, seed: int) -> bytes:
     rng = random.Random(seed)
     side = 600
     while True:
-        pixels = bytes(rng.getrandbits(8) for _ in range(side * side * 3))
+        pixels = rng.randbytes(side * side * 3)
         out = io.BytesIO()
         Image.frombytes("RGB", (side, side), pixels).save(out, "JPEG", quality=85)
         if out.tell() >= size:

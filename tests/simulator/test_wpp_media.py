@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-from simulator.media import FIXTURE_FILES, fixture_bytes
+from simulator.media import FIXTURE_FILES, FIXTURES, fixture_bytes
 from simulator.models import MediaType
+from tests.simulator.conftest import DriverFactory
 from tests.simulator.harness import PHONE, SimControl
 from tests.simulator.waweb import WaWeb
 from tests.simulator.wpp import Wpp
@@ -138,3 +140,38 @@ def test_the_page_draws_media_as_whatsapp_web_does(sim: SimControl, linked: WaWe
     assert doc.find_element(By.CSS_SELECTOR, '[data-icon="document-PDF-icon"]')
     assert doc.find_element(By.CSS_SELECTOR, ".doc-name").get_attribute("title") == "invoice.pdf"
     assert doc.find_element(By.CSS_SELECTOR, ".doc-meta").text == "PDF • 584 B"
+
+
+def test_the_phone_page_and_the_computer_exchange_files(
+    sim: SimControl, linked: WaWeb, make_driver: DriverFactory
+) -> None:
+    phone = WaWeb(make_driver(), sim.base_url)
+    phone.open("/_sim/phone")
+    contact = phone.find('[data-testid="inbound-form"]')
+    contact.find_element(By.NAME, "from").send_keys(BOB)
+    contact.find_element(By.NAME, "name").send_keys("Bob")
+    form = phone.find('[data-testid="inbound-media-form"]')
+    Select(form.find_element(By.NAME, "kind")).select_by_value("ptt")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    linked.open_chat("Bob")
+    voice = linked.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#main .media-ptt audio"))[0]
+    linked.wait(lambda d: str(voice.get_attribute("src")).startswith("blob:"))
+
+    driver = linked.driver  # the computer sends a document with a caption through Attach
+    driver.find_element(By.CSS_SELECTOR, 'footer [aria-label="Attach"]').click()
+    picker = driver.find_element(By.CSS_SELECTOR, 'li[aria-label="Document"] input[type=file]')
+    picker.send_keys(str(FIXTURES / "invoice.pdf"))
+    caption = linked.wait(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[aria-label="Add a caption"]')
+    )
+    caption[0].send_keys("your invoice")
+    driver.find_element(By.CSS_SELECTOR, '[data-testid="media-editor"] [aria-label="Send"]').click()
+    sim.eventually(lambda: len(sim.sent()) == 1)
+    [out] = sim.sent()
+    assert (out["text"], out["media"]["kind"], out["media"]["fileName"]) == (
+        "your invoice", "document", "invoice.pdf"
+    )  # fmt: skip
+    assert out["media"]["sha256"] == _sha(fixture_bytes("document"))
+    phone.wait(
+        lambda d: "📎 document invoice.pdf" in phone.text_of('[data-testid="phone-messages"]')
+    )

@@ -209,10 +209,12 @@ export class Conversation {
   pickFile(file, asPhoto) {
     if (!this.main) return;
     const chatId = this.chatId;
+    // read at once, as WhatsApp Web's editor does (the picked file may be gone by Send)
+    const read = file.arrayBuffer().then((bytes) => new File([bytes], file.name, { type: file.type }));
     const editor = mediaPreview(file, (caption) => {
       editor.remove();
       this.panel.hidden = false;
-      this.sendFile(chatId, file, kindOf(file, asPhoto), caption);
+      read.then((copy) => this.sendFile(chatId, copy, kindOf(copy, asPhoto), caption));
     }, () => {
       editor.remove();
       this.panel.hidden = false;

@@ -39,7 +39,10 @@ function fetchInto(box, url, use) {
       if (box.querySelector('.media-retry')) return;
       const retry = h('button', { type: 'button', class: 'media-retry', 'aria-label': 'Retry download' },
         h('span', { 'data-icon': 'media-refresh' }), h('span', { text: 'Retry' }));
-      retry.addEventListener('click', () => fetchInto(box, url, use));
+      retry.addEventListener('click', () => { // a spinner while it downloads again
+        retry.remove();
+        fetchInto(box, url, use);
+      });
       box.append(retry);
     });
 }

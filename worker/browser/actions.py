@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import mimetypes
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -340,24 +339,28 @@ def logout(driver: WebDriver, wa_url: str, timeout_s: float = 10.0) -> None:
 _PHOTO_KINDS = ("image", "video")
 
 
-def attach_and_send(driver: WebDriver, file: OutgoingFile, timeout_s: float) -> None:
-    """Attach -> the input for the kind -> the file (a temp copy) -> caption -> Send."""
-    name = file.file_name or f"file{mimetypes.guess_extension(file.mime.split(';')[0]) or ''}"
-    with tempfile.TemporaryDirectory(prefix="wagw-send-") as tmp:
-        path = Path(tmp) / Path(name).name
-        path.write_bytes(file.data)
-        _wait(driver, timeout_s, lambda: _find(driver, S["attach"]), "attach button")[0].click()
-        which = S["attachPhotos"] if file.kind in _PHOTO_KINDS else S["attachDocument"]
-        field = _wait(driver, 5, lambda: _find(driver, which), "file input")[0]
-        try:
-            field.send_keys(str(path))
-        except WebDriverException as exc:
-            raise PageError("attach_failed", str(exc).splitlines()[0][:200]) from exc
-        caption = _wait(driver, timeout_s, lambda: _find(driver, S["caption"]), "caption box")[0]
-        if file.caption:
-            caption.click()
-            driver.execute_cdp_cmd("Input.insertText", {"text": file.caption})
-        _wait(driver, 5, lambda: _find(driver, S["mediaSend"]), "send button")[0].click()
+def attach_and_send(driver: WebDriver, file: OutgoingFile, path: Path, timeout_s: float) -> None:
+    """Attach -> the input for the kind -> the file (``path``, a copy kept until the row shows)
+    -> caption -> Send."""
+    _wait(driver, timeout_s, lambda: _find(driver, S["attach"]), "attach button")[0].click()
+    which = S["attachPhotos"] if file.kind in _PHOTO_KINDS else S["attachDocument"]
+    field = _wait(driver, 5, lambda: _find(driver, which), "file input")[0]
+    try:
+        field.send_keys(str(path))
+    except WebDriverException as exc:
+        raise PageError("attach_failed", str(exc).splitlines()[0][:200]) from exc
+    caption = _wait(driver, timeout_s, lambda: _find(driver, S["caption"]), "caption box")[0]
+    if file.caption:
+        caption.click()
+        driver.execute_cdp_cmd("Input.insertText", {"text": file.caption})
+    _wait(driver, 5, lambda: _find(driver, S["mediaSend"]), "send button")[0].click()
+
+
+def upload_name(file: OutgoingFile) -> str:
+    """The name the attached copy gets (the page shows it; documents keep theirs)."""
+    if file.file_name:
+        return Path(file.file_name).name
+    return f"file{mimetypes.guess_extension(file.mime.split(';')[0]) or ''}"
 
 
 def sent_media_row(

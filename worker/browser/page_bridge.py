@@ -7,10 +7,13 @@ open the chat and type; a send is confirmed by its row. The fallback of the modu
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from shared.jids import is_phone
 from shared.settings import Settings
@@ -179,14 +182,17 @@ class PageBridge(Bridge):
         the page has no way to send those)."""
         seen = await self._open(target)
         before = await self._browser.call(pages.outgoing_ids)
-        await self._browser.call(actions.attach_and_send, file, self._timeout)
-        row = await self._browser.call(
-            actions.sent_media_row,
-            file.caption,
-            before,
-            self._times,
-            self._settings.send_confirm_s + self._timeout,
-        )
+        with tempfile.TemporaryDirectory(prefix="wagw-send-") as tmp:
+            path = Path(tmp) / actions.upload_name(file)
+            await asyncio.to_thread(path.write_bytes, file.data)
+            await self._browser.call(actions.attach_and_send, file, path, self._timeout)
+            row = await self._browser.call(
+                actions.sent_media_row,
+                file.caption,
+                before,
+                self._times,
+                self._settings.send_confirm_s + self._timeout,
+            )
         if row is None:  # sent, its row not seen (yet): never attached again
             return SendOutcome(None, seen=tuple(seen))
         if row.ack == "failed":

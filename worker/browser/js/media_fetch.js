@@ -44,7 +44,8 @@ const attempt = () => {
   const row = rowOf();
   if (!row) { done({ error: "no row " + bare + " in the open chat", code: "row_not_found" }); return; }
   const retry = row.querySelector(S.mediaRetry);
-  if (retry && !retried) { retried = true; retry.click(); }
+  if (retry && retried) { done({ error: "the page's download failed again", code: "download_failed" }); return; }
+  if (retry) { retried = true; retry.click(); }
   if (Date.now() > deadline) { done({ error: "the file did not download in time", code: "download_failed" }); return; }
   setTimeout(attempt, 50);
 };

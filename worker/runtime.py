@@ -145,7 +145,9 @@ class SessionRuntime:
         while not self._stop.is_set():
             try:
                 async with self._page:
-                    wait_s = self._media.wait_s(self._settings.poll_interval_s)
+                    wait_s = self._settings.poll_interval_s
+                    if self.publisher.state == SessionState.READY:  # files to fetch meanwhile
+                        wait_s = self._media.wait_s(wait_s)
                     seen = await self._wa.bridge.watch(wait_s)
                     await self._on_observation(seen)
                     if seen.screen is Screen.READY and not self._stop.is_set():

@@ -31,6 +31,7 @@ from tests.support.runtime import Running, linked_runtime, until
 from tests.support.sim import SimClient
 from tests.support.stack import unique_phone
 from worker import media as worker_media
+from worker.browser.observed import OutgoingFile, Target
 
 pytestmark = pytest.mark.e2e
 
@@ -321,3 +322,23 @@ async def _chat(r: Running, wa_chat_id: str) -> bool:
             conn, session_id=r.session_id, wa_chat_id=wa_chat_id
         )
     return found is not None
+
+
+async def test_a_file_sent_before_a_crash_is_adopted_not_sent_again(running: Running) -> None:
+    """WhatsApp took the file, the worker died before recording it: the redelivered job finds
+    it among the chat's own messages (its kind and caption) and records that one."""
+    r, contact = running, unique_phone()
+    await r.sim.inbound(r.phone, contact, "hi", name="Ann")
+    wa_chat_id = f"{contact}@c.us"
+    await until(lambda: _chat(r, wa_chat_id), "the contact's chat")
+    data, mime = fixture_bytes("document"), FIXTURE_FILES["document"].mime
+    job = await _stored_outgoing(r, wa_chat_id, "document", data, mime, "the contract")
+    file = OutgoingFile("document", mime, data, "invoice.pdf", "the contract")
+    async with r.runtime._page:  # the crash: sent, never recorded
+        await r.runtime._wa.bridge.send_media(Target(wa_chat_id=wa_chat_id), file)
+    guard = RedisNames.of(r.runtime._settings).send_guard_key(str(job.message_id))
+    await r.redis.set(guard, "w-crashed", ex=600)
+    await r.runtime.send_media(job)
+    msg = await _sent_row(r, job.message_id)
+    [out] = await r.sim.sent(r.phone)
+    assert out["id"] == msg.wa_msg_id and out["media"]["sha256"] == _sha(data)

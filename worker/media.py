@@ -97,12 +97,17 @@ class MediaFetcher:
         tried = 0
         while self._queue and tried < PER_TICK:
             wanted = self._queue.popleft()
+            broken = False
             try:
                 await self._fetch(bridge, wanted)
             except BridgeBroken:
-                self._queue.appendleft(wanted)
+                broken = True
                 raise
-            self._queued.discard(wanted.message_id)
+            finally:
+                if broken:  # tried again on the page bridge
+                    self._queue.appendleft(wanted)
+                else:  # done, or the page failed: its row's next_attempt_at brings it back
+                    self._queued.discard(wanted.message_id)
             tried += 1
         return tried
 

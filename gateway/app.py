@@ -23,6 +23,7 @@ from gateway.keys import (
     HTTP_METRICS,
     HUB,
     MEDIA,
+    MEDIA_DOWNLOADS,
     METRICS_REGISTRY,
     NAMES,
     PAGE_DRIFT,
@@ -34,7 +35,7 @@ from gateway.keys import (
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.metrics import HttpMetrics, MediaDownloads, PageDrift, metrics_middleware
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -193,6 +194,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = PageDrift(registry)
+    app[MEDIA_DOWNLOADS] = MediaDownloads(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -110,6 +110,11 @@ class RedisNames:
         """Hash kind -> count: what workers could not interpret on WhatsApp Web's page."""
         return self._name("wa:drift")
 
+    @property
+    def media_counts(self) -> str:
+        """Hash outcome -> count: workers' media downloads (stored, failed, gave_up, too_large)."""
+        return self._name("wa:media")
+
     def login_email_key(self, email: str, address: str) -> str:
         """Login attempts for one email from one client address."""
         return self._name(f"gw:login:{email}:{address}")

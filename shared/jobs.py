@@ -29,6 +29,8 @@ RETRY_MEDIA = "retry_media"
 
 SESSION_COMMANDS = (
     SEND_TEXT,
+    SEND_MEDIA,
+    RETRY_MEDIA,
     LOGOUT,
     RESTART,
     REFRESH_QR,
@@ -39,9 +41,6 @@ SESSION_COMMANDS = (
     PASSKEY_ANSWER,
     PASSKEY_CANCEL,
 )
-# media commands for a session's owner; the worker registers their handlers (issue 14) and then
-# they join SESSION_COMMANDS, which worker/jobs.py checks against its handlers
-MEDIA_COMMANDS = (SEND_MEDIA, RETRY_MEDIA)
 
 
 class JobArgs(BaseModel):

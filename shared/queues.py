@@ -33,7 +33,7 @@ async def enqueue_command(
 ) -> bool:
     """Queue a command for whichever worker owns (or will own) the session; with
     ``expires_s``, a worker that only gets to it later drops it instead of running it."""
-    if name not in jobs.SESSION_COMMANDS and name not in jobs.MEDIA_COMMANDS:
+    if name not in jobs.SESSION_COMMANDS:
         raise ValueError(f"unknown session command {name!r}")
     job = await redis.enqueue_job(
         name,

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     media_fetch_timeout_s: float = Field(
         30.0, gt=0, le=600, validation_alias="APP_MEDIA_FETCH_TIMEOUT_S"
     )
+    # downloads of a file a worker tries (with backoff) before it is shown as unavailable
+    media_attempts: int = Field(5, ge=1, le=100, validation_alias="APP_MEDIA_ATTEMPTS")
     wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
     chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
     chromedriver_path: str = Field(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 
 from shared.db.types import Conn, MediaBlob, MessageMedia
 
@@ -35,16 +35,19 @@ async def capture(
     height: int | None = None,
     thumbnail: bytes | None = None,
     sha256: str | None = None,
+    next_attempt_at: datetime | None = None,
 ) -> MessageMedia:
     """The media row of a message, once (pending; stored when ``sha256`` is given): the row
-    already there when the message was seen before."""
+    already there when the message was seen before. ``next_attempt_at``: when a download is
+    due again if the one about to start never ends (a worker gone meanwhile)."""
     async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
         await cur.execute(
             "INSERT INTO wa_message_media (message_id, company_id, session_id, kind, mime, size,"
-            "  file_name, duration_s, width, height, thumbnail, sha256, status)"
+            "  file_name, duration_s, width, height, thumbnail, sha256, status, next_attempt_at)"
             " VALUES (%(mid)s, %(co)s, %(sid)s, %(kind)s, %(mime)s, %(size)s, %(name)s, %(dur)s,"
             "  %(w)s, %(h)s, %(thumb)s, %(sha)s,"
-            "  CASE WHEN %(sha)s::text IS NULL THEN 'pending' ELSE 'stored' END)"
+            "  CASE WHEN %(sha)s::text IS NULL THEN 'pending' ELSE 'stored' END,"
+            "  CASE WHEN %(sha)s::text IS NULL THEN %(due)s::timestamptz END)"
             " ON CONFLICT (message_id) DO NOTHING RETURNING *",
             {
                 "mid": message_id,
@@ -59,6 +62,7 @@ async def capture(
                 "h": height,
                 "thumb": thumbnail,
                 "sha": sha256,
+                "due": next_attempt_at,
             },
         )
         row = await cur.fetchone()
@@ -145,6 +149,20 @@ async def for_link(conn: Conn, *, session_id: UUID, message_id: UUID) -> Message
         return await cur.fetchone()
 
 
+async def worker_retry(conn: Conn, *, session_id: UUID, message_id: UUID) -> MessageMedia | None:
+    """Download again now (a retry asked for): pending, attempts from zero; a stored or expired
+    file stays as it is (None)."""
+    async with conn.cursor(row_factory=class_row(MessageMedia)) as cur:
+        await cur.execute(
+            "UPDATE wa_message_media SET status = 'pending', attempts = 0, last_error = NULL,"
+            "  next_attempt_at = now(), updated_at = now()"
+            " WHERE message_id = %s AND session_id = %s AND status IN ('pending', 'failed')"
+            " RETURNING *",
+            (message_id, session_id),
+        )
+        return await cur.fetchone()
+
+
 async def blob_of(conn: Conn, *, company_id: UUID, message_id: UUID) -> str | None:
     """The sha256 a message's media points at (None: no media, or not stored)."""
     cur = await conn.execute(
@@ -187,3 +205,20 @@ async def expire_blob(conn: Conn, *, company_id: UUID, sha256: str, before: date
         (company_id, sha256),
     )
     return cur.rowcount
+
+
+async def worker_sources(
+    conn: Conn, *, session_id: UUID, message_ids: Sequence[UUID]
+) -> dict[UUID, tuple[str, str, bool, UUID]]:
+    """Where the worker finds these messages' files: (wa_msg_id, the chat's wa id, from me,
+    chat id) by message id (messages WhatsApp gave an id)."""
+    if not message_ids:
+        return {}
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(
+            "SELECT m.id, m.wa_msg_id, c.wa_chat_id, m.direction = 'out', m.chat_id"
+            " FROM wa_messages m JOIN wa_chats c ON c.id = m.chat_id"
+            " WHERE m.session_id = %s AND m.id = ANY(%s) AND m.wa_msg_id IS NOT NULL",
+            (session_id, list(message_ids)),
+        )
+        return {row[0]: (row[1], row[2], row[3], row[4]) for row in await cur.fetchall()}

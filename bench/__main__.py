@@ -21,6 +21,8 @@ from bench.fanout import fanout
 from bench.latency import Latency
 from bench.lighthouse import TARGETS as LIGHTHOUSE_TARGETS
 from bench.lighthouse import audit as lighthouse_audit
+from bench.media import TARGETS as MEDIA_TARGETS
+from bench.media import run_media
 from bench.stack import BENCH_EMAIL, BenchStack
 from bench.throughput import chats_throughput
 from tests.support.nginx import make_prefix, nginx_binary, start_nginx
@@ -35,6 +37,7 @@ _COMMON = {
     "chromium_pss_mb": 350,
     "gateway_rss_idle_mb": 120,
     **EVENT_TARGETS,
+    **MEDIA_TARGETS,
 }
 # the dashboard's audit (run once, with the module bridge's stack): bench/lighthouse.py checks it
 LIGHTHOUSE = {**LIGHTHOUSE_TARGETS, "installable": True}
@@ -55,6 +58,7 @@ TARGETS = {
     },
 }
 ROTATIONS = (3, 20)
+_MEDIA = ("media_inbound_ready", "media_send_to_phone")
 
 
 def _rss_mb(pid: int) -> float:
@@ -86,6 +90,7 @@ def _figures(got: dict[str, Any]) -> dict[str, Any]:
         "fanout_1000_p99_ms": got["fanout"].get("p99_ms"),
         "chromium_pss_mb": got["chromium_pss_mb"],
         "gateway_rss_idle_mb": got["gateway_rss_idle_mb"],
+        **{f"{name}_p50_ms": got[name].get("p50_ms") for name in _MEDIA},
     }
 
 
@@ -146,6 +151,10 @@ async def run(stack: BenchStack) -> dict[str, Any]:
         send = await lat.send_to_phone(sid, chat_id, phone, rounds=20)
         _emit(b, "send_to_phone", send)
         results["send_to_phone"] = send
+
+        for name, figures in (await run_media(stack, lat, sid, chat_id, phone)).items():
+            _emit(b, name, figures)
+            results[name] = figures
 
         fields = await _worker_pss(stack)
         results["chromium_pss_mb"] = fields

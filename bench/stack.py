@@ -47,6 +47,7 @@ class BenchStack:
             "APP_DATABASE_URL": self.database_url,
             "APP_REDIS_URL": REDIS_URL,
             "APP_PROFILE_DIR": str(self.workdir / "profiles"),
+            "APP_MEDIA_DIR": str(self.workdir / "media"),
             "WA_URL": self.sim_url,
             "APP_LOG_LEVEL": "WARNING",
             "APP_PASSWORD_MEMORY_KIB": "1024",

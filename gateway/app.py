@@ -22,6 +22,8 @@ from gateway.keys import (
     EVENTS,
     HTTP_METRICS,
     HUB,
+    MEDIA,
+    MEDIA_DOWNLOADS,
     METRICS_REGISTRY,
     NAMES,
     PAGE_DRIFT,
@@ -33,7 +35,7 @@ from gateway.keys import (
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.metrics import HttpMetrics, MediaDownloads, PageDrift, metrics_middleware
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -46,6 +48,7 @@ from gateway.routes import (
     deliveries,
     health,
     managers,
+    media,
     messages,
     openapi,
     ops,
@@ -53,6 +56,7 @@ from gateway.routes import (
     passkey,
     quickreplies,
     search,
+    sendmedia,
     sessions,
     shortcuts,
     socketinfo,
@@ -64,6 +68,7 @@ from gateway.web import setup_dashboard
 from shared.constants import RedisNames
 from shared.db.pool import make_pool
 from shared.eventwriter import EventWriter
+from shared.media.factory import media_store
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,8 @@ ROUTERS = (
     access.router,
     chats.router,
     messages.router,
+    sendmedia.router,
+    media.router,
     search.router,
     quickreplies.router,
     stats.router,
@@ -156,6 +163,11 @@ async def _arq(app: web.Application) -> AsyncIterator[None]:
     await arq.aclose()
 
 
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[MEDIA].close()  # the S3 backend's connections
+
+
 async def _stopping(app: web.Application) -> None:
     """SIGTERM (aiohttp runs on_shutdown after it stopped listening): long waits answer now."""
     app[STOPPING].set()
@@ -177,14 +189,16 @@ def create_app(settings: Settings) -> web.Application:
     app[STOPPING] = asyncio.Event()
     app[PASSWORDS] = Passwords(settings)
     app[USER_CACHE] = UserCache(settings.auth_cache_s)
+    app[MEDIA] = media_store(settings)
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = PageDrift(registry)
+    app[MEDIA_DOWNLOADS] = MediaDownloads(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)
-    app.cleanup_ctx.extend([_postgres, _redis, _arq, hub.lifecycle])
+    app.cleanup_ctx.extend([_postgres, _redis, _arq, _media, hub.lifecycle])
     app.on_shutdown.extend([_stopping, hub.on_shutdown])
     endpoints = tuple(all_endpoints())
     app[ENDPOINTS] = endpoints

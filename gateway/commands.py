@@ -93,3 +93,27 @@ async def passkey_cancel(arq: ArqRedis, names: RedisNames, args: jobs.PasskeyCan
         job_id=names.passkey_job_id(str(args.request_id), "cancel"),
         expires_s=COMMAND_EXPIRES_S,
     )
+
+
+async def send_media(arq: ArqRedis, names: RedisNames, args: jobs.SendMedia) -> bool:
+    """Queued as ``send:{message_id}``, like a text: one send per message, however often asked."""
+    return await enqueue_command(
+        arq,
+        names,
+        str(args.session_id),
+        jobs.SEND_MEDIA,
+        args,
+        job_id=names.send_job_id(str(args.message_id)),
+    )
+
+
+async def retry_media(arq: ArqRedis, names: RedisNames, args: jobs.RetryMedia) -> bool:
+    """One queued re-download per message at a time."""
+    return await enqueue_command(
+        arq,
+        names,
+        str(args.session_id),
+        jobs.RETRY_MEDIA,
+        args,
+        job_id=names.media_retry_job_id(str(args.message_id)),
+    )

@@ -79,6 +79,12 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class MediaUnavailable(Conflict):
+    """A message's media is not stored (yet): pending download, or downloads failed."""
+
+    code = "media_unavailable"
+
+
 class Gone(AppError):
     """It existed, and its time is over (e.g. a passkey request past its deadline)."""
 
@@ -89,6 +95,11 @@ class Gone(AppError):
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
+
+
+class RangeNotSatisfiable(AppError):
+    status = 416
+    code = "range_not_satisfiable"
 
 
 class UnsupportedMediaType(AppError):

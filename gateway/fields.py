@@ -96,6 +96,28 @@ SearchText = OptionalName
 MessageText = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_MESSAGE_CHARS), AfterValidator(MULTILINE)
 ]
+MAX_CAPTION_CHARS = 1024
+Caption = Annotated[  # a media message's text; "" for none
+    str, StringConstraints(max_length=MAX_CAPTION_CHARS), AfterValidator(MULTILINE)
+]
+
+
+def _plain_file_name(value: str) -> str:
+    if "/" in value or "\\" in value or value in (".", ".."):
+        raise ValueError("must be a file name without a path")
+    return value
+
+
+FileName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(LINE),
+    AfterValidator(_plain_file_name),
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(LINE)
+]
+Token = Annotated[str, StringConstraints(max_length=200), AfterValidator(SECRET)]  # opaque
 ClientMessageId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$"),

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from shared.constants import RedisNames
 from shared.eventwriter import EventWriter
+from shared.media.store import MediaStore
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import HttpMetrics, PageDrift
+    from gateway.metrics import HttpMetrics, MediaDownloads, PageDrift
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -32,12 +33,14 @@ REDIS = web.AppKey("redis", Redis)
 # units of work that log the events they cause, published after the commit
 EVENTS = web.AppKey("events", EventWriter)
 ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queues)
+MEDIA = web.AppKey("media", MediaStore)  # media bytes (APP_MEDIA_BACKEND)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, seconds
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
 PAGE_DRIFT: web.AppKey[PageDrift] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
+MEDIA_DOWNLOADS: web.AppKey[MediaDownloads] = web.AppKey("media_downloads")  # wa:media, the same
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

@@ -1,5 +1,6 @@
-"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, and what
-workers could not interpret on WhatsApp Web's page (read from Redis at each scrape)."""
+"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, what workers
+could not interpret on WhatsApp Web's page and how their media downloads went (read from Redis at
+each scrape)."""
 
 from __future__ import annotations
 
@@ -49,9 +50,13 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
-class PageDrift:
-    """``wa_page_unparsed_total{kind}``: the deployment-wide ``wa:drift`` hash (kind -> count)
-    that workers increment. The scrape handler refreshes it; a failed read leaves it out."""
+class RedisCounts:
+    """A deployment-wide Redis hash of counters (key -> count) that workers ``HINCRBY``, shown as
+    one counter family. The scrape handler refreshes it; a failed read leaves it out."""
+
+    name: str
+    documentation: str
+    label: str
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._counts: dict[str, float] | None = None
@@ -72,11 +77,24 @@ class PageDrift:
     def collect(self) -> Iterator[Metric]:
         if self._counts is None:
             return
-        family = CounterMetricFamily(
-            "wa_page_unparsed",
-            "Things workers could not interpret on WhatsApp Web's page, by kind",
-            labels=["kind"],
-        )
+        family = CounterMetricFamily(self.name, self.documentation, labels=[self.label])
         for kind, count in sorted(self._counts.items()):
             family.add_metric([kind], count)
         yield family
+
+
+class PageDrift(RedisCounts):
+    """``wa_page_unparsed_total{kind}``: the ``wa:drift`` hash (kind -> count)."""
+
+    name = "wa_page_unparsed"
+    documentation = "Things workers could not interpret on WhatsApp Web's page, by kind"
+    label = "kind"
+
+
+class MediaDownloads(RedisCounts):
+    """``wa_media_downloads_total{outcome}``: the ``wa:media`` hash (stored, failed, gave_up,
+    too_large -> count)."""
+
+    name = "wa_media_downloads"
+    documentation = "Workers' downloads of received media files, by outcome"
+    label = "outcome"

@@ -59,8 +59,10 @@ _ERRORS = {
     "403": "the caller's role, right on the session or API key scope does not allow this",
     "404": "not found, or not visible to the caller",
     "409": "conflicts with the current state",
-    "410": "too late: its deadline has passed",
+    "410": "too late: its deadline has passed (or, for media, removed by retention)",
+    "413": "too large: the file is over APP_MEDIA_MAX_MB (error.details names the field)",
     "415": "the body is not sent as Content-Type: application/json",
+    "416": "the Range asked for is not in the file (Content-Range: bytes */<size>)",
     "429": "too many attempts; retry after Retry-After seconds",
     "503": "a dependency (Postgres or Redis) is unavailable; retry",
     "504": "the session's worker did not answer in time; retry",
@@ -194,7 +196,26 @@ def _operation(ep: Endpoint, refs: dict[Any, Any], defs: dict[str, Any]) -> dict
             "required": not ep.body_optional,
             "content": {"application/json": {"schema": refs[(ep.body, "validation")]}},
         }
+    if ep.form is not None:
+        op["requestBody"]["content"]["multipart/form-data"] = {"schema": _form_schema(ep.form)}
+    if 416 in ep.errors:  # a route that can refuse a Range serves ranges
+        op["responses"]["206"] = {
+            "description": "the part asked for with Range (Content-Range says which)",
+            "content": {ep.media: {"schema": {"type": "string"}}},
+        }
     return op
+
+
+def _form_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A multipart form: the model's text fields, and the file."""
+    schema = model.model_json_schema(by_alias=True, ref_template=REF, mode="validation")
+    props = {k: _drop_null(v) for k, v in schema.get("properties", {}).items()}
+    props["file"] = {"type": "string", "format": "binary"}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": [*schema.get("required", []), "file"],
+    }
 
 
 @lru_cache(maxsize=8)

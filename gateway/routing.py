@@ -38,6 +38,9 @@ class Endpoint:
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # the text fields of a multipart/form-data body with a ``file`` part, accepted besides
+    # the JSON ``body`` (the handler reads it)
+    form: type[BaseModel] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
     # when Postgres is unreachable, trust the signed token alone (for always-200 status probes)
@@ -49,6 +52,9 @@ class Endpoint:
     scope: Scope | None = None  # what an API key needs to call it (None: keys are refused)
     # acts on the whole company (not on chosen sessions): a key limited to sessions is refused
     company_wide: bool = False
+    # a signed link (``?sig=&exp=``, gateway/medialinks.py) may stand in for authentication:
+    # the handler checks it (and finds no principal on the request)
+    signed: bool = False
 
 
 class Router:
@@ -67,6 +73,7 @@ class Router:
         query: type[BaseModel] | None = None,
         response: type[BaseModel] | None = None,
         status: int = 200,
+        form: type[BaseModel] | None = None,
         description: str = "",
         tolerant_auth: bool = False,
         flat: bool = False,
@@ -75,6 +82,7 @@ class Router:
         errors: tuple[int, ...] = (),
         scope: Scope | None = None,
         company_wide: bool = False,
+        signed: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -88,6 +96,7 @@ class Router:
                     query=query,
                     response=response,
                     status=status,
+                    form=form,
                     tags=(self.tag,),
                     description=description,
                     tolerant_auth=tolerant_auth,
@@ -97,6 +106,7 @@ class Router:
                     errors=errors,
                     scope=scope,
                     company_wide=company_wide,
+                    signed=signed,
                 )
             )
             return handler
@@ -156,6 +166,8 @@ def guarded(endpoint: Endpoint) -> Handler:
     auth = authenticate_tolerant if endpoint.tolerant_auth else authenticate
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        if endpoint.signed and "sig" in request.query:
+            return await endpoint.handler(request)
         principal = await auth(request)
         if principal.role not in roles:
             raise Forbidden(f"role '{principal.role}' may not call this endpoint")

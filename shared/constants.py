@@ -52,6 +52,10 @@ class RedisNames:
         """Job id of a message's ``send_text``: re-enqueueing a still-queued send is a no-op."""
         return self._name(f"send:{message_id}")
 
+    def media_retry_job_id(self, message_id: str) -> str:
+        """Job id of a message's ``retry_media``: one queued re-download at a time."""
+        return self._name(f"media-retry:{message_id}")
+
     def passkey_job_id(self, request_id: str, action: str) -> str:
         """Job id of the ``answer`` or ``cancel`` of one passkey request: each is queued once."""
         return self._name(f"passkey-{action}:{request_id}")
@@ -105,6 +109,11 @@ class RedisNames:
     def drift_counts(self) -> str:
         """Hash kind -> count: what workers could not interpret on WhatsApp Web's page."""
         return self._name("wa:drift")
+
+    @property
+    def media_counts(self) -> str:
+        """Hash outcome -> count: workers' media downloads (stored, failed, gave_up, too_large)."""
+        return self._name("wa:media")
 
     def login_email_key(self, email: str, address: str) -> str:
         """Login attempts for one email from one client address."""

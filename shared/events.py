@@ -30,6 +30,23 @@ class Wire(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
+class MediaPayload(Wire):
+    """A message's media as clients see it. ``url`` streams the file to a reader of the chat
+    (range requests); ``status``: pending (not downloaded yet), ready, unavailable (downloads
+    failed: ``POST {url}/retry`` tries again), expired (removed by retention)."""
+
+    kind: Literal["image", "video", "audio", "voice", "document", "sticker"]
+    mime: str
+    size: int | None = None
+    file_name: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    thumbnail: str | None = None  # data:image/jpeg;base64,... when WhatsApp has one
+    status: Literal["pending", "ready", "unavailable", "expired"]
+    url: str
+
+
 class MessagePayload(Wire):
     id: UUID
     chat_id: UUID
@@ -44,6 +61,7 @@ class MessagePayload(Wire):
     error: str | None = None
     timestamp: datetime | None
     created_at: datetime
+    media: MediaPayload | None = None  # body is the caption of a media message
 
 
 class ChatPayload(Wire):
@@ -115,6 +133,14 @@ class MessageAckData(Wire):
     status: MessageStatus
 
 
+class MessageMediaData(Wire):
+    """A message's media changed: downloaded (ready), given up for now (unavailable), expired."""
+
+    chat_id: UUID
+    message_id: UUID
+    media: MediaPayload
+
+
 class DisconnectedData(Wire):
     reason: str
 
@@ -180,6 +206,11 @@ class MessageAckEvent(_Envelope):
     data: MessageAckData
 
 
+class MessageMediaEvent(_Envelope):
+    type: Literal["message_media"] = "message_media"
+    data: MessageMediaData
+
+
 class DisconnectedEvent(_Envelope):
     type: Literal["disconnected"] = "disconnected"
     data: DisconnectedData
@@ -200,6 +231,7 @@ Event = Annotated[
     | MessageEvent
     | MessageSentEvent
     | MessageAckEvent
+    | MessageMediaEvent
     | DisconnectedEvent
     | ChatEvent,
     Field(discriminator="type"),

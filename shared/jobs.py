@@ -24,9 +24,13 @@ STOP = "stop"
 PAIRING_CODE = "pairing_code"
 PASSKEY_ANSWER = "passkey_answer"
 PASSKEY_CANCEL = "passkey_cancel"
+SEND_MEDIA = "send_media"
+RETRY_MEDIA = "retry_media"
 
 SESSION_COMMANDS = (
     SEND_TEXT,
+    SEND_MEDIA,
+    RETRY_MEDIA,
     LOGOUT,
     RESTART,
     REFRESH_QR,
@@ -65,6 +69,36 @@ class SendText(JobArgs):
         if (self.wa_chat_id is None) == (self.to_phone is None):
             raise ValueError("exactly one of wa_chat_id and to_phone is required")
         return self
+
+
+class SendMedia(JobArgs):
+    """Send the stored blob ``sha256`` (already in the media store, in the message's company) as
+    ``kind`` with ``caption`` to a chat or a phone number; acks as text."""
+
+    session_id: UUID
+    message_id: UUID
+    client_msg_id: str = Field(min_length=1, max_length=100)
+    kind: Literal["image", "video", "audio", "voice", "document", "sticker"]
+    mime: str = Field(min_length=3, max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    file_name: str | None = Field(None, max_length=255)
+    caption: str = Field("", max_length=1024)
+    wa_chat_id: str | None = None
+    to_phone: str | None = Field(None, pattern=r"^\d{7,15}$")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SendMedia:
+        if (self.wa_chat_id is None) == (self.to_phone is None):
+            raise ValueError("exactly one of wa_chat_id and to_phone is required")
+        return self
+
+
+class RetryMedia(JobArgs):
+    """Download a message's media again (it is pending or failed)."""
+
+    session_id: UUID
+    message_id: UUID
 
 
 class SessionCommand(JobArgs):

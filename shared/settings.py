@@ -99,6 +99,26 @@ class Settings(BaseSettings):
     profile_dir: Path = Field(
         Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
     )
+    # media of messages (shared/media): where the bytes live, how big one may be, how long kept
+    media_backend: Literal["local", "s3"] = Field("local", validation_alias="APP_MEDIA_BACKEND")
+    media_dir: Path = Field(Path("/var/lib/wagateway/media"), validation_alias="APP_MEDIA_DIR")
+    media_max_mb: int = Field(16, ge=1, le=2048, validation_alias="APP_MEDIA_MAX_MB")
+    media_retention_days: int = Field(0, ge=0, validation_alias="APP_MEDIA_RETENTION_DAYS")
+    # the s3 backend: any S3-compatible service (path-style addressing, SigV4)
+    media_s3_endpoint: str = Field("", validation_alias="APP_MEDIA_S3_ENDPOINT")
+    media_s3_bucket: str = Field("", validation_alias="APP_MEDIA_S3_BUCKET")
+    media_s3_region: str = Field("us-east-1", validation_alias="APP_MEDIA_S3_REGION")
+    media_s3_access_key: str = Field("", validation_alias="APP_MEDIA_S3_ACCESS_KEY")
+    media_s3_secret_key: str = Field("", validation_alias="APP_MEDIA_S3_SECRET_KEY")
+    media_s3_prefix: str = Field("media/", max_length=200, validation_alias="APP_MEDIA_S3_PREFIX")
+    # signed media links (POST .../media/link): how long one works
+    media_link_ttl_s: int = Field(300, ge=10, le=7 * 86400, validation_alias="APP_MEDIA_LINK_TTL_S")
+    # send-media with a url: the whole download must finish within this
+    media_fetch_timeout_s: float = Field(
+        30.0, gt=0, le=600, validation_alias="APP_MEDIA_FETCH_TIMEOUT_S"
+    )
+    # downloads of a file a worker tries (with backoff) before it is shown as unavailable
+    media_attempts: int = Field(5, ge=1, le=100, validation_alias="APP_MEDIA_ATTEMPTS")
     wa_url: str = Field("https://web.whatsapp.com", validation_alias="WA_URL")
     chromium_path: str = Field("/usr/bin/chromium", validation_alias="APP_CHROMIUM_PATH")
     chromedriver_path: str = Field(
@@ -155,6 +175,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.media_backend == "s3" and not self.media_s3_bucket:
+            raise ValueError("APP_MEDIA_BACKEND=s3 needs APP_MEDIA_S3_BUCKET")
+        return self
+
+    @model_validator(mode="after")
     def _check_trusted_proxies(self) -> Settings:
         self.trusted_proxy_networks  # noqa: B018 (raises on a bad entry, naming it)
         return self
@@ -188,3 +214,7 @@ class Settings(BaseSettings):
                     f"APP_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR"
                 ) from None
         return tuple(networks)
+
+    @property
+    def media_max_bytes(self) -> int:
+        return self.media_max_mb * 1024 * 1024

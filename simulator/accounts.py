@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from simulator import ids, views
+from simulator import ids, media, views
 from simulator.dialogs import DIALOG_KINDS, new_dialog
 from simulator.engine import Engine
 from simulator.errors import bad_request, not_found
@@ -19,6 +19,7 @@ from simulator.store import MAX_TEXT
 MAX_NAME = 100
 MAX_SEED = 10_000
 MAX_DIALOG_TEXT = 1_000
+MAX_MEDIA_BODY = media.MAX_UPLOAD * 4 // 3 + 64 * 1024  # a file in base64, and the rest
 
 
 def _engine_account(request: web.Request) -> tuple[Engine, Account]:
@@ -76,6 +77,61 @@ async def inbound(request: web.Request) -> web.Response:
             "dataId": msg.page_id(engine.config.page_profile),
         }
     )
+
+
+async def inbound_media(request: web.Request) -> web.Response:
+    """A contact sends a file: ``{from, kind, caption?, fileName?, dataBase64?, mime?,
+    duration?, name?, via?, group?, failDownloads?}``; without ``dataBase64`` the kind's fixture
+    (``simulator/fixtures``). ``failDownloads``: that many downloads of it fail first."""
+    engine, account = _engine_account(request)
+    fields = {"from", "kind", "caption", "fileName", "dataBase64", "mime", "duration", "name"}
+    body = await json_object(
+        request, fields | {"via", "group", "failDownloads"}, max_body=MAX_MEDIA_BODY
+    )
+    phone_jid, via = _sender(engine, body)
+    file = media.from_control(body)
+    caption = body.get("caption") or ""
+    if not isinstance(caption, str) or len(caption) > MAX_TEXT:
+        raise bad_request(f"caption must be a string of at most {MAX_TEXT} characters", "caption")
+    name = optional_text(body, "name", max_len=MAX_NAME)
+    group = _group(body.get("group"), account)
+    person = engine.store.person(account, phone_jid, phone_known=via == "pn")
+    via_jid = person.phone_jid if via == "pn" else person.lid
+    msg = await engine.inbound(
+        account, person, via_jid, caption, name=name, group=group, id_form="bare", media=file
+    )
+    return web.json_response(
+        {
+            "messageId": msg.serialized,
+            "id": msg.msg_id,
+            "chatId": msg.chat_id,
+            "dataId": msg.page_id(engine.config.page_profile),
+            "media": views.media_json(file),
+        }
+    )
+
+
+async def message_media(request: web.Request) -> web.Response:
+    """``GET .../messages/{messageId}/media``: the file of a message, as the contact has it."""
+    engine, account = _engine_account(request)
+    msg = engine.store.message(account, request.match_info["message_id"])
+    if msg.media is None:
+        raise not_found("this message has no media", "no_media", "messageId")
+    return web.Response(body=msg.media.data, content_type=msg.media.mime.split(";")[0])
+
+
+async def media_failures(request: web.Request) -> web.Response:
+    """``{count}``: the next ``count`` downloads of this message's file fail (503)."""
+    engine, account = _engine_account(request)
+    msg = engine.store.message(account, request.match_info["message_id"])
+    body = await json_object(request, {"count"})
+    count = body.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1000:
+        raise bad_request("count must be an integer from 0 to 1000", "count")
+    if msg.media is None:
+        raise not_found("this message has no media", "no_media", "messageId")
+    msg.media.failures_left = count
+    return web.json_response(views.media_json(msg.media))
 
 
 def _sender(engine: Engine, body: dict[str, Any]) -> tuple[str, str]:
@@ -239,6 +295,9 @@ def setup_account_routes(app: web.Application) -> None:
     app.router.add_get(f"{base}/chats/{{chat_id}}/messages", chat_messages)
     app.router.add_post(f"{base}/unlink", unlink)
     app.router.add_post(f"{base}/inbound", inbound)
+    app.router.add_post(f"{base}/inbound-media", inbound_media)
+    app.router.add_get(f"{base}/messages/{{message_id}}/media", message_media)
+    app.router.add_post(f"{base}/messages/{{message_id}}/media-failures", media_failures)
     app.router.add_post(f"{base}/outbound", outbound)
     app.router.add_get(f"{base}/sent", sent)
     app.router.add_post(f"{base}/ack", ack)

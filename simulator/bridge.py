@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from simulator import frames, ids, wa
+from simulator import frames, ids, media, wa
 from simulator.conns import Conn
 from simulator.engine import Engine
 from simulator.errors import SimError, bad_request, not_found
@@ -93,6 +93,21 @@ async def send(engine: Engine, conn: Conn, data: dict[str, Any]) -> Result:
     return {"msg": wa.message(account, msg), "chat": wa.chat(account, account.chats[chat_id])}
 
 
+async def send_media(engine: Engine, conn: Conn, data: dict[str, Any]) -> Result:
+    """``chat.sendFileMessage``: the page uploaded the file; ``caption`` may be empty."""
+    account = _account(engine, conn)
+    target = _wid(data, "chatId")
+    msg_id, caption = data.get("id"), data.get("caption", "")
+    if not isinstance(msg_id, str) or not _MSG_ID.match(msg_id):
+        raise bad_request(f"bad message id {msg_id!r}", "id")
+    if not isinstance(caption, str) or len(caption) > MAX_TEXT:
+        raise bad_request(f"caption must be at most {MAX_TEXT} characters", "caption")
+    chat_id = engine.store.send_target(account, target, engine.config.invalid_numbers)
+    file = media.from_upload(engine.store, data.get("media"))
+    msg = await engine.send_text(account, chat_id, msg_id, caption, file)
+    return {"msg": wa.message(account, msg), "chat": wa.chat(account, account.chats[chat_id])}
+
+
 async def messages(engine: Engine, conn: Conn, data: dict[str, Any]) -> Result:
     """``chat.getMessages``: ``count`` (-1 = all) messages before or after ``anchor`` (a bare
     id; none = the newest), oldest first, the anchor itself excluded."""
@@ -158,6 +173,7 @@ async def refresh_qr(engine: Engine, conn: Conn, data: dict[str, Any]) -> Result
 
 _REQUESTS: dict[str, Callable[[Engine, Conn, dict[str, Any]], Awaitable[Result]]] = {
     "wpp_send": send,
+    "wpp_send_media": send_media,
     "wpp_messages": messages,
     "wpp_read": mark_read,
     "wpp_pn_lid": pn_lid,

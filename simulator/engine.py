@@ -10,7 +10,7 @@ from simulator.config import SimConfig
 from simulator.conns import Conn, Conns
 from simulator.dialogs import Dialogs
 from simulator.frames import Frame, Payload
-from simulator.models import Account, Ack, Device, IdForm, Message, Person
+from simulator.models import Account, Ack, Device, IdForm, Media, Message, Person
 from simulator.passkey_check import PasskeyCheck
 from simulator.store import Store
 
@@ -179,9 +179,12 @@ class Engine(PasskeyCheck, Dialogs):
             }
         )
 
-    async def send_text(self, account: Account, chat_id: str, msg_id: str, text: str) -> Message:
+    async def send_text(
+        self, account: Account, chat_id: str, msg_id: str, text: str, media: Media | None = None
+    ) -> Message:
+        """An own message leaves this computer (a media message: ``text`` is its caption)."""
         fail = self.config.send_fails or self.store.phone_of(chat_id) in self.config.invalid_numbers
-        msg = self.store.add_outbound(account, chat_id, msg_id, text, fail=fail)
+        msg = self.store.add_outbound(account, chat_id, msg_id, text, fail=fail, media=media)
         await self.push(account, frames.message(account, msg))
         return msg
 
@@ -214,9 +217,10 @@ class Engine(PasskeyCheck, Dialogs):
         name: str | None,
         group: tuple[str, str | None] | None,
         id_form: IdForm,
+        media: Media | None = None,
     ) -> Message:
         msg = self.store.add_inbound(
-            account, person, via, text, sender_name=name, group=group, id_form=id_form
+            account, person, via, text, sender_name=name, group=group, id_form=id_form, media=media
         )
         if account.online:
             await self._announce(account, msg)

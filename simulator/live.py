@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from simulator import bridge, ids
+from simulator import bridge, ids, media
 from simulator.conns import Conn
 from simulator.engine import Engine
 from simulator.errors import SimError, bad_request
@@ -98,9 +98,12 @@ async def _chat_action(engine: Engine, conn: Conn, kind: str, data: dict[str, An
     msg_id, text = data.get("id"), data.get("text")
     if not isinstance(msg_id, str) or not _MSG_ID.match(msg_id):
         raise bad_request(f"bad message id {msg_id!r}")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+    file = media.from_upload(engine.store, data["media"]) if data.get("media") else None
+    if file is not None and text in (None, ""):  # a file without a caption
+        text = ""
+    elif not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise bad_request("text must be a non-empty string")
-    await engine.send_text(account, chat_id, msg_id, text)
+    await engine.send_text(account, chat_id, msg_id, text, file)
 
 
 async def _check_phone(engine: Engine, conn: Conn, phone: object) -> None:

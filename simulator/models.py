@@ -11,6 +11,28 @@ Ack = Literal["pending", "sent", "delivered", "read", "failed"]
 ACK_ORDER: dict[str, int] = {"failed": -1, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
 IdForm = Literal["bare", "legacy", "opaque"]
 Profile = Literal["2026", "legacy"]
+# wa-js's Msg.type of a media message ("ptt": a voice note)
+MediaType = Literal["image", "video", "audio", "ptt", "document", "sticker"]
+
+
+@dataclass(eq=False)
+class Media:
+    """The file of a media message, as WhatsApp's servers hold it (served at ``/media/<id>``)."""
+
+    media_id: str
+    kind: MediaType
+    mime: str
+    data: bytes
+    file_name: str | None = None
+    duration: int | None = None  # seconds (audio, voice, video)
+    width: int | None = None
+    height: int | None = None
+    thumb: bytes | None = None  # a small JPEG (image, video): wa-js's body of the message
+    failures_left: int = 0  # downloads that fail before one succeeds (failure injection)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
 
 @dataclass(eq=False)
@@ -28,6 +50,7 @@ class Message:
     participant: str | None = None  # a group message from others: its author as sent (pn or lid)
     id_form: IdForm = "bare"  # how the 2026 page shows its data-id
     from_phone: bool = False  # an own message the phone itself sent (not this computer)
+    media: Media | None = None  # a media message: ``text`` is its caption
 
     @property
     def serialized(self) -> str:

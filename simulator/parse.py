@@ -12,9 +12,11 @@ from simulator.errors import bad_request
 MAX_BODY = 1_000_000
 
 
-async def json_object(request: web.Request, allowed: set[str]) -> dict[str, Any]:
+async def json_object(
+    request: web.Request, allowed: set[str], *, max_body: int = MAX_BODY
+) -> dict[str, Any]:
     """The body as a JSON object with no fields outside ``allowed`` (an empty body is ``{}``)."""
-    if request.content_length and request.content_length > MAX_BODY:
+    if request.content_length and request.content_length > max_body:
         raise bad_request("body too large", None, "body_too_large")
     raw = await request.text()
     if not raw.strip():

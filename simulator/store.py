@@ -14,6 +14,7 @@ from simulator.models import (
     Chat,
     Device,
     IdForm,
+    Media,
     Message,
     Person,
     Profile,
@@ -30,6 +31,8 @@ class Store(People):
         self.devices: dict[str, Device] = {}
         self.accounts: dict[str, Account] = {}
         self.lid_owner: dict[str, str] = {}  # lid -> phone JID of every person seen so far
+        self.media: dict[str, Media] = {}  # media id -> the file (the media servers)
+        self.uploads: dict[str, bytes] = {}  # uploaded by a page, not sent yet
         self._seq = 0
 
     def next_seq(self) -> int:
@@ -137,8 +140,10 @@ class Store(People):
         sender_name: str | None = None,
         group: tuple[str, str | None] | None = None,
         id_form: IdForm = "bare",
+        media: Media | None = None,
     ) -> Message:
-        """A contact (or a group member) writes under ``via`` (its phone JID or its lid)."""
+        """A contact (or a group member) writes under ``via`` (its phone JID or its lid); a
+        media message's ``text`` is its caption."""
         sender = person.phone_jid
         if sender_name:
             account.contacts[sender] = sender_name
@@ -169,6 +174,7 @@ class Store(People):
             remote=chat_id if group else via,
             participant=via if group else None,
             id_form=id_form,
+            media=self._keep(media),
         )
         if account.online:
             self._deliver(account, msg)
@@ -204,6 +210,7 @@ class Store(People):
         *,
         fail: bool,
         from_phone: bool = False,
+        media: Media | None = None,
     ) -> Message:
         """An own message, sent by this computer or (``from_phone``) by the phone itself."""
         existing = account.by_id.get(msg_id)
@@ -222,12 +229,25 @@ class Store(People):
             0,
             ack,
             from_phone=from_phone,
+            media=self._keep(media),
         )
         if from_phone and not account.online:  # the computers see it when their network is back
             account.held.append(msg)
         else:
             self._deliver(account, msg)
         return msg
+
+    def _keep(self, media: Media | None) -> Media | None:
+        if media is not None:
+            self.media[media.media_id] = media
+        return media
+
+    def take_upload(self, media_id: object) -> bytes:
+        """The file a page uploaded for a send (once)."""
+        data = self.uploads.pop(media_id, None) if isinstance(media_id, str) else None
+        if data is None:
+            raise bad_request(f"no uploaded file {media_id!r}", "mediaId")
+        return data
 
     def message(self, account: Account, message_id: str) -> Message:
         """By serialized id (``true_<chat>_<ID>``), by a row's legacy data-id, or by bare id."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from simulator import ids
-from simulator.models import Account, Chat, Device, Dialog, Message, Person, Profile
+from simulator.models import Account, Chat, Device, Dialog, Media, Message, Person, Profile
 
 PAGE_HISTORY = 300  # messages of one chat sent to the page when it opens the chat
+# the chat list's preview of a media message without a caption
+_MEDIA_PREVIEW = {
+    "image": "Photo",
+    "video": "Video",
+    "audio": "Audio",
+    "ptt": "Voice message",
+    "document": "Document",
+    "sticker": "Sticker",
+}
 
 
 def page_message(msg: Message, profile: Profile) -> dict[str, Any]:
@@ -22,6 +33,37 @@ def page_message(msg: Message, profile: Profile) -> dict[str, Any]:
         "text": msg.text,
         "ts": msg.ts,
         "ack": msg.ack,
+        "media": page_media(msg.media) if msg.media else None,
+    }
+
+
+def page_media(media: Media) -> dict[str, Any]:
+    """What the page draws of a file before it has it (the thumbnail) and where it fetches it."""
+    return {
+        "kind": media.kind,
+        "mime": media.mime,
+        "size": media.size,
+        "fileName": media.file_name,
+        "duration": media.duration,
+        "width": media.width,
+        "height": media.height,
+        "thumb": base64.b64encode(media.thumb).decode() if media.thumb else None,
+        "url": f"/media/{media.media_id}",
+    }
+
+
+def media_json(media: Media) -> dict[str, Any]:
+    """The control API's view of a message's file (``sha256`` to compare bytes)."""
+    return {
+        "kind": media.kind,
+        "mime": media.mime,
+        "size": media.size,
+        "sha256": hashlib.sha256(media.data).hexdigest(),
+        "fileName": media.file_name,
+        "duration": media.duration,
+        "width": media.width,
+        "height": media.height,
+        "failuresLeft": media.failures_left,
     }
 
 
@@ -29,7 +71,8 @@ def page_chat(chat: Chat) -> dict[str, Any]:
     last = chat.last
     preview = ""
     if last is not None:
-        preview = f"{last.author}: {last.text}" if chat.is_group and not last.from_me else last.text
+        text = last.text or (_MEDIA_PREVIEW.get(last.media.kind, "") if last.media else "")
+        preview = f"{last.author}: {text}" if chat.is_group and not last.from_me else text
     return {
         "id": chat.chat_id,
         "name": chat.name,
@@ -105,6 +148,7 @@ def message_json(msg: Message) -> dict[str, Any]:
         "ack": msg.ack,
         "idForm": msg.id_form,
         "via": msg.participant or msg.remote or msg.chat_id,
+        "media": media_json(msg.media) if msg.media else None,
     }
 
 
@@ -117,6 +161,7 @@ def sent_json(msg: Message, to: str) -> dict[str, Any]:
         "text": msg.text,
         "ts": msg.ts,
         "ack": msg.ack,
+        "media": media_json(msg.media) if msg.media else None,
     }
 
 

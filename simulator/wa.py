@@ -7,10 +7,11 @@ follow wa-js's sources: own messages come from the account's lid in groups and l
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from simulator import ids
-from simulator.models import Account, Chat, Message, Person
+from simulator.models import Account, Chat, Media, Message, Person
 
 ACK_NUMBER: dict[str, int] = {"failed": -1, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
 WaJson = dict[str, Any]
@@ -71,6 +72,27 @@ def message(account: Account, msg: Message) -> WaJson:
         "notifyName": notify,
         "self": "out" if msg.from_me else "in",
         "isGroupMsg": group,
+        **(media_fields(msg.media, msg.text) if msg.media else {}),
+    }
+
+
+def media_fields(media: Media, caption: str) -> WaJson:
+    """A media message's own attributes: ``type`` is its kind, ``body`` the base64 JPEG thumbnail
+    of an image or video (empty for the rest), the text is ``caption``; ``directPath`` is where
+    the media server has the file (the stand-in's ``downloadMedia`` fetches it)."""
+    thumb = base64.b64encode(media.thumb).decode() if media.thumb else ""
+    return {
+        "type": media.kind,
+        "body": thumb if media.kind in ("image", "video") else "",
+        "caption": caption or None,
+        "mimetype": media.mime,
+        "size": media.size,
+        "filename": media.file_name,
+        "duration": media.duration,
+        "width": media.width,
+        "height": media.height,
+        "isMedia": True,
+        "directPath": f"/media/{media.media_id}",
     }
 
 

@@ -23,7 +23,7 @@ from shared.settings import Settings
 from tests.support.databases import REDIS_PREFIX, REDIS_URL, fresh_database, truncate_all
 from tests.support.gateways import GatewayTestServer, wait_until_listening
 
-pytest_plugins = ["tests.support.stack"]
+pytest_plugins = ["tests.support.stack", "tests.support.s3server"]
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +44,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         login_attempts=5,
         login_window_s=60,
         profile_dir=tmp_path_factory.mktemp("profiles"),
+        media_dir=tmp_path_factory.mktemp("media"),
         redis_prefix=REDIS_PREFIX,
     )
 

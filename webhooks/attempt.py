@@ -13,10 +13,10 @@ import aiohttp
 from shared import events
 from shared.db.repos.deliveries import Outcome, Queued
 from shared.db.types import Webhook
+from shared.resolver import refused_in
 from shared.settings import Settings
 from shared.urlpolicy import UrlRefused, is_public, literal_ip, parse
 from webhooks import backoff, signing
-from webhooks.resolver import refused_in
 
 MAX_RESPONSE_READ = 64 * 1024  # a receiver's answer is read this far, then dropped
 MAX_ERROR = 200

@@ -21,13 +21,15 @@ from shared.constants import RedisNames
 from shared.db.pool import make_pool
 from shared.db.repos import deliveries, webhooks
 from shared.db.repos.deliveries import Outcome, Queued
+from shared.media.factory import media_store
+from shared.media.retention import expire_media
+from shared.resolver import PublicResolver
 from shared.settings import Settings
 from webhooks.attempt import Target, attempt
 from webhooks.lanes import Lanes
 from webhooks.leader import Leadership
 from webhooks.pruner import prune
 from webhooks.recorder import Recorder
-from webhooks.resolver import PublicResolver
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class Sender:
         self._last_rescan = self._last_prune = 0.0
         self._stop = asyncio.Event()
         self._client: aiohttp.ClientSession | None = None
+        self._media = media_store(settings)  # for media retention
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -74,6 +77,7 @@ class Sender:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await recorder.flush()
                 await leadership.release()
+                await self._media.close()
                 await redis.aclose()
                 await pool.close()
         log.info("webhook sender stopped, delivered=%d", lanes.delivered)
@@ -147,6 +151,20 @@ class Sender:
         if now - self._last_prune > self.settings.prune_interval_s:
             self._last_prune = now
             await prune(pool, retention_h=self.settings.event_retention_h)
+            if self.settings.media_retention_days:
+                await self._expire_media(pool)
+
+    async def _expire_media(self, pool: AsyncConnectionPool) -> None:
+        """Media retention rides on the pruning tick; a media store that fails (S3 down) is
+        logged and tried again next tick, and never stops deliveries."""
+        try:
+            await expire_media(pool, self._media, days=self.settings.media_retention_days)
+        except (PoolTimeout, psycopg.OperationalError):
+            raise
+        except Exception:
+            log.exception(
+                "media retention failed; trying again in %.0fs", self.settings.prune_interval_s
+            )
 
     async def _listen(self, redis: Redis) -> None:
         """Wake on every message of the events and webhooks channels; reconnect with backoff."""

@@ -14,7 +14,15 @@ from uuid import UUID
 
 from shared.db.repos import messages as message_repo
 from shared.db.types import Chat, Message
-from worker.browser.observed import AckChange, ChatRef, Cursor, ObservedMessage, normalized
+from worker.browser.observed import (
+    AckChange,
+    ChatRef,
+    Cursor,
+    MediaRef,
+    ObservedMessage,
+    normalized,
+)
+from worker.media import MediaFetcher, Wanted
 from worker.publisher import Publisher
 
 log = logging.getLogger(__name__)
@@ -25,8 +33,9 @@ MAX_REMEMBERED = 50_000  # message ids seen in this run (acks are tracked for th
 
 
 class Capture:
-    def __init__(self, publisher: Publisher) -> None:
+    def __init__(self, publisher: Publisher, media: MediaFetcher | None = None) -> None:
         self._publisher = publisher
+        self._media = media
         self._chats: dict[ChatRef, Chat] = {}
         self._seen: set[str] = set()
         self._acks: dict[str, str] = {}
@@ -85,7 +94,7 @@ class Capture:
             return
         if m.direction == "out" and await self._reconcile(chat, m):
             return
-        _, created = await self._publisher.observed(
+        stored, created = await self._publisher.observed(
             chat,
             wa_msg_id=m.wa_msg_id,
             direction=m.direction,
@@ -93,7 +102,12 @@ class Capture:
             body=m.body,
             status="read" if m.direction == "in" else (m.ack or "sent"),
             wa_timestamp=m.timestamp,
+            msg_type=m.msg_type,
+            media=m.media,
         )
+        if created and m.media is not None and self._media is not None:
+            ref = MediaRef(m.wa_msg_id, chat.wa_chat_id, m.direction == "out", m.media.source)
+            self._media.want(Wanted(stored.id, chat.id, ref, m.media.mime, m.media.size))
         self._remember(m.wa_msg_id)
         if not created:
             await self._track_ack(m.wa_msg_id, m.direction, m.ack)

@@ -59,6 +59,36 @@ async def send_text(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return "sent"
 
 
+async def send_media(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    job = jobs.SendMedia.model_validate(payload)
+    runtime = _runtime(ctx)
+    async with runtime.publisher.pg.connection() as conn:
+        message = await messages.worker_get(
+            conn, session_id=job.session_id, message_id=job.message_id
+        )
+    if message is None or message.status != "pending":
+        return "already handled"
+    if runtime.publisher.state not in _CAN_SEND:
+        if int(ctx.get("job_try", 1)) < SEND_NOT_READY_TRIES:
+            raise Retry(defer=SEND_RETRY_DEFER_S)
+        await runtime.publisher.failed(
+            job.message_id, "session_not_ready: the session is not linked"
+        )
+        return "failed"
+    await runtime.send_media(job)
+    return "sent"
+
+
+async def retry_media(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    args = jobs.RetryMedia.model_validate(payload)
+    runtime = _runtime(ctx)
+    if runtime.publisher.state not in _CAN_SEND:
+        if int(ctx.get("job_try", 1)) < SEND_NOT_READY_TRIES:
+            raise Retry(defer=SEND_RETRY_DEFER_S)
+        return "session not ready"
+    return "retried" if await runtime.retry_media(args.message_id) else "nothing to retry"
+
+
 async def logout(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     jobs.SessionCommand.model_validate(payload)
     runtime = _runtime(ctx)
@@ -114,6 +144,8 @@ async def passkey_cancel(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
 
 SESSION_FUNCTIONS = (
     send_text,
+    send_media,
+    retry_media,
     logout,
     stop,
     restart,

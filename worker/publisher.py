@@ -8,7 +8,7 @@ is made good from the log.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -16,13 +16,33 @@ from redis.asyncio import Redis
 
 from shared import events
 from shared.db.repos import chats, messages, passkeys, sessions
-from shared.db.types import OPEN_PASSKEY_STATUSES, Chat, Conn, Message
+from shared.db.repos import media as media_repo
+from shared.db.types import OPEN_PASSKEY_STATUSES, Chat, Conn, Message, MessageMedia
 from shared.eventwriter import EventWriter, Unit
+from shared.media.store import StoredBlob
 from shared.passkeys import RequestOptions
-from shared.payloads import chat_event, message_payload
+from shared.payloads import chat_event, media_payload, message_payload
 from shared.qr import png_data_url
 from shared.states import SessionState
-from worker.browser.observed import ChatRef
+from worker.browser.observed import ChatRef, ObservedMedia
+
+# a captured file is downloaded at once; if that never ends (the worker went away), it is due then
+MEDIA_GRACE = timedelta(minutes=2)
+# the chat list's preview of a message without text
+_PREVIEWS = {
+    "image": "📷 Photo",
+    "video": "🎥 Video",
+    "audio": "🎵 Audio",
+    "voice": "🎤 Voice message",
+    "document": "📄 Document",
+    "sticker": "Sticker",
+    "unsupported": "Unsupported message",
+}
+
+
+def preview_of(msg_type: str) -> str:
+    return _PREVIEWS.get(msg_type, "")
+
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +194,11 @@ class Publisher:
         body: str,
         status: str,
         wa_timestamp: datetime,
+        msg_type: str = "text",
+        media: ObservedMedia | None = None,
     ) -> tuple[Message, bool]:
-        """Store a message seen on the page; publish it the first time it is seen."""
+        """Store a message seen on the page (and its media row, pending, in the same
+        transaction); publish it the first time it is seen."""
         async with self._log.unit() as unit:
             message, created = await messages.worker_upsert_observed(
                 unit.conn,
@@ -185,18 +208,20 @@ class Publisher:
                 direction=direction,
                 sender=sender,
                 body=body,
+                msg_type=msg_type,
                 status=status,
                 wa_timestamp=wa_timestamp,
             )
             if created:
+                row = await self._capture_media(unit.conn, message.id, media) if media else None
                 chat = await chats.worker_touch(
                     unit.conn,
                     chat_id=chat.id,
                     at=wa_timestamp,
-                    preview=body[:200],
+                    preview=(body or preview_of(msg_type))[:200],
                     add_unread=1 if direction == "in" else 0,
                 )
-                payload = message_payload(message, wa_chat_id=chat.wa_chat_id)
+                payload = message_payload(message, wa_chat_id=chat.wa_chat_id, media=row)
                 data = events.MessageData(chat_id=chat.id, message=payload)
                 if direction == "in":
                     unit.emit(events.MessageEvent(**self._env(), data=data))
@@ -204,6 +229,73 @@ class Publisher:
                     unit.emit(events.MessageSentEvent(**self._env(), data=data))
                 self._chat_event(unit, chat)
         return message, created
+
+    async def _capture_media(
+        self, conn: Conn, message_id: UUID, media: ObservedMedia
+    ) -> MessageMedia:
+        return await media_repo.capture(
+            conn,
+            message_id=message_id,
+            company_id=self.company_id,
+            session_id=self.session_id,
+            kind=media.kind,
+            mime=media.mime,
+            size=media.size,
+            file_name=media.file_name,
+            duration_s=media.duration_s,
+            width=media.width,
+            height=media.height,
+            thumbnail=media.thumbnail,
+            next_attempt_at=datetime.now(UTC) + MEDIA_GRACE,
+        )
+
+    async def media_stored(
+        self, message_id: UUID, chat_id: UUID, blob: StoredBlob, mime: str
+    ) -> MessageMedia | None:
+        """The file is in the media store: its blob, the row stored, ``message_media`` (ready)."""
+        async with self._log.unit() as unit:
+            await media_repo.record_blob(
+                unit.conn, company_id=self.company_id, sha256=blob.sha256, size=blob.size, mime=mime
+            )
+            row = await media_repo.mark_stored(
+                unit.conn, message_id=message_id, sha256=blob.sha256, size=blob.size
+            )
+            if row is not None:
+                self._media_event(unit, chat_id, row)
+        return row
+
+    async def media_failed(
+        self, message_id: UUID, chat_id: UUID, error: str, retry_at: datetime | None
+    ) -> MessageMedia | None:
+        """A download failed: tried again at ``retry_at``; None: given up until a retry job
+        (``message_media``, unavailable, then)."""
+        async with self._log.unit() as unit:
+            row = await media_repo.mark_failed(
+                unit.conn, message_id=message_id, error=error, retry_at=retry_at
+            )
+            if row is not None and retry_at is None:
+                self._media_event(unit, chat_id, row)
+        return row
+
+    async def media_retry(self, message_id: UUID) -> MessageMedia | None:
+        """Someone asked for the file again: pending, tried at once (``message_media``)."""
+        async with self._log.unit() as unit:
+            row = await media_repo.worker_retry(
+                unit.conn, session_id=self.session_id, message_id=message_id
+            )
+            if row is not None:
+                message = await messages.worker_get(
+                    unit.conn, session_id=self.session_id, message_id=message_id
+                )
+                if message is not None:
+                    self._media_event(unit, message.chat_id, row)
+        return row
+
+    def _media_event(self, unit: Unit, chat_id: UUID, row: MessageMedia) -> None:
+        data = events.MessageMediaData(
+            chat_id=chat_id, message_id=row.message_id, media=media_payload(row)
+        )
+        unit.emit(events.MessageMediaEvent(**self._env(), data=data))
 
     async def known_message(self, wa_msg_id: str) -> bool:
         async with self.pg.connection() as conn:
@@ -349,8 +441,9 @@ class Publisher:
     async def _sent_event(self, unit: Unit, msg: Message) -> None:
         chat = await chats.worker_get(unit.conn, session_id=self.session_id, chat_id=msg.chat_id)
         wa_chat_id = chat.wa_chat_id if chat else ""
+        media = await media_repo.get(unit.conn, company_id=self.company_id, message_id=msg.id)
         data = events.MessageData(
-            chat_id=msg.chat_id, message=message_payload(msg, wa_chat_id=wa_chat_id)
+            chat_id=msg.chat_id, message=message_payload(msg, wa_chat_id=wa_chat_id, media=media)
         )
         unit.emit(events.MessageSentEvent(**self._env(), data=data))
 

@@ -16,12 +16,14 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from uuid import UUID
 
 from redis.asyncio import Redis
 from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
 from shared.constants import RedisNames
+from shared.media.factory import media_store
 from shared.settings import Settings
 from shared.states import Reason, SessionState
 from worker.attachment import Attachment
@@ -36,6 +38,7 @@ from worker.capture import Capture
 from worker.dialogs import Act, DialogWatch
 from worker.drift_report import DriftReporter
 from worker.linking import Linking
+from worker.media import MediaFetcher
 from worker.passkey import PasskeyFlow
 from worker.publisher import Publisher
 from worker.sending import Sender
@@ -83,9 +86,11 @@ class SessionRuntime:
         self.drift = DriftReporter(
             publisher.pg, redis, names=RedisNames.of(settings), session_id=publisher.session_id
         )
-        self.capture = Capture(publisher)
+        store = media_store(settings)
+        self._media = MediaFetcher(settings, publisher, store, redis)
+        self.capture = Capture(publisher, self._media)
         self._wa = Attachment(settings, publisher, browser, self.capture, self.drift)
-        self._sender = Sender(settings, publisher, redis, self.capture)
+        self._sender = Sender(settings, publisher, redis, self.capture, store)
         self._linking = Linking(publisher)
         self._passkey = PasskeyFlow(settings, publisher, self._needs_admin)
 
@@ -140,8 +145,13 @@ class SessionRuntime:
         while not self._stop.is_set():
             try:
                 async with self._page:
-                    seen = await self._wa.bridge.watch(self._settings.poll_interval_s)
+                    wait_s = self._settings.poll_interval_s
+                    if self.publisher.state == SessionState.READY:  # files to fetch meanwhile
+                        wait_s = self._media.wait_s(wait_s)
+                    seen = await self._wa.bridge.watch(wait_s)
                     await self._on_observation(seen)
+                    if seen.screen is Screen.READY and not self._stop.is_set():
+                        await self._media.work(self._wa.bridge)
                 self._failures = 0
             except BridgeBroken as exc:
                 async with self._page:
@@ -303,6 +313,23 @@ class SessionRuntime:
             except BridgeBroken as exc:  # it may have gone out: looked for before it is sent
                 await self._wa.fall_back(str(exc))
                 await self._sender.send(self._wa.bridge, job, retry=True)
+
+    async def send_media(self, job: jobs.SendMedia) -> None:
+        async with self._for_command():
+            try:
+                await self._sender.send_media(self._wa.bridge, job)
+            except BridgeBroken as exc:  # it may have gone out: looked for before it is sent
+                await self._wa.fall_back(str(exc))
+                await self._sender.send_media(self._wa.bridge, job, retry=True)
+
+    async def retry_media(self, message_id: UUID) -> bool:
+        """Download a message's file again now; False when it is stored (or expired) already."""
+        if await self.publisher.media_retry(message_id) is None:
+            return False
+        self._media.look_again()
+        async with self._for_command():
+            await self._wa.run(self._media.work)
+        return True
 
     async def mark_read(self, wa_chat_id: str) -> None:
         async with self._for_command():

@@ -5,6 +5,8 @@
         --email admin@demo.local --password demo-admin-1
 
 The first session the account sees and its newest chat are shown; PNGs are reduced to 64 colours.
+``--chat SESSION_ID/CHAT_ID`` adds ``phone-media.png``: that conversation on a phone (one with
+photos, a voice note and a document shows how media look in the inbox).
 """
 
 from __future__ import annotations
@@ -45,8 +47,16 @@ def save(driver: webdriver.Chrome, name: str) -> None:
     small.save(path, optimize=True)
 
 
-def shoot(base: str, email: str, password: str, size: tuple[int, int], names: list[str]) -> None:
-    sid, chat = first_chat(base, email, password)
+def shoot(
+    base: str,
+    email: str,
+    password: str,
+    size: tuple[int, int],
+    names: list[str],
+    *,
+    chat_ref: tuple[str, str] | None = None,
+) -> None:
+    sid, chat = chat_ref or first_chat(base, email, password)
     with tempfile.TemporaryDirectory(prefix="wagw-shot") as tmp:
         driver = make_chrome(Path(tmp), size)
         if size == PHONE:  # 1x for small files (make_chrome emulates a 2x phone)
@@ -71,9 +81,13 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", required=True)
+    parser.add_argument("--chat", help="SESSION_ID/CHAT_ID of a conversation with media")
     args = parser.parse_args()
     shoot(args.url, args.email, args.password, PHONE, ["phone-chats", "phone-conversation"])
     shoot(args.url, args.email, args.password, DESKTOP, ["desktop-inbox"])
+    if args.chat:
+        sid, _, chat = args.chat.partition("/")
+        shoot(args.url, args.email, args.password, PHONE, ["phone-media"], chat_ref=(sid, chat))
 
 
 if __name__ == "__main__":

@@ -24,44 +24,32 @@ def _sid(event: events.Event) -> str:
     return str(event.session_id)
 
 
+# domain event type -> (Socket.IO name, to admins only); every sessioned event carries sessionId
+_SOCKET_NAMES: dict[str, tuple[str, bool]] = {
+    "state": ("whatsapp:state", False),
+    "qr": ("whatsapp:qr", True),
+    "pairing_code": ("whatsapp:pairing_code", True),
+    "passkey_required": ("whatsapp:passkey_required", True),
+    "passkey_confirmation": ("whatsapp:passkey_confirmation", True),
+    "ready": ("whatsapp:ready", False),
+    "message": ("whatsapp:message", False),
+    "message_sent": ("whatsapp:message_sent", False),
+    "message_ack": ("whatsapp:message_ack", False),
+    "message_media": ("whatsapp:message_media", False),
+    "disconnected": ("whatsapp:disconnected", False),
+    "chat": ("whatsapp:chat_updated", False),
+}
+assert set(_SOCKET_NAMES) == set(events.EVENT_TYPES), "every event type has its socket name"
+
+
 def to_socket(event: events.Event) -> Outgoing:
     """The Socket.IO event of a domain event; a logged one carries its ``eventId`` (a client
     resumes from the last one it received)."""
     data = event.data.to_wire()
     if event.event_id is not None:
         data["eventId"] = event.event_id
-    match event:
-        case events.StateEvent():
-            return Outgoing("whatsapp:state", {"sessionId": _sid(event), **data})
-        case events.QrEvent():
-            return Outgoing("whatsapp:qr", {"sessionId": _sid(event), **data}, admins_only=True)
-        case events.PairingCodeEvent():
-            return Outgoing(
-                "whatsapp:pairing_code", {"sessionId": _sid(event), **data}, admins_only=True
-            )
-        case events.PasskeyRequiredEvent():
-            return Outgoing(
-                "whatsapp:passkey_required", {"sessionId": _sid(event), **data}, admins_only=True
-            )
-        case events.PasskeyConfirmationEvent():
-            return Outgoing(
-                "whatsapp:passkey_confirmation",
-                {"sessionId": _sid(event), **data},
-                admins_only=True,
-            )
-        case events.ReadyEvent():
-            return Outgoing("whatsapp:ready", {"sessionId": _sid(event), **data})
-        case events.MessageEvent():
-            return Outgoing("whatsapp:message", {"sessionId": _sid(event), **data})
-        case events.MessageSentEvent():
-            return Outgoing("whatsapp:message_sent", {"sessionId": _sid(event), **data})
-        case events.MessageAckEvent():
-            return Outgoing("whatsapp:message_ack", {"sessionId": _sid(event), **data})
-        case events.DisconnectedEvent():
-            return Outgoing("whatsapp:disconnected", {"sessionId": _sid(event), **data})
-        case events.ChatEvent():
-            return Outgoing("whatsapp:chat_updated", {"sessionId": _sid(event), **data})
-    raise ValueError(f"unmapped event type {event.type}")
+    name, admins_only = _SOCKET_NAMES[event.type]
+    return Outgoing(name, {"sessionId": _sid(event), **data}, admins_only=admins_only)
 
 
 def to_root(event: events.Event) -> Outgoing | None:
@@ -92,6 +80,7 @@ SERVER_EVENTS = (
     "whatsapp:message",
     "whatsapp:message_sent",
     "whatsapp:message_ack",
+    "whatsapp:message_media",
     "whatsapp:disconnected",
     "whatsapp:chat_updated",
     RESUMED_EVENT,

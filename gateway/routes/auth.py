@@ -61,7 +61,14 @@ async def login(request: web.Request) -> web.Response:
     return ok({"token": token, "expiresAt": expires_at, "user": user_public(user)})
 
 
-@router.route("GET", "/api/auth/me", roles=ANY_USER, summary="The calling user and company")
+@router.route(
+    "GET",
+    "/api/auth/me",
+    roles=ANY_USER,
+    summary="The calling user and company",
+    description="With the limits a client checks before it sends: `limits.mediaMaxBytes` (the "
+    "largest media file, APP_MEDIA_MAX_MB).",
+)
 async def me(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     async with request.app[PG].connection() as conn:
@@ -73,4 +80,10 @@ async def me(request: web.Request) -> web.Response:
         )
     if user is None:  # disabled or deleted since its token was checked (the cache's window)
         raise Unauthorized("user no longer exists or is disabled")
-    return ok({"user": user_public(user), "company": company_public(company) if company else None})
+    return ok(
+        {
+            "user": user_public(user),
+            "company": company_public(company) if company else None,
+            "limits": {"mediaMaxBytes": request.app[SETTINGS].media_max_mb * 1024 * 1024},
+        }
+    )

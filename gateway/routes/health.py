@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
+from gateway.keys import MEDIA_DOWNLOADS, METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 
@@ -83,24 +83,31 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body, status=200, dumps=dumps, headers=headers)
 
 
+async def _counts(request: web.Request, key: str) -> dict[bytes, bytes] | None:
+    """A counters hash workers keep; None when Redis does not answer (the other metrics still
+    answer; /health says why)."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            # redis-py types hgetall for both clients; on the asyncio one it is awaitable
+            read = cast("Awaitable[dict[bytes, bytes]]", request.app[REDIS].hgetall(key))
+            return await read
+    except (RedisError, OSError, TimeoutError):
+        return None
+
+
 @router.route(
     "GET",
     "/metrics",
     roles=None,
-    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind} from Redis",
+    summary=(
+        "Prometheus metrics (text format), with wa_page_unparsed_total{kind} and"
+        " wa_media_downloads_total{outcome} from Redis"
+    ),
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_S):
-            # redis-py types hgetall for both clients; on the asyncio one it is awaitable
-            read = cast(
-                "Awaitable[dict[bytes, bytes]]",
-                request.app[REDIS].hgetall(request.app[NAMES].drift_counts),
-            )
-            drift: dict[bytes, bytes] | None = await read
-    except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
-        drift = None
-    request.app[PAGE_DRIFT].update(drift)
+    names = request.app[NAMES]
+    request.app[PAGE_DRIFT].update(await _counts(request, names.drift_counts))
+    request.app[MEDIA_DOWNLOADS].update(await _counts(request, names.media_counts))
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

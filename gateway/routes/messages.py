@@ -26,7 +26,7 @@ from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, Query, parse_body, parse_query, path_uuid
 from shared import jobs
-from shared.db.repos import chats, messages
+from shared.db.repos import chats, media, messages
 from shared.db.types import Chat, Message, WaSession
 from shared.events import MessagePayload, Wire
 from shared.payloads import message_payload
@@ -108,9 +108,12 @@ async def list_messages(request: web.Request) -> web.Response:
         total = await messages.count_for_chat_before(
             conn, company_id=cid, session_id=session_id, chat_id=chat_id, before=query.before
         )
+        found = await media.for_messages(conn, company_id=cid, message_ids=[m.id for m in rows])
     more = query.offset + len(rows) < total
     page = MessagesPage(
-        messages=[message_payload(m, wa_chat_id=chat.wa_chat_id) for m in rows],
+        messages=[
+            message_payload(m, wa_chat_id=chat.wa_chat_id, media=found.get(m.id)) for m in rows
+        ],
         pagination=Pagination(
             page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
         ),
@@ -119,7 +122,7 @@ async def list_messages(request: web.Request) -> web.Response:
     return ok(page.to_wire())
 
 
-async def _wait_final(request: web.Request, message: Message, wait_s: int) -> Message:
+async def wait_final(request: web.Request, message: Message, wait_s: int) -> Message:
     """Poll until the worker records sent, unconfirmed or failed (or later), or the wait is
     over; a gateway that is shutting down answers at once (202, still pending)."""
     deadline = time.monotonic() + wait_s
@@ -140,7 +143,7 @@ async def _wait_final(request: web.Request, message: Message, wait_s: int) -> Me
     return message
 
 
-def _require_running(session: WaSession) -> None:
+def require_running(session: WaSession) -> None:
     # nobody would ever send it: the message would stay pending for good
     if session.desired_state != "running":
         raise Conflict("the session is stopped; start it before sending")
@@ -183,7 +186,7 @@ async def _send(
         )
         await send_text(request.app[ARQ], request.app[NAMES], args)
     if wait_s and message.status == "pending":
-        message = await _wait_final(request, message, wait_s)
+        message = await wait_final(request, message, wait_s)
     out = SendOut(
         message_id=message.id,
         chat_id=chat.id,
@@ -219,7 +222,7 @@ async def send_to_chat(request: web.Request) -> web.Response:
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     async with request.app[PG].connection() as conn:
         session, _, chat = await visible_chat(conn, principal, session_id, ref, Need.WRITE)
-    _require_running(session)
+    require_running(session)
     body = await parse_body(request, SendBody)
     return await _send(request, principal, chat, body)
 
@@ -244,7 +247,7 @@ async def send_to_number(request: web.Request) -> web.Response:
     session_id = path_uuid(request, "id")
     async with request.app[PG].connection() as conn:
         session, _ = await visible_session(conn, principal, session_id, Need.WRITE)
-    _require_running(session)
+    require_running(session)
     body = await parse_body(request, SendToNumberBody)
     async with request.app[PG].connection() as conn:
         chat = await chats.get_or_create_direct(

@@ -15,7 +15,7 @@ from gateway.permissions import Need, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import parse_query, path_uuid
-from shared.db.repos import search
+from shared.db.repos import media, search
 from shared.events import MessagePayload, Wire
 from shared.payloads import message_payload
 
@@ -74,10 +74,16 @@ async def search_messages(request: web.Request) -> web.Response:
             limit=query.limit,
             offset=query.offset,
         )
+        found = await media.for_messages(
+            conn, company_id=principal.tenant, message_ids=[h.message.id for h in hits]
+        )
     out = MessageHits(
         hits=[
             MessageHitOut(
-                message=message_payload(h.message, wa_chat_id=h.wa_chat_id), chat_name=h.chat_name
+                message=message_payload(
+                    h.message, wa_chat_id=h.wa_chat_id, media=found.get(h.message.id)
+                ),
+                chat_name=h.chat_name,
             )
             for h in hits
         ],

@@ -5,7 +5,7 @@
 #   sudo DATA_DIR=/volume1/docker/wagateway PUID=1026 PGID=100 ./fix-permissions.sh
 #
 # docker-compose.synology.yml runs postgres, redis, gateways and workers as "${PUID}:${PGID}" and
-# bind-mounts DATA_DIR/{postgres,redis,profiles}. A directory Docker creates on first start is
+# bind-mounts DATA_DIR/{postgres,redis,profiles,media}. A directory Docker creates on first start is
 # owned by root, and the worker then fails with EACCES on its profile dir: run this first (and
 # again after restoring a backup). It prints every change it makes.
 set -euo pipefail
@@ -36,7 +36,7 @@ esac
     || { echo "fix-permissions.sh: PUID and PGID must be numeric ids" >&2; exit 1; }
 
 echo "data dir: $DATA_DIR  owner: $PUID:$PGID"
-for sub in postgres redis profiles; do
+for sub in postgres redis profiles media; do
     dir="$DATA_DIR/$sub"
     if [ ! -d "$dir" ]; then
         mkdir -p "$dir"
@@ -54,6 +54,6 @@ done
 # postgres refuses a data directory others can read
 chmod 700 "$DATA_DIR/postgres"
 echo "chmod    700 $DATA_DIR/postgres"
-chmod 750 "$DATA_DIR/redis" "$DATA_DIR/profiles"
-echo "chmod    750 $DATA_DIR/redis $DATA_DIR/profiles"
+chmod 750 "$DATA_DIR/redis" "$DATA_DIR/profiles" "$DATA_DIR/media"
+echo "chmod    750 $DATA_DIR/redis $DATA_DIR/profiles $DATA_DIR/media"
 echo "done: start with ./deploy.sh --synology (or Container Manager)"

@@ -127,6 +127,39 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageMedia:
+    """The media of one message (wa_message_media): what WhatsApp said of it, where we hold it."""
+
+    message_id: UUID
+    company_id: UUID
+    session_id: UUID
+    kind: str  # image | video | audio | voice | document | sticker
+    mime: str
+    size: int | None
+    file_name: str | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    thumbnail: bytes | None  # a small JPEG, when WhatsApp has one
+    sha256: str | None  # the blob in the media store, once stored
+    status: str  # pending | stored | failed | expired
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MediaBlob:
+    company_id: UUID
+    sha256: str
+    size: int
+    mime: str
+    created_at: datetime
+    last_used_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class MessageHit:
     """A message found by a text search, with the name of its chat."""
 

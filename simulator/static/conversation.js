@@ -1,6 +1,7 @@
 // #main: the open chat (header, message rows with acks), the compose footer, the info drawer.
 
 import { drawer, is2026, page, prePlainText, timeOf } from './page.js';
+import { attachButton, kindOf, mediaBlock, mediaPreview, upload } from './media.js';
 import { ackIcon, h, newMsgId } from './util.js';
 
 export class Conversation {
@@ -68,6 +69,7 @@ export class Conversation {
       header,
       this.panel,
       h('footer', { class: 'main-footer' },
+        attachButton((file, asPhoto) => this.pickFile(file, asPhoto)),
         h('div', { class: 'compose-wrap' }, this.box), this.buttonSlot));
     this.ctx.slot.replaceChildren(this.main);
     this.reconcile(messages);
@@ -128,15 +130,17 @@ export class Conversation {
       ? h('div', { class: 'msg-author' }, h('span', { dir: 'auto', text: m.author }))
       : null;
     // The text span: legacy span.selectable-text; 2026 only span[data-testid="selectable-text"].
-    const textSpan = is2026()
+    // a media message: the file above, its caption (if any) in the text span under it
+    const textSpan = m.media && !m.text ? null : is2026()
       ? h('span', { dir: 'ltr', 'data-testid': 'selectable-text', class: 'msg-span' }, h('span', { text: m.text }))
       : h('span', { dir: 'ltr', class: 'selectable-text copyable-text' }, h('span', { text: m.text }));
     return h('div', { role: 'row', class: 'msg-row' },
       h('div', { 'data-id': m.id, class: `${m.fromMe ? 'message-out' : 'message-in'} focusable-list-item`, tabindex: '-1' },
         h('div', { class: 'bubble' },
           author,
+          m.media ? mediaBlock(m.media) : null,
           h('div', { class: 'copyable-text', 'data-pre-plain-text': pre },
-            h('div', { class: 'msg-text' }, textSpan)),
+            textSpan ? h('div', { class: 'msg-text' }, textSpan) : null),
           h('div', { class: 'msg-meta' },
             h('span', { class: 'msg-clock', text: timeOf(m.ts) }),
             m.fromMe ? ackIcon(m.ack) : null))));
@@ -190,14 +194,42 @@ export class Conversation {
 
   // An own message leaves (typed here, or sent through WPP): its row shows at once with a clock,
   // or outgoingRowDelayMs later. Other chats show it when opened.
-  showOwn(chatId, msgId, text) {
+  showOwn(chatId, msgId, text, media = null) {
     if (!this.main || chatId !== this.chatId) return;
     const local = {
       id: is2026() ? msgId : `true_${chatId}_${msgId}`, chatId, fromMe: true,
-      author: this.ctx.me().name, text, ts: Math.floor(Date.now() / 1000), ack: 'pending',
+      author: this.ctx.me().name, text, ts: Math.floor(Date.now() / 1000), ack: 'pending', media,
     };
     if (page.rowDelayMs > 0) this.showLate(local, page.rowDelayMs);
     else this.reconcile([local]);
+  }
+
+  // A file picked in the attach menu: its preview with a caption box replaces the chat until
+  // Send (or Close).
+  pickFile(file, asPhoto) {
+    if (!this.main) return;
+    const chatId = this.chatId;
+    // read at once, as WhatsApp Web's editor does (the picked file may be gone by Send)
+    const read = file.arrayBuffer().then((bytes) => new File([bytes], file.name, { type: file.type }));
+    const editor = mediaPreview(file, (caption) => {
+      editor.remove();
+      this.panel.hidden = false;
+      read.then((copy) => this.sendFile(chatId, copy, kindOf(copy, asPhoto), caption));
+    }, () => {
+      editor.remove();
+      this.panel.hidden = false;
+    });
+    this.panel.hidden = true;
+    this.panel.after(editor);
+  }
+
+  async sendFile(chatId, file, kind, caption) {
+    const msgId = newMsgId();
+    const mime = file.type || 'application/octet-stream';
+    const local = { kind, mime, size: file.size, fileName: file.name, duration: null, thumb: null, url: URL.createObjectURL(file) };
+    this.showOwn(chatId, msgId, caption, local);
+    const mediaId = await upload(file);
+    this.ctx.send({ type: 'send', chatId, id: msgId, text: caption, media: { mediaId, kind, mime, fileName: file.name } });
   }
 
   sendNow() {

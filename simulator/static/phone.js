@@ -149,12 +149,59 @@ async function refreshMessages() {
   const messages = await api('GET', `/accounts/${view.account}/chats/${encodeURIComponent(view.chatId)}/messages`);
   const nearBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 20;
   list.replaceChildren(...messages.map((m) => h('li', { class: m.fromMe ? 'out' : 'in' },
-    h('div', { text: m.text }),
+    m.media ? mediaLine(m) : null,
+    m.text ? h('div', { text: m.text }) : null,
     h('div', { class: 'meta' },
       `${m.fromPhone ? 'from this phone' : m.fromMe ? 'from the computer' : m.senderName} · ${new Date(m.ts * 1000).toLocaleTimeString()} · `,
       m.fromMe ? ACK_TEXT[m.ack] : (m.ack === 'read' ? 'read on the computer' : 'delivered to the computer'),
       m.fromMe && ['sent', 'delivered'].includes(m.ack) ? ackButtons(m) : null))));
   if (nearBottom) list.scrollTop = list.scrollHeight;
+}
+
+// A message's file: its kind, name and size, and a link to the bytes the contact has.
+function mediaLine(m) {
+  const f = m.media;
+  const label = `📎 ${f.kind}${f.fileName ? ` ${f.fileName}` : ''} · ${f.mime} · ${f.size} bytes`
+    + (f.duration ? ` · ${f.duration} s` : '') + (f.failuresLeft ? ` · ${f.failuresLeft} downloads will fail` : '');
+  const href = `/_sim/accounts/${view.account}/messages/${encodeURIComponent(m.messageId)}/media`;
+  return h('div', { class: 'media-line' }, h('a', { href, target: '_blank', text: label }));
+}
+
+const readAsBase64 = (file) => new Promise((resolve, reject) => {
+  const reader = new FileReader();
+  reader.onload = () => resolve(String(reader.result).split(',')[1] || '');
+  reader.onerror = () => reject(reader.error);
+  reader.readAsDataURL(file);
+});
+
+// A contact sends a file: the picked one, or the simulator's sample of that kind.
+async function sendInboundMedia(event) {
+  event.preventDefault();
+  const form = event.target;
+  const contact = document.getElementById('inbound');
+  const status = document.getElementById('inbound-media-status');
+  if (!view.account || !contact.from.value) {
+    status.textContent = 'Link a device first, and fill in the contact above.';
+    return;
+  }
+  const body = { from: contact.from.value, kind: form.kind.value, caption: form.caption.value };
+  if (contact.name.value) body.name = contact.name.value;
+  if (Number(form.fail.value) > 0) body.failDownloads = Number(form.fail.value);
+  const file = form.file.files && form.file.files[0];
+  try {
+    if (file) {
+      body.dataBase64 = await readAsBase64(file);
+      body.mime = file.type || 'application/octet-stream';
+      body.fileName = file.name;
+    }
+    const result = await api('POST', `/accounts/${view.account}/inbound-media`, body);
+    view.chatId = result.chatId;
+    form.caption.value = '';
+    status.textContent = `sent (${result.media.size} bytes)`;
+    refresh();
+  } catch (err) {
+    status.textContent = err.message;
+  }
 }
 
 function ackButtons(m) {
@@ -235,6 +282,7 @@ document.getElementById('unlink').addEventListener('click', () => accountAction(
 document.getElementById('conflict').addEventListener('click', () => accountAction('/conflict'));
 document.getElementById('network').addEventListener('click', () => accountAction('/network', { online: !view.online }));
 document.getElementById('inbound').addEventListener('submit', sendInbound);
+document.getElementById('inbound-media').addEventListener('submit', sendInboundMedia);
 document.getElementById('outbound').addEventListener('submit', sendOutbound);
 document.getElementById('passkey').addEventListener('click', () => accountAction('/passkey', { on: !view.passkey }));
 document.getElementById('dialog').addEventListener('submit', async (event) => {

@@ -9,12 +9,15 @@
 /** @typedef {import('@wppconnect/wa-js').whatsapp.ChatModel} ChatModel */
 
 /** The fields a message carries here, typed as wa-js types them. */
-/** @typedef {Pick<MsgModel, 'id' | 'from' | 'to' | 'author' | 't' | 'ack' | 'type' | 'body' | 'notifyName' | 'self' | 'isNewMsg' | 'isGroupMsg'>} MsgShape */
+/** @typedef {Pick<MsgModel, 'id' | 'from' | 'to' | 'author' | 't' | 'ack' | 'type' | 'body' | 'notifyName' | 'self' | 'isNewMsg' | 'isGroupMsg'
+ *   | 'caption' | 'mimetype' | 'size' | 'filename' | 'duration' | 'width' | 'height' | 'isMedia' | 'directPath'>} MsgShape */
 /** The fields a chat carries here. */
 /** @typedef {Pick<ChatModel, 'id' | 'name' | 'formattedTitle' | 't' | 'unreadCount' | 'hasUnread' | 'isGroup' | 'isUser' | 'archive' | 'lastReceivedKey'>} ChatShape */
 
 /** @typedef {{fromMe: boolean, remote: string, id: string, participant: string | null, _serialized: string}} KeyJson */
-/** @typedef {{id: KeyJson, from: string, to: string, author: string | null, t: number, ack: number, type: string, body: string, notifyName: string, self: string, isGroupMsg: boolean}} MsgJson */
+/** @typedef {{caption?: string | null, mimetype?: string, size?: number, filename?: string | null, duration?: number | null,
+ *   width?: number | null, height?: number | null, isMedia?: boolean, directPath?: string}} MediaJson  a media message's own attributes */
+/** @typedef {{id: KeyJson, from: string, to: string, author: string | null, t: number, ack: number, type: string, body: string, notifyName: string, self: string, isGroupMsg: boolean} & MediaJson} MsgJson */
 /** @typedef {{id: string, name: string, t: number | null, unreadCount: number, isGroup: boolean, activity: number, lastKey: KeyJson | null}} ChatJson */
 
 const WID = /^(\d{5,20}(-\d{5,20})?)@(c\.us|lid|g\.us)$/;
@@ -122,7 +125,18 @@ export function message(json, isNew) {
     self: json.self,
     isNewMsg: isNew,
     isGroupMsg: json.isGroupMsg,
+    isMedia: Boolean(json.isMedia),
   };
+  if (json.isMedia) { // wa-js: type = the kind, body = the base64 JPEG thumbnail (image, video)
+    shape.caption = json.caption ?? undefined;
+    shape.mimetype = json.mimetype;
+    shape.size = json.size;
+    shape.filename = json.filename ?? undefined;
+    shape.duration = json.duration ?? undefined;
+    shape.width = json.width ?? undefined;
+    shape.height = json.height ?? undefined;
+    shape.directPath = json.directPath;
+  }
   return /** @type {MsgModel} */ (/** @type {unknown} */ (shape));
 }
 

@@ -5,6 +5,7 @@
 // modules here and stays isReady === false). Every function is typed with the declaration it
 // stands in for: tsc checks this file against the installed wa-js (tsconfig.json).
 
+import { upload } from './upload.js';
 import { Core } from './wpp-core.js';
 import { WPPError, message, parseKey, wid, widString } from './wpp-model.js';
 
@@ -20,7 +21,8 @@ import { WPPError, message, parseKey, wid, widString } from './wpp-model.js';
  *   conn: Pick<WA['conn'], 'isAuthenticated' | 'isMainReady' | 'getAuthCode' | 'getMyUserId'
  *     | 'getMyUserLid' | 'logout' | 'refreshQR' | 'genLinkDeviceCodeForPhoneNumber'
  *     | 'startLinkDeviceCodeForPhoneNumber'>,
- *   chat: Pick<WA['chat'], 'list' | 'get' | 'getMessages' | 'sendTextMessage' | 'markIsRead'>,
+ *   chat: Pick<WA['chat'], 'list' | 'get' | 'getMessages' | 'sendTextMessage' | 'sendFileMessage'
+ *     | 'downloadMedia' | 'markIsRead'>,
  *   contact: Pick<WA['contact'], 'getPnLidEntry'>,
  *   profile: Pick<WA['profile'], 'getMyProfileName'>,
  * }} StandIn
@@ -150,22 +152,22 @@ export function installWpp(channel) {
     const count = options.count === -1 ? -1 : (options.count || 20);
     const direction = options.direction === 'after' ? 'after' : 'before';
     const result = await core.request('wpp_messages', { chatId: chat.id._serialized, count, direction, anchor });
-    return result.messages.map((/** @type {MsgJson} */ json) => messages.get(json.id.id) || message(json, false));
+    return result.messages.map((/** @type {MsgJson} */ json) => {
+      const known = messages.get(json.id.id);
+      if (known) return known;
+      const loaded = message(json, false);
+      core.remember(json.id.id, loaded); // WhatsApp's MsgStore holds what was loaded
+      return loaded;
+    });
   }
 
-  /** @type {WA['chat']['sendTextMessage']} */
-  async function sendTextMessage(chatId, content, options = {}) {
-    core.requireMe();
-    const to = widString(chatId);
-    const text = String(content ?? '');
-    const id = channel.newMsgId();
-    core.sentHere.add(id);
+  /** After a send request: the message, its first ack (unless `waitForAck: false`), the result.
+   * @param {string} id @param {Promise<any>} request @param {boolean} waitForAck */
+  async function sent(id, request, waitForAck) {
     const acked = new Promise((resolve) => { core.ackWaiters.set(id, () => resolve(true)); });
-    if (text.trim()) channel.showSent(to, id, text); // the row, as if typed (the server checks the text)
-    const waitForAck = options.waitForAck !== false;
     let result;
     try {
-      result = await core.request('wpp_send', { chatId: to, id, text, markRead: options.markIsRead !== false });
+      result = await request;
       if (!messages.has(id)) core.onMessage(result.msg); // no push: the network is cut (or a reload)
       if (waitForAck) await acked; // the server's ack (at once, or once the network is back)
     } finally {
@@ -182,6 +184,59 @@ export function installWpp(channel) {
     };
   }
 
+  /** @type {WA['chat']['sendTextMessage']} */
+  async function sendTextMessage(chatId, content, options = {}) {
+    core.requireMe();
+    const to = widString(chatId);
+    const text = String(content ?? '');
+    const id = channel.newMsgId();
+    core.sentHere.add(id);
+    if (text.trim()) channel.showSent(to, id, text); // the row, as if typed (the server checks the text)
+    const request = core.request('wpp_send', { chatId: to, id, text, markRead: options.markIsRead !== false });
+    return sent(id, request, options.waitForAck !== false);
+  }
+
+  /** wa-js's kinds: `type` (auto-detect from the MIME type), audio + isPtt = a voice note.
+   * @param {string | undefined} type @param {boolean} ptt @param {string} mime */
+  function fileKind(type, ptt, mime) {
+    if (type === 'audio') return ptt ? 'ptt' : 'audio';
+    if (type === 'image' || type === 'video' || type === 'document' || type === 'sticker') return type;
+    if (type && type !== 'auto-detect') throw new WPPError('unsupported_type', `unsupported file type ${type}`);
+    const base = mime.split('/')[0];
+    return base === 'image' || base === 'video' || base === 'audio' ? base : 'document';
+  }
+
+  /** @type {WA['chat']['sendFileMessage']} */
+  async function sendFileMessage(chatId, content, options) {
+    core.requireMe();
+    const to = widString(chatId);
+    const blob = typeof content === 'string' ? await (await fetch(content)).blob() : content;
+    const opts = /** @type {{type?: string, isPtt?: boolean, caption?: string, filename?: string, mimetype?: string, waitForAck?: boolean}} */ (options || {});
+    const mime = opts.mimetype || blob.type || 'application/octet-stream';
+    const kind = fileKind(opts.type, Boolean(opts.isPtt), mime);
+    const fileName = opts.filename || (blob instanceof File ? blob.name : null);
+    const mediaId = await upload(blob); // WhatsApp uploads to its media servers first
+    const id = channel.newMsgId();
+    core.sentHere.add(id);
+    const request = core.request('wpp_send_media', {
+      chatId: to, id, caption: opts.caption || '', media: { mediaId, kind, mime, fileName },
+    });
+    return sent(id, request, opts.waitForAck !== false);
+  }
+
+  /** @type {WA['chat']['downloadMedia']} */
+  async function downloadMedia(id) {
+    const key = parseKey(id);
+    const msg = messages.get(key.id);
+    if (!msg) throw new WPPError('msg_not_found', `Message ${id} not found`);
+    if (!msg.isMedia || !msg.directPath) {
+      throw new WPPError('message_not_contains_media', `Message ${id} not contains media`);
+    }
+    const resp = await fetch(msg.directPath);
+    if (!resp.ok) throw new WPPError('media_download_failed', `Download of ${id} failed (${resp.status})`);
+    return resp.blob();
+  }
+
   /** @type {WA['chat']['markIsRead']} */
   async function markIsRead(chatId) {
     const chat = assertGetChat(chatId);
@@ -195,6 +250,8 @@ export function installWpp(channel) {
     get: (chatId) => chats.get(widString(chatId)),
     getMessages,
     sendTextMessage,
+    sendFileMessage,
+    downloadMedia,
     markIsRead,
   };
 

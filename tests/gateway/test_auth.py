@@ -40,6 +40,7 @@ async def test_login_success_returns_a_working_token(
     me_data = (await me.json())["data"]
     assert me_data["user"]["email"] == admin.user.email
     assert me_data["company"]["id"] == str(company.id)
+    assert me_data["limits"] == {"mediaMaxBytes": 16 * 1024 * 1024}  # APP_MEDIA_MAX_MB's default
 
 
 async def test_wrong_password_and_unknown_email_look_the_same(

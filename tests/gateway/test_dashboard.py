@@ -20,6 +20,8 @@ from gateway.web.routes import (
     STATIC_DIR,
     VENDOR_FILES,
 )
+from shared.media.kinds import _ACCEPTS, KINDS, accepts
+from shared.settings import Settings
 
 Client = TestClient[Any, Any]
 
@@ -143,6 +145,26 @@ def test_every_string_is_in_both_languages() -> None:
         used |= set(re.findall(r'\bt\("([\w.]+)"', code))
     used |= set(re.findall(r'data-i18n="([\w.]+)"', (STATIC_DIR / "index.html").read_text()))
     assert used and used - set(en) == set(), "strings used but missing from the dictionaries"
+
+
+def test_the_dashboards_media_types_are_the_servers() -> None:
+    """The types the reply box checks before an upload are those the gateway accepts per kind."""
+    code = (STATIC_DIR / "js" / "mediainfo.js").read_text()
+    table = re.search(r"export const ACCEPTS = \{(.*?)\n\};", code, re.S)
+    assert table is not None
+    found = {
+        kind: sorted(re.findall(r'"([^"]+)"', types))
+        for kind, types in re.findall(r"^\s*(\w+): \[(.*?)\],", table.group(1), re.M)
+    }
+    theirs = {m for types in _ACCEPTS.values() for m in types}
+    mimes = sorted({m for types in found.values() for m in types} | theirs | {"application/pdf"})
+    for kind in KINDS:
+        accepted = sorted(m for m in mimes if accepts(kind, m))
+        assert kind == "document" or found.get(kind) == accepted, kind
+    assert set(found) == set(KINDS) - {"document"}  # a document may be any type
+    max_mb = re.search(r"DEFAULT_MAX_BYTES = (\d+) \* 1024 \* 1024", code)
+    assert max_mb is not None
+    assert int(max_mb.group(1)) == Settings.model_fields["media_max_mb"].default
 
 
 @pytest.mark.parametrize(

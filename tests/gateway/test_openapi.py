@@ -159,7 +159,7 @@ def _fuzz(spec: dict[str, Any], base_url: str, tokens: dict[str, str], ids: dict
             # a linked session answers at once (409): no worker here would ever bring a code,
             # and sitting out the wait ends in a 504 by design
             fixed["id"] = ids["linkedId"]
-        sends = method == "POST" and operation.path.endswith(("/send", "/messages"))
+        sends = method == "POST" and operation.path.endswith(("/send", "/messages", "/send-media"))
         query = {"wait": 0} if sends else None  # never sit out a ?wait on a pending send
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(mode, path_parameters=fixed or None, query=query)

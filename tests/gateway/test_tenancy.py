@@ -13,7 +13,16 @@ from psycopg_pool import AsyncConnectionPool
 from gateway.app import all_endpoints
 from gateway.auth.principal import Role
 from shared import events
-from shared.db.repos import api_keys, audit, passkeys, quick_replies, sessions, users, webhooks
+from shared.db.repos import (
+    api_keys,
+    audit,
+    media,
+    passkeys,
+    quick_replies,
+    sessions,
+    users,
+    webhooks,
+)
 from shared.states import SessionState
 from tests.conftest import Account
 from tests.gateway.conftest import MakeTenant
@@ -37,6 +46,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "ChatPatch": {"archived": True},
     "SendBody": {"message": "hello"},
     "SendToNumberBody": {"to": "79001234567", "message": "hello"},
+    # loopback: refused before any connection, were tenancy ever to let the call through
+    "SendMediaBody": {"url": "http://127.0.0.1:9/a.jpg", "caption": "x"},
+    "SendMediaToNumberBody": {"to": "79001234567", "url": "http://127.0.0.1:9/a.jpg"},
     "PairingCodeBody": {"phone": "+7 900 123-45-67"},
     "SessionCreate": {"name": "x"},
     "QuickReplyPatch": {"body": "x"},
@@ -66,6 +78,16 @@ async def test_foreign_ids_are_404_on_every_route(
     session = await seed_session(pg, a.company.id, state="qr", qr="2@ref")
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="A's customer")
     message = (await seed_messages(pg, session.id, chat.id, 3))[0]
+    async with pg.connection() as conn:  # a stored photo: media routes would find it
+        await media.capture(
+            conn,
+            message_id=message,
+            company_id=a.company.id,
+            session_id=session.id,
+            kind="image",
+            mime="image/jpeg",
+            sha256="ab" * 32,
+        )
     b_session = await seed_session(pg, b.company.id)
     async with pg.connection() as conn:
         [a_reply, *_] = [
@@ -82,6 +104,7 @@ async def test_foreign_ids_are_404_on_every_route(
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
+        "messageId": str(message),
         "managerId": str(a.manager.id),
         "deliveryId": "1",
         "passkeyRequestId": str(passkey.id),

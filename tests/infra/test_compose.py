@@ -24,6 +24,8 @@ from tests.support.procs import ROOT
 COMPOSE_DIR = ROOT / "infra" / "compose"
 BASE = COMPOSE_DIR / "docker-compose.yml"
 SYNOLOGY = COMPOSE_DIR / "docker-compose.synology.yml"
+S3 = COMPOSE_DIR / "docker-compose.s3.yml"
+MEDIA_DIR = "/var/lib/wagateway/media"
 APP_SERVICES = ("migrate", "gateway1", "gateway2", "worker", "webhooks")
 PROFILE_DIR = "/var/lib/wagateway/profiles"
 
@@ -62,10 +64,13 @@ def docker_compose() -> str:
     return binary
 
 
-def _compose_config(binary: str, file: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def _compose_config(
+    binary: str, file: Path, *more: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in REQUIRED_ENV}
+    files = [arg for f in (file, *more) for arg in ("-f", str(f))]
     return subprocess.run(
-        [binary, "--project-directory", str(COMPOSE_DIR), "-f", str(file), "config"],
+        [binary, "--project-directory", str(COMPOSE_DIR), *files, "config"],
         cwd=COMPOSE_DIR,
         env={**clean, "COMPOSE_PROJECT_NAME": "wagwtest", **env},
         capture_output=True,
@@ -152,7 +157,8 @@ def test_synology_mounts_live_under_data_dir_and_run_as_puid(docker_compose: str
     }
     for name, source in expected.items():
         sources = [v.split(":")[0] for v in config["services"][name]["volumes"]]
-        assert sources == [source], name
+        assert sources[0] == source, name
+        assert set(sources[1:]) <= {f"{data_dir}/media"}, name
     for name in ("gateway1", "gateway2", "worker", "webhooks", "postgres", "redis", "migrate"):
         assert config["services"][name]["user"] == "1031:101", name
     assert "volumes" not in config or not config["volumes"]
@@ -187,7 +193,38 @@ def test_service_wiring(docker_compose: str) -> None:
     assert {"pgdata", "redisdata", "profiles"} <= set(config["volumes"])
 
 
-@pytest.mark.parametrize("file", [BASE, SYNOLOGY], ids=["base", "synology"])
+@pytest.mark.parametrize("which", ["base", "synology"])
+def test_media_volume_is_shared_by_its_users(which: str, request: pytest.FixtureRequest) -> None:
+    config: dict[str, Any] = request.getfixturevalue(which)
+    for name in ("gateway1", "gateway2", "webhooks", "worker"):
+        service = config["services"][name]
+        assert service["environment"]["APP_MEDIA_DIR"] == MEDIA_DIR, name
+        assert MEDIA_DIR in _mount_targets(service), name
+        assert service["environment"]["APP_MEDIA_BACKEND"] == "local"
+    if which == "base":
+        assert "media" in config["volumes"]
+
+
+def test_s3_override_validates_and_switches_the_backend(docker_compose: str) -> None:
+    missing = _compose_config(docker_compose, BASE, S3, **REQUIRED_ENV)
+    assert missing.returncode != 0 and "set APP_MEDIA_S3_SECRET_KEY" in missing.stderr
+    done = _compose_config(
+        docker_compose, BASE, S3, **REQUIRED_ENV, APP_MEDIA_S3_SECRET_KEY="s" * 20
+    )
+    assert done.returncode == 0, done.stderr
+    services = yaml.safe_load(done.stdout)["services"]
+    for name in ("gateway1", "gateway2", "webhooks", "worker"):
+        env = services[name]["environment"]
+        assert env["APP_MEDIA_BACKEND"] == "s3", name
+        assert env["APP_MEDIA_S3_ENDPOINT"] == "http://minio:9000"
+        assert env["APP_JWT_SECRET"] == REQUIRED_ENV["APP_JWT_SECRET"]  # merged, not replaced
+    assert "ports" not in services["minio"]
+    deps = services["gateway1"]["depends_on"]
+    assert deps["minio-bucket"]["condition"] == "service_completed_successfully"
+    assert deps["migrate"]["condition"] == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("file", [BASE, SYNOLOGY, S3], ids=["base", "synology", "s3"])
 def test_no_keys_compose_1_29_rejects(file: Path) -> None:
     raw = yaml.safe_load(file.read_text())
     assert "name" not in raw
@@ -371,7 +408,7 @@ def test_deploy_runs_the_steps_in_order(tmp_path: Path, health_server: int) -> N
 def test_every_compose_variable_is_in_env_example() -> None:
     example = (COMPOSE_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, re.M))
-    for file in (BASE, SYNOLOGY):
+    for file in (BASE, SYNOLOGY, S3):
         used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", file.read_text()))
         assert used - listed == set(), f"{file.name}: not in .env.example"
 

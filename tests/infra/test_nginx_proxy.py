@@ -10,11 +10,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from tests.conftest import MakeCompany, MakeUser
 from tests.infra.conftest import Gateway
 from tests.support.nginx import Nginx, free_port, render, self_signed_cert, start_nginx
 from tests.support.sockets import SocketProbe
+from tests.support.wa import seed_chat, seed_session
 
 ORIGIN = "https://dashboard.example.test"
 
@@ -118,6 +120,36 @@ async def test_metrics_from_loopback(nginx: Nginx) -> None:
     assert status == 200
     assert headers["Content-Type"].startswith("text/plain")
     assert b"# TYPE" in body
+
+
+async def test_media_up_and_down_through_nginx(
+    nginx: Nginx, make_company: MakeCompany, make_user: MakeUser, pg: AsyncConnectionPool
+) -> None:
+    """send-media takes files far above the API's body limit (streamed to a gateway); the file
+    comes back in ranges, privately cacheable; past the media limit nginx answers 413 JSON."""
+    company = await make_company()
+    admin = await make_user("admin", company)
+    session = await seed_session(pg, company.id, state="ready")
+    chat = await seed_chat(pg, session.id, "79001234567@c.us")
+    url = f"{nginx.url}/api/whatsapp/sessions/{session.id}/chats/{chat.id}/send-media"
+    data = bytes(range(256)) * 8192  # 2 MiB
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename="big.pdf", content_type="application/pdf")
+    async with aiohttp.ClientSession(headers=admin.headers) as http:
+        async with http.post(url, data=form) as resp:
+            assert resp.status == 202, await resp.text()
+            media_url = (await resp.json())["data"]["message"]["media"]["url"]
+        async with http.get(nginx.url + media_url, headers={"Range": "bytes=1000-1999"}) as resp:
+            assert resp.status == 206
+            assert await resp.read() == data[1000:2000]
+            assert resp.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+            assert resp.headers["Cache-Control"] == "private, no-cache"
+            _security_headers(dict(resp.headers), nginx.port)
+        huge = aiohttp.FormData()
+        huge.add_field("file", b"\0" * (18 * 1024 * 1024), filename="x.pdf")
+        async with http.post(url, data=huge) as resp:
+            assert resp.status == 413
+            assert (await resp.json(content_type=None))["error"]["code"] == "payload_too_large"
 
 
 @pytest.mark.parametrize("size", [280 * 1024, 1024 * 1024])

@@ -31,6 +31,8 @@ REDIS_PREFIX = f"test{_XDIST_N}" if _XDIST_N else "test"
 NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (
+    "wa_message_media",
+    "wa_media_blobs",
     "webhook_attempts",
     "webhook_deliveries",
     "webhooks",

@@ -45,6 +45,7 @@ def start_gateway(settings: Settings, port: int, log_dir: Path, name: str, **env
         "APP_PASSWORD_MEMORY_KIB": str(settings.password_memory_kib),
         "APP_PASSWORD_TIME_COST": str(settings.password_time_cost),
         "APP_LOG_LEVEL": "INFO",
+        "APP_MEDIA_DIR": str(settings.media_dir),
         **env,
     }
     proc = Proc(name, ["-m", "gateway"], values, log_dir)

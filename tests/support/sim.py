@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import aiohttp
@@ -150,3 +151,38 @@ class SimClient:
 
     async def seed_chats(self, phone: str, count: int) -> None:
         await self._req("POST", f"/accounts/{phone}/seed-chats", {"count": count})
+
+    async def inbound_media(
+        self,
+        phone: str,
+        sender: str,
+        kind: str,
+        caption: str = "",
+        *,
+        data: bytes | None = None,
+        mime: str | None = None,
+        name: str | None = None,
+        fail_downloads: int = 0,
+    ) -> dict[str, Any]:
+        """A contact sends a file (the kind's fixture unless ``data``): ``{messageId, id, chatId,
+        dataId, media: {kind, mime, size, sha256, ...}}``."""
+        body: dict[str, Any] = {"from": sender, "kind": kind, "caption": caption}
+        if data is not None:
+            body.update(dataBase64=base64.b64encode(data).decode(), mime=mime)
+        if name:
+            body["name"] = name
+        if fail_downloads:
+            body["failDownloads"] = fail_downloads
+        result: dict[str, Any] = await self._req("POST", f"/accounts/{phone}/inbound-media", body)
+        return result
+
+    async def media_failures(self, phone: str, message_id: str, count: int) -> None:
+        path = f"/accounts/{phone}/messages/{message_id}/media-failures"
+        await self._req("POST", path, {"count": count})
+
+    async def message_media(self, phone: str, message_id: str) -> bytes:
+        """The file of a message as the contact has it."""
+        path = f"{self.base}/_sim/accounts/{phone}/messages/{message_id}/media"
+        async with self._http.get(path) as resp:
+            assert resp.status == 200, (path, resp.status)
+            return await resp.read()

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from gateway.app import all_endpoints
 from gateway.routing import Endpoint
 from shared import events
-from shared.db.repos import deliveries, quick_replies
+from shared.db.repos import deliveries, media, quick_replies
 from shared.states import SessionState
 from tests.conftest import Account, MakeCompany, MakeUser
 from tests.support.databases import NAMES
@@ -36,6 +36,9 @@ from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
 PUBLIC_URL = "https://93.184.215.14/hook"  # a public address: no DNS, and the SSRF rule allows it
+# what send-media is asked to download: loopback, so the gateway refuses it (400 naming url)
+# before any connection; tests never make the gateway fetch from outside this machine
+MEDIA_URL = "http://127.0.0.1:9/photo.jpg"
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,16 @@ async def seed_world(
     session = await seed_session(pg, company.id, state="qr", qr=QR_REF)
     passkey = await seed_passkey_request(pg, session.id)  # its page asks for a passkey
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
-    await seed_messages(pg, session.id, chat.id, 5)
+    newest, *_ = await seed_messages(pg, session.id, chat.id, 5)
+    async with pg.connection() as conn:  # a photo WhatsApp has and we have not downloaded yet
+        await media.capture(
+            conn,
+            message_id=newest,
+            company_id=company.id,
+            session_id=session.id,
+            kind="image",
+            mime="image/jpeg",
+        )
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
     await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
     async with pg.connection() as conn:  # every company starts with the default quick replies
@@ -95,6 +107,7 @@ async def seed_world(
     ids = {
         "id": str(session.id),
         "chatId": str(chat.id),
+        "messageId": str(newest),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
         "quickReplyId": str(reply.id),
@@ -129,6 +142,8 @@ def _body(model: type[BaseModel] | None, world: World) -> dict[str, Any] | None:
         "requestId": world.ids["passkeyRequestId"],
         "credential": SoftPasskey().assertion(PASSKEY_CHALLENGE),
     }
+    if model.__name__.startswith("SendMedia"):
+        examples["url"] = MEDIA_URL
     body: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         wire = info.alias or name

@@ -1,5 +1,6 @@
 """Page objects for WhatsApp Web, acting side: open chats, send, press dialog buttons, read the
-profile and contact drawers, link with a phone number, go on with the passkey check, log out.
+profile and contact drawers, link with a phone number, go on with the passkey check, log out,
+attach a file.
 
 Blocking, on the driver thread; explicit waits with deadlines; return data, raise ``PageError``
 when an action cannot be done. Markup lives in ``selectors.py``.
@@ -7,10 +8,12 @@ when an action cannot be done. Markup lives in ``selectors.py``.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -22,7 +25,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from worker.browser import pages, scripts
 from worker.browser.errors import PageError
-from worker.browser.observed import Screen, normalized
+from worker.browser.observed import OutgoingFile, Screen, normalized
 from worker.browser.pages import Row
 from worker.browser.selectors import CONFLICT, INVALID_NUMBER, LOG_OUT_CONFIRM, SELECTORS, TEXTS
 from worker.browser.times import TimeReader
@@ -327,3 +330,52 @@ def logout(driver: WebDriver, wa_url: str, timeout_s: float = 10.0) -> None:
         return
     driver.execute_script("window.localStorage.clear(); window.sessionStorage.clear();")
     driver.get(wa_url)
+
+
+# --- files ----------------------------------------------------------------------------
+
+# the attach menu sends pictures and videos as such through its photo input; anything else goes
+# through the document input (the page sends audio files as audio, the rest as documents)
+_PHOTO_KINDS = ("image", "video")
+
+
+def attach_and_send(driver: WebDriver, file: OutgoingFile, path: Path, timeout_s: float) -> None:
+    """Attach -> the input for the kind -> the file (``path``, a copy kept until the row shows)
+    -> caption -> Send."""
+    _wait(driver, timeout_s, lambda: _find(driver, S["attach"]), "attach button")[0].click()
+    which = S["attachPhotos"] if file.kind in _PHOTO_KINDS else S["attachDocument"]
+    field = _wait(driver, 5, lambda: _find(driver, which), "file input")[0]
+    try:
+        field.send_keys(str(path))
+    except WebDriverException as exc:
+        raise PageError("attach_failed", str(exc).splitlines()[0][:200]) from exc
+    caption = _wait(driver, timeout_s, lambda: _find(driver, S["caption"]), "caption box")[0]
+    if file.caption:
+        caption.click()
+        driver.execute_cdp_cmd("Input.insertText", {"text": file.caption})
+    _wait(driver, 5, lambda: _find(driver, S["mediaSend"]), "send button")[0].click()
+
+
+def upload_name(file: OutgoingFile) -> str:
+    """The name the attached copy gets (the page shows it; documents keep theirs)."""
+    if file.file_name:
+        return Path(file.file_name).name
+    return f"file{mimetypes.guess_extension(file.mime.split(';')[0]) or ''}"
+
+
+def sent_media_row(
+    driver: WebDriver, caption: str, before: frozenset[str], times: TimeReader, timeout_s: float
+) -> Row | None:
+    """The new outgoing row with a file and this caption, or None within ``timeout_s``."""
+    want = normalized(caption)
+
+    def sent_row() -> Row | None:
+        for row in reversed(pages.read_open_chat(driver, times).rows):
+            if row.direction == "out" and row.media is not None and normalized(row.body) == want:
+                return row if row.wa_msg_id not in before else None
+        return None
+
+    try:
+        return _wait(driver, timeout_s, sent_row, "the sent file to appear")
+    except PageError:
+        return None

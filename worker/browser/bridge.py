@@ -20,8 +20,10 @@ from worker.browser.observed import (
     CatchUp,
     ChatRef,
     Cursor,
+    MediaRef,
     Observation,
     ObservedMessage,
+    OutgoingFile,
     SendOutcome,
     Target,
 )
@@ -79,6 +81,20 @@ class Bridge(ABC):
     @abstractmethod
     async def find_sent(self, target: Target, body: str, since: datetime) -> SendOutcome:
         """This text, sent to this target since ``since`` (a redelivered send): its id, or None."""
+
+    @abstractmethod
+    async def send_media(self, target: Target, file: OutgoingFile) -> SendOutcome:
+        """Send a file once, like ``send_text``; raises ``PageError`` when it could not go."""
+
+    @abstractmethod
+    async def find_sent_media(
+        self, target: Target, file: OutgoingFile, since: datetime
+    ) -> SendOutcome:
+        """This file (its kind and caption), sent to this target since ``since``: its id."""
+
+    @abstractmethod
+    async def download_media(self, ref: MediaRef) -> bytes:
+        """A message's file; raises ``PageError`` when WhatsApp does not give it (now)."""
 
     @abstractmethod
     async def mark_read(self, wa_chat_id: str) -> list[ObservedMessage]:

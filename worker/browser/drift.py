@@ -23,6 +23,8 @@ class DriftKind(StrEnum):
     MODULE_BRIDGE_FAILED = "module_bridge_failed"  # wa-js broke at run time: page bridge now
     EVENT_UNPARSED = "event_unparsed"  # a wa-js message or ack the worker could not read
     EVENTS_DROPPED = "events_dropped"  # the in-page queue overflowed (a catch-up follows)
+    # a message of a type the worker cannot read (stored as type "unsupported", body its caption)
+    MESSAGE_TYPE_UNKNOWN = "message_type_unknown"
 
 
 def excerpt(text: str | None) -> str:

@@ -8,6 +8,7 @@ breaks at run time, calls raise ``BridgeBroken`` and the runtime switches to the
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import Any
 from selenium.common.exceptions import JavascriptException
 
 from shared.jids import phone_jid
+from shared.media.kinds import base_mime
 from shared.settings import Settings
 from worker.browser import module_read, scripts
 from worker.browser.bridge import Bridge, BridgeBroken, ChatDirectory
@@ -25,8 +27,10 @@ from worker.browser.errors import PageError
 from worker.browser.observed import (
     CatchUp,
     Cursor,
+    MediaRef,
     Observation,
     ObservedMessage,
+    OutgoingFile,
     Screen,
     SendOutcome,
     Target,
@@ -158,16 +162,61 @@ class ModuleBridge(Bridge):
             if target.phone and exc.reason in _NO_SUCH_NUMBER:
                 raise PageError("invalid_number", f"{target.phone} is not on WhatsApp") from exc
             raise
+        return self._outcome(sent, chat_id, "sendTextMessage")
+
+    async def send_media(self, target: Target, file: OutgoingFile) -> SendOutcome:
+        chat_id = await self._chat_id(target)
+        data_url = f"data:{base_mime(file.mime)};base64,{base64.b64encode(file.data).decode()}"
+        try:
+            sent = await self._run(
+                "sendFile",
+                chat_id,
+                data_url,
+                file.kind,
+                file.caption,
+                file.file_name,
+                file.mime,
+                deadline_s=self._settings.send_confirm_s + self._timeout,
+            )
+        except PageError as exc:
+            if exc.reason == "timeout":  # it may still go out: unconfirmed, never sent again
+                return SendOutcome(None)
+            if target.phone and exc.reason in _NO_SUCH_NUMBER:
+                raise PageError("invalid_number", f"{target.phone} is not on WhatsApp") from exc
+            raise
+        return self._outcome(sent, chat_id, "sendFileMessage")
+
+    def _outcome(self, sent: dict[str, Any], chat_id: str, call: str) -> SendOutcome:
         wa_msg_id = _bare(sent.get("id"))
         if wa_msg_id is None:
-            raise BridgeBroken(f"sendTextMessage returned no message id: {sent!r}"[:200])
+            raise BridgeBroken(f"{call} returned no message id: {sent!r}"[:200])
         ack = module_read.ack_status(sent.get("ack"))
         if ack == "failed":
             raise PageError("send_failed", "WhatsApp did not send it")
         chat = module_read.chat_ref(sent.get("chat"), chat_id)
         return SendOutcome(wa_msg_id, ack or "sent", chat=chat)
 
+    async def find_sent_media(
+        self, target: Target, file: OutgoingFile, since: datetime
+    ) -> SendOutcome:
+        return await self._find_sent(target, file.caption, since, file.kind)
+
+    async def download_media(self, ref: MediaRef) -> bytes:
+        chat_id = await self._chat_id(Target(wa_chat_id=ref.wa_chat_id))
+        got = await self._run(
+            "download", chat_id, ref.wa_msg_id, ref.from_me, deadline_s=self._timeout * 3
+        )
+        try:
+            return base64.b64decode(str((got or {}).get("data") or ""), validate=True)
+        except ValueError as exc:
+            raise PageError("download_unreadable", "the file came back unreadable") from exc
+
     async def find_sent(self, target: Target, body: str, since: datetime) -> SendOutcome:
+        return await self._find_sent(target, body, since, "text")
+
+    async def _find_sent(
+        self, target: Target, body: str, since: datetime, msg_type: str
+    ) -> SendOutcome:
         chat_id = await self._chat_id(target)
         since_t = int((since - SENT_SLACK).timestamp())
         try:
@@ -178,7 +227,7 @@ class ModuleBridge(Bridge):
             raise
         want = normalized(body)
         got = module_read.items(list(raw or []))
-        found = [m for m in got.messages if normalized(m.body) == want]
+        found = [m for m in got.messages if m.msg_type == msg_type and normalized(m.body) == want]
         if not found:
             return SendOutcome(None)
         return SendOutcome(found[-1].wa_msg_id, found[-1].ack, chat=found[-1].chat)

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.jids import is_group, is_lid, is_phone, normalize_jid
+from shared.media.kinds import WA_TYPES
 from worker.browser.drift import Drift, DriftKind
-from worker.browser.observed import AckChange, ChatRef, ObservedMessage, Screen
+from worker.browser.media_fields import DEFAULT_MIME, jpeg_thumbnail
+from worker.browser.observed import AckChange, ChatRef, ObservedMedia, ObservedMessage, Screen
 from worker.browser.pages import Snapshot, phone_from_wid
 
 # wa-js's ack (enum ACK): -1 error (and lower: media errors), 0 clock, 1 sent, 2 delivered,
@@ -32,6 +34,7 @@ SYSTEM_TYPES = frozenset(
         "keep_in_chat",
     }
 )
+UNSUPPORTED = "unsupported"  # a message of a type the worker cannot read: kept, never dropped
 # the UI decides these in both bridges
 _UI_SCREENS = (Screen.UNSUPPORTED, Screen.CONFLICT, Screen.PASSKEY, Screen.PASSKEY_CODE)
 
@@ -129,10 +132,14 @@ def ack_status(ack: object) -> str | None:
 
 
 def message(item: dict[str, Any], now: datetime, drift: list[Drift]) -> ObservedMessage | None:
-    """One wa-js message; None for WhatsApp's own notices, and for what cannot be read (drift)."""
+    """One wa-js message; None for WhatsApp's own notices, and for what cannot be read (drift).
+    A type the worker does not know is kept as ``unsupported`` (and noted as drift)."""
     kind = _text(item.get("type")) or "chat"
     if kind in SYSTEM_TYPES:
         return None
+    msg_type, media = message_type(kind, item.get("media"))
+    if msg_type == UNSUPPORTED:
+        drift.append(Drift.of(DriftKind.MESSAGE_TYPE_UNKNOWN, kind, key=kind))
     bare, remote = _text(item.get("bare")), _text(item.get("remote"))
     if not bare or not remote:
         drift.append(
@@ -155,7 +162,45 @@ def message(item: dict[str, Any], now: datetime, drift: list[Drift]) -> Observed
         body=_text(item.get("body")) or "",
         timestamp=stamp or now,
         ack=(ack_status(item.get("ack")) or "sent") if from_me else None,
+        msg_type=msg_type,
+        media=media,
     )
+
+
+def message_type(wa_type: str, raw: object) -> tuple[str, ObservedMedia | None]:
+    """Our type of a wa-js message type: text, a media kind (with what wa-js tells of the file),
+    or ``unsupported``."""
+    if wa_type == "chat":
+        return "text", None
+    kind = WA_TYPES.get(wa_type)
+    if kind is None:
+        return UNSUPPORTED, None
+    fields = raw if isinstance(raw, dict) else {}
+    mime = _text(fields.get("mimetype")) or DEFAULT_MIME[kind]
+    return kind, ObservedMedia(
+        kind=kind,
+        mime=mime,
+        size=_count(fields.get("size")),
+        file_name=_text(fields.get("filename")),
+        duration_s=_seconds(fields.get("duration")),
+        width=_count(fields.get("width")),
+        height=_count(fields.get("height")),
+        thumbnail=jpeg_thumbnail(fields.get("thumb")),
+    )
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value)
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, str) and value.isdigit():  # older WhatsApp builds give a string
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return float(value)
 
 
 def chat_ref(raw: dict[str, Any] | None, remote: str) -> ChatRef:

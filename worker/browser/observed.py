@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.jids import PAGE_ID_PREFIX
+from shared.media.kinds import MediaKind
 from worker.browser.drift import Drift
 from worker.browser.selectors import CONFLICT, KnownDialog
 
@@ -62,14 +63,31 @@ class ChatRef:
 
 
 @dataclass(frozen=True)
+class ObservedMedia:
+    """What WhatsApp tells of a message's file before it is downloaded."""
+
+    kind: MediaKind
+    mime: str
+    size: int | None = None
+    file_name: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    thumbnail: bytes | None = None  # a small JPEG (image, video)
+    source: str | None = None  # page bridge: the file's blob: URL in the page, when shown
+
+
+@dataclass(frozen=True)
 class ObservedMessage:
     wa_msg_id: str  # WhatsApp's bare message id
     chat: ChatRef
     direction: str  # in | out
     sender: str | None
-    body: str
+    body: str  # the text; a media message's caption
     timestamp: datetime  # UTC; the capture time when WhatsApp's could not be read
     ack: str | None = None  # outgoing: pending | sent | delivered | read | failed
+    msg_type: str = "text"  # text | a media kind | unsupported (a type the worker cannot read)
+    media: ObservedMedia | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,27 @@ class Target:
 
     wa_chat_id: str | None = None
     phone: str | None = None  # digits
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """Where a bridge finds a message's file: its ids, and a blob: URL the page showed."""
+
+    wa_msg_id: str
+    wa_chat_id: str
+    from_me: bool
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file to send: the bytes, as what, with which caption."""
+
+    kind: MediaKind
+    mime: str
+    data: bytes
+    file_name: str | None
+    caption: str
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ open the chat and type; a send is confirmed by its row. The fallback of the modu
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from shared.jids import is_phone
 from shared.settings import Settings
-from worker.browser import actions, pages
+from worker.browser import actions, page_media, pages
 from worker.browser.bridge import Bridge, ChatDirectory
 from worker.browser.chat_ids import from_context, page_ids
 from worker.browser.chromium import LOCALE
@@ -24,8 +27,10 @@ from worker.browser.observed import (
     CatchUp,
     ChatRef,
     Cursor,
+    MediaRef,
     Observation,
     ObservedMessage,
+    OutgoingFile,
     Screen,
     SendOutcome,
     Target,
@@ -125,6 +130,8 @@ class PageBridge(Bridge):
                 body=row.body,
                 timestamp=row.timestamp,
                 ack=row.ack,
+                msg_type=row.media.kind if row.media else "text",
+                media=row.media,
             )
             for row in view.rows
         ]
@@ -169,6 +176,45 @@ class PageBridge(Bridge):
         if row.ack == "failed":
             raise PageError("send_failed", "WhatsApp did not send it")
         return SendOutcome(row.wa_msg_id, row.ack, tuple(seen))
+
+    async def send_media(self, target: Target, file: OutgoingFile) -> SendOutcome:
+        """Attach the file in the open chat (a voice note goes as audio, a sticker as an image:
+        the page has no way to send those)."""
+        seen = await self._open(target)
+        before = await self._browser.call(pages.outgoing_ids)
+        with tempfile.TemporaryDirectory(prefix="wagw-send-") as tmp:
+            path = Path(tmp) / actions.upload_name(file)
+            await asyncio.to_thread(path.write_bytes, file.data)
+            await self._browser.call(actions.attach_and_send, file, path, self._timeout)
+            row = await self._browser.call(
+                actions.sent_media_row,
+                file.caption,
+                before,
+                self._times,
+                self._settings.send_confirm_s + self._timeout,
+            )
+        if row is None:  # sent, its row not seen (yet): never attached again
+            return SendOutcome(None, seen=tuple(seen))
+        if row.ack == "failed":
+            raise PageError("send_failed", "WhatsApp did not send it")
+        return SendOutcome(row.wa_msg_id, row.ack, tuple(seen))
+
+    async def find_sent_media(
+        self, target: Target, file: OutgoingFile, since: datetime
+    ) -> SendOutcome:
+        seen = await self._open(target)
+        row = await self._browser.call(
+            actions.sent_media_row, file.caption, frozenset(), self._times, 0.0
+        )
+        return SendOutcome(row.wa_msg_id if row else None, row.ack if row else None, tuple(seen))
+
+    async def download_media(self, ref: MediaRef) -> bytes:
+        """From the blob: URL the row showed; else the chat is opened and its row read."""
+        if ref.source is None:
+            await self._open_chat_of(ref.wa_chat_id)
+        return await self._browser.call(
+            page_media.fetch_file, ref.wa_msg_id, ref.source, self._timeout * 3
+        )
 
     async def find_sent(self, target: Target, body: str, since: datetime) -> SendOutcome:
         seen = await self._open(target)

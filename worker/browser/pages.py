@@ -14,9 +14,9 @@ from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from worker.browser import scripts
+from worker.browser import page_media, scripts
 from worker.browser.drift import Drift, DriftKind
-from worker.browser.observed import Dialog, Screen
+from worker.browser.observed import Dialog, ObservedMedia, Screen
 from worker.browser.rowid import parse_row_id
 from worker.browser.selectors import SELECTORS, known_dialog
 from worker.browser.times import TimeReader
@@ -62,6 +62,7 @@ class Row:
     ack: str | None  # pending | sent | delivered | read | failed (outgoing only)
     chat_hint: str | None = None  # legacy form only: the chat id the message came in under
     participant: str | None = None  # legacy group form: the author's id
+    media: ObservedMedia | None = None  # a row with a file: what it shows of it
 
 
 @dataclass
@@ -209,6 +210,7 @@ def parse_rows(raw: dict[str, Any], times: TimeReader) -> ChatView:
                 ack=_ack(r.get("icon"), r.get("iconLabel")) if direction == "out" else None,
                 chat_hint=rid.chat_id,
                 participant=rid.participant,
+                media=page_media.row_media(r.get("media")),
             )
         )
     return view

@@ -81,13 +81,15 @@ async def create_outgoing(
     client_msg_id: str,
     body: str,
     sent_by_user_id: UUID | None,
+    msg_type: str = "text",
 ) -> tuple[Message, bool]:
-    """A pending outgoing message; the same ``client_msg_id`` returns the first row again."""
+    """A pending outgoing message (``msg_type``: text, or a media kind whose caption is
+    ``body``); the same ``client_msg_id`` returns the first row again."""
     return await _insert_once(
         conn,
-        "INSERT INTO wa_messages (session_id, chat_id, client_msg_id, direction, body,"
+        "INSERT INTO wa_messages (session_id, chat_id, client_msg_id, direction, body, type,"
         "  status, sent_by_user_id)"
-        " VALUES (%(sid)s, %(cid)s, %(cmid)s, 'out', %(body)s, 'pending', %(uid)s)"
+        " VALUES (%(sid)s, %(cid)s, %(cmid)s, 'out', %(body)s, %(type)s, 'pending', %(uid)s)"
         " ON CONFLICT (session_id, client_msg_id) DO NOTHING RETURNING *",
         "SELECT * FROM wa_messages WHERE session_id = %(sid)s AND client_msg_id = %(cmid)s",
         {
@@ -95,6 +97,7 @@ async def create_outgoing(
             "cid": chat_id,
             "cmid": client_msg_id,
             "body": body,
+            "type": msg_type,
             "uid": sent_by_user_id,
         },
     )
@@ -295,3 +298,12 @@ async def worker_last_per_chat(
         rows = await cur.fetchall()
     names = [f.name for f in fields(Chat)]
     return [(Chat(**{n: r[n] for n in names}), r["last_wa_msg_id"], r["last_at"]) for r in rows]
+
+
+async def get_by_client_id(conn: Conn, *, session_id: UUID, client_msg_id: str) -> Message | None:
+    async with conn.cursor(row_factory=class_row(Message)) as cur:
+        await cur.execute(
+            "SELECT * FROM wa_messages WHERE session_id = %s AND client_msg_id = %s",
+            (session_id, client_msg_id),
+        )
+        return await cur.fetchone()

@@ -15,6 +15,25 @@ const rows = !main ? [] : ids
   : Array.from(document.querySelectorAll(S.messageRow));
 const has = (row, sel) => row.matches(sel) || row.querySelector(sel) || row.closest(sel);
 const header = document.querySelector(S.mainTitle);
+// a row's file: its kind (from its frame or player), blob: URL, name, duration, thumbnail
+const mediaOf = (row) => {
+  const kinds = [["image", S.mediaImage], ["sticker", S.mediaSticker], ["video", S.mediaVideo],
+    ["voice", S.mediaVoice], ["audio", S.mediaAudio], ["document", S.mediaDocument]];
+  const found = kinds.find(([, sel]) => row.querySelector(sel));
+  if (!found) return null;
+  const blob = row.querySelector(S.mediaBlob);
+  const doc = row.querySelector(S.mediaDocument);
+  const name = doc ? doc.querySelector(S.mediaDocName) : null;
+  const duration = row.querySelector(S.mediaDuration);
+  const thumb = row.querySelector(S.mediaThumb);
+  return {
+    kind: found[0],
+    blob: blob ? (blob.getAttribute("src") || blob.getAttribute("href")) : null,
+    name: name ? name.getAttribute("title") : null,
+    duration: duration ? duration.textContent : null,
+    thumb: thumb ? (thumb.getAttribute("poster") || thumb.getAttribute("src")) : null,
+  };
+};
 const out = [];
 for (const row of rows) {
   const pre = row.querySelector(S.prePlain);
@@ -27,6 +46,7 @@ for (const row of rows) {
     body: text ? text.innerText : null,
     icon: icon ? icon.getAttribute("data-icon") : null,
     iconLabel: icon ? (icon.getAttribute("aria-label") || "").trim() : null,
+    media: mediaOf(row),
   });
 }
 return {

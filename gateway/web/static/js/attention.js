@@ -3,6 +3,7 @@
 // while they are looking elsewhere, never for their own messages.
 import { api } from "./api.js";
 import { t } from "./i18n.js";
+import { messageLine } from "./mediainfo.js";
 import { pref } from "./prefs.js";
 import { on } from "./socket.js";
 
@@ -72,7 +73,8 @@ function beep() {
 async function notify(d) {
   if (!pref("notify") || !("Notification" in window) || Notification.permission !== "granted") return;
   const m = d.message;
-  const body = m.body.length > EXCERPT ? `${m.body.slice(0, EXCERPT)}…` : m.body;
+  const line = messageLine(m); // a photo without a caption still says what came
+  const body = line.length > EXCERPT ? `${line.slice(0, EXCERPT)}…` : line;
   const options = {
     body,
     tag: `chat-${d.chatId}`, // one notification per chat, replaced by the newest message

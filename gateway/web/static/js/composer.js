@@ -1,5 +1,7 @@
 // The reply box: Enter sends, Shift+Enter starts a new line, it grows with the text; "/" opens the
-// company's quick replies (arrows choose, Enter or Tab inserts, Escape closes).
+// company's quick replies (arrows choose, Enter or Tab inserts, Escape closes). With an attachment
+// (attach.js: the paperclip, a pasted file) the box gives way to the file's chip and its caption.
+import { attachment } from "./attach.js";
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
@@ -9,8 +11,11 @@ const SLASH = /(^|\s)\/(\S*)$/; // "/word" right before the caret
 const MAX_SHOWN = 8;
 const MAX_ROWS_PX = 160;
 
-/** @param {{onSend: (text: string) => void}} opts */
-export function composer({ onSend }) {
+/**
+ * @param {{onSend: (text: string) => void, sendFile: Function, maxBytes: () => number}} opts
+ *   sendFile: as attach.js's `send` (upload one file with its caption)
+ */
+export function composer({ onSend, sendFile, maxBytes }) {
   const box = h("textarea", {
     id: "compose",
     "data-testid": "compose",
@@ -37,7 +42,31 @@ export function composer({ onSend }) {
     "data-testid": "quick-list",
     hidden: true,
   });
-  const form = h("form", { class: "composer", "data-testid": "composer" }, list, box, send, hint);
+  const attach = attachment({
+    send: sendFile,
+    maxBytes,
+    onFile: (file) => attachFile(file),
+    onChange: (staged, caption) => {
+      form.dataset.attaching = String(staged);
+      box.hidden = staged;
+      if (!staged && caption && !box.value) {
+        box.value = caption; // removed unsent: its caption goes back to the box
+        grow();
+      }
+      if (!staged) box.focus({ preventScroll: true });
+    },
+  });
+  const form = h(
+    "form",
+    { class: "composer", "data-testid": "composer", "data-attaching": "false" },
+    list,
+    attach.input,
+    attach.button,
+    box,
+    attach.panel,
+    send,
+    hint,
+  );
   let shown = []; // replies in the list
   let active = -1;
 
@@ -102,6 +131,10 @@ export function composer({ onSend }) {
     highlight(replies.length ? 0 : -1);
   };
   const submit = () => {
+    if (attach.staged) {
+      attach.submit();
+      return;
+    }
     const text = box.value.trim();
     if (!text || box.disabled) return;
     box.value = "";
@@ -139,10 +172,25 @@ export function composer({ onSend }) {
     }
   });
   box.addEventListener("blur", () => setTimeout(close, 150));
+  box.addEventListener("paste", (e) => {
+    const file = e.clipboardData && [...e.clipboardData.files][0];
+    if (!file || box.disabled) return;
+    e.preventDefault(); // a pasted screenshot is sent as a photo, the typed text its caption
+    attachFile(file);
+  });
+  /** Stage a file (picker, drop, paste); what is typed so far becomes its caption. */
+  function attachFile(file) {
+    if (box.disabled) return;
+    const text = box.value;
+    box.value = "";
+    grow();
+    close();
+    attach.stage(file, text);
+  }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     submit();
-    box.focus();
+    if (!attach.staged) box.focus();
   });
 
   return {
@@ -151,11 +199,13 @@ export function composer({ onSend }) {
     /** Without the write right the box is shown but disabled, saying why. */
     setWritable(can) {
       box.disabled = send.disabled = !can;
+      attach.setEnabled(can);
       box.dataset.canWrite = String(can);
       if (!can) box.placeholder = t("chat.readOnly");
     },
     focus() {
       if (!box.disabled) box.focus({ preventScroll: true });
     },
+    attachFile,
   };
 }

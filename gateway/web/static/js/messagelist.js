@@ -1,11 +1,13 @@
 // A conversation's messages, keyed: each bubble is built once and afterwards only its changed parts
 // are touched (a tick, an error), so new messages and acks never rebuild the list. Days are set
 // apart by separators, runs of one sender are grouped, a divider marks where the unread begin, and
-// a button jumps back to the newest messages with the count of those arrived meanwhile.
+// a button jumps back to the newest messages with the count of those arrived meanwhile. A media
+// message shows its file (media.js) with its caption under it.
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
 import { reconcile } from "./keyed.js";
+import { renderMedia } from "./media.js";
 import { dayKey, dayLabel, fullTime, shortTime } from "./time.js";
 
 const GROUP_MS = 5 * 60 * 1000;
@@ -34,9 +36,9 @@ function tick(status) {
 }
 
 /**
- * @param {{onRetry: (m: object) => void, onOlder: () => void, isGroup: boolean}} opts
+ * @param {{onRetry: (m: object) => void, onOlder: () => void, isGroup: boolean, sessionId: string}} opts
  */
-export function messageList({ onRetry, onOlder, isGroup = false }) {
+export function messageList({ onRetry, onOlder, isGroup = false, sessionId }) {
   const messages = []; // oldest first
   let dividerBefore = null; // key of the first unread message
   let unseen = 0;
@@ -89,6 +91,7 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
     });
     li.append(
       h("div", { class: "msg-sender" }),
+      h("div", { class: "msg-media", "data-testid": "message-media", hidden: true }),
       h("div", { class: "msg-body", "data-testid": "message-body" }, m.body),
       h("div", { class: "msg-meta" }, h("time", {})),
     );
@@ -106,6 +109,13 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
     const name = isGroup && m.direction === "in" && first ? m.sender || "" : "";
     if (sender.textContent !== name) sender.textContent = name;
     sender.hidden = !name;
+    const holder = li.querySelector(".msg-media");
+    holder.hidden = !m.media;
+    li.classList.toggle("has-media", Boolean(m.media));
+    if (m.media) renderMedia(holder, m, sessionId);
+    const body = li.querySelector(".msg-body");
+    if (body.textContent !== (m.body || "")) body.textContent = m.body || "";
+    body.hidden = Boolean(m.media) && !m.body; // a file without a caption
     const time = li.querySelector("time");
     const iso = when(m) || "";
     if (time.dateTime !== iso) {
@@ -243,6 +253,17 @@ export function messageList({ onRetry, onOlder, isGroup = false }) {
         unseen += 1;
         showJump();
       }
+    },
+    /** A message's media changed (whatsapp:message_media): its file replaces what was shown. */
+    setMedia(messageId, media) {
+      const i = find({ id: messageId });
+      if (i < 0) return false;
+      messages[i] = { ...messages[i], media };
+      // news of the file ends a retry in progress, whatever it says (ready, unavailable again)
+      const holder = list.querySelector(`[data-message-id="${messageId}"] .msg-media`);
+      if (holder) delete holder.dataset.retrying;
+      render();
+      return true;
     },
     has(m) {
       return find(m) >= 0;

@@ -8,7 +8,7 @@
 // conn.main_ready | conn.logout | conn.qrcode_idle | conn.online), WPP.conn.{getAuthCode,
 // isAuthenticated, isMainReady, getMyUserId, getMyUserLid, logout, refreshQR,
 // genLinkDeviceCodeForPhoneNumber}, WPP.profile.getMyProfileName, WPP.chat.{sendTextMessage,
-// getMessages, list, get, markIsRead}, WPP.contact.getPnLidEntry.
+// sendFileMessage, downloadMedia, getMessages, list, get, markIsRead}, WPP.contact.getPnLidEntry.
 (() => {
   /** @typedef {typeof import('@wppconnect/wa-js')} Wpp */
   /** @typedef {import('@wppconnect/wa-js').ev.ChatEventTypes['chat.new_message']} Msg */
@@ -17,16 +17,23 @@
   /** @typedef {import('@wppconnect/wa-js').whatsapp.MsgKey} MsgKey */
   /** @typedef {{id: string, phone: string | null, lid: string | null, name: string,
    *   group: boolean}} ChatRef */
+  /** @typedef {{mimetype: string | null, size: number | null, filename: string | null,
+   *   duration: number | string | null, width: number | null, height: number | null,
+   *   thumb: string | null}} MediaItem */
   /** @typedef {{kind: 'msg', seq: number, id: string, bare: string, fromMe: boolean,
    *   remote: string | null, from: string | null, to: string | null, author: string | null,
    *   t: number | null, ack: number | null, type: string | null, body: string | null,
-   *   notifyName: string | null, chat: ChatRef | null}} MsgItem */
+   *   notifyName: string | null, chat: ChatRef | null, media: MediaItem | null}} MsgItem */
   /** @typedef {{kind: 'ack', seq: number, ack: number, ids: string[], chat: string | null}} AckItem */
   /** @typedef {{t: number, id: string}} Cursor */
 
   const page = /** @type {any} */ (window);
   if (page.__wagw) return; // injected twice into one document: the first one stays
   const MAX_QUEUE = 10000;
+  const MAX_SERIALS = 5000; // message keys remembered for downloads (bare id -> serialized)
+  // wa-js's message types that carry a file; image and video carry a JPEG thumbnail as body
+  const MEDIA_TYPES = new Set(['image', 'video', 'gif', 'audio', 'ptt', 'document', 'sticker']);
+  const THUMBED = new Set(['image', 'video', 'gif']);
   const REF_RETRY_MS = 30000; // a chat whose phone or lid was not known yet is asked again
 
   /** Thrown when wa-js is missing or not ready: the worker falls back to the page bridge. */
@@ -49,6 +56,8 @@
   };
   /** @type {Map<string, {at: number, ref: Promise<ChatRef>}>} */
   const refs = new Map();
+  /** @type {Map<string, string>} bare id -> serialized key, of messages with a file */
+  const serials = new Map();
 
   /** @returns {Wpp | null} */
   const ready = () => {
@@ -84,10 +93,31 @@
     wakeUp();
   };
 
+  /** What wa-js tells of a message's file (null for other messages).
+   * @param {Msg | RawMsg} msg @param {MsgKey} key @returns {MediaItem | null} */
+  const mediaOf = (msg, key) => {
+    if (!msg.type || !MEDIA_TYPES.has(msg.type)) return null;
+    const serialized = jid(key);
+    if (serialized) {
+      serials.set(key.id, serialized);
+      if (serials.size > MAX_SERIALS) serials.delete(serials.keys().next().value || '');
+    }
+    return {
+      mimetype: typeof msg.mimetype === 'string' ? msg.mimetype : null,
+      size: typeof msg.size === 'number' ? msg.size : null,
+      filename: typeof msg.filename === 'string' ? msg.filename : null,
+      duration: typeof msg.duration === 'number' || typeof msg.duration === 'string' ? msg.duration : null,
+      width: typeof msg.width === 'number' ? msg.width : null,
+      height: typeof msg.height === 'number' ? msg.height : null,
+      thumb: THUMBED.has(msg.type) && typeof msg.body === 'string' ? msg.body : null,
+    };
+  };
+
   /** What the worker stores of a message (the text of a media message is its caption).
    * @param {Msg | RawMsg} msg @param {MsgKey} key @param {number} seq
    * @param {ChatRef | null} chat @returns {MsgItem} */
   const item = (msg, key, seq, chat) => ({
+    media: mediaOf(msg, key),
     kind: 'msg',
     seq,
     id: jid(key) || '',
@@ -280,7 +310,61 @@
     }
   };
 
+  /** A Blob as base64 (FileReader: no string building byte by byte).
+   * @param {Blob} blob @returns {Promise<string>} */
+  const base64Of = (blob) =>
+    new Promise((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result).split(',')[1] || '');
+      reader.onerror = () => reject(reader.error || new Error('the file could not be read'));
+      reader.readAsDataURL(blob);
+    });
+
+  /** The serialized key of a message with a file: remembered, else found in its chat.
+   * @param {Wpp} wpp @param {string} chatId @param {string} bare @param {boolean} fromMe */
+  const serialOf = async (wpp, chatId, bare, fromMe) => {
+    const known = serials.get(bare);
+    if (known) return known;
+    for (const m of keyed(await wpp.chat.getMessages(chatId, { count: 200 }))) {
+      if (m.key.id === bare) return jid(m.key) || '';
+    }
+    return `${fromMe}_${chatId}_${bare}`;
+  };
+
+  /** Our kinds as wa-js's sendFileMessage options (a voice note: audio, isPtt).
+   * @param {string} kind */
+  const fileType = (kind) => {
+    if (kind === 'voice') return { type: /** @type {'audio'} */ ('audio'), isPtt: true };
+    if (kind === 'audio') return { type: /** @type {'audio'} */ ('audio'), isPtt: false };
+    if (kind === 'image' || kind === 'video' || kind === 'document' || kind === 'sticker') {
+      return { type: /** @type {'image' | 'video' | 'document' | 'sticker'} */ (kind) };
+    }
+    throw new Error(`no such kind ${kind}`);
+  };
+
   const ops = {
+    /** A message's file, as base64 (WPP.chat.downloadMedia -> Blob).
+     * @param {string} chatId @param {string} bare @param {boolean} fromMe */
+    download: async (chatId, bare, fromMe) => {
+      const wpp = need();
+      const blob = await wpp.chat.downloadMedia(await serialOf(wpp, chatId, bare, fromMe));
+      return { mime: blob.type, size: blob.size, data: await base64Of(blob) };
+    },
+    /** Send a file (a data: URL) as `kind` with a caption.
+     * @param {string} chatId @param {string} dataUrl @param {string} kind
+     * @param {string} caption @param {string | null} filename @param {string} mimetype */
+    sendFile: async (chatId, dataUrl, kind, caption, filename, mimetype) => {
+      const wpp = need();
+      const sent = await wpp.chat.sendFileMessage(chatId, dataUrl, {
+        ...fileType(kind),
+        caption: caption || undefined,
+        filename: filename || undefined,
+        mimetype,
+        createChat: true,
+      });
+      const ref = await chatRef(wpp, chatId).catch(() => null);
+      return { id: jid(sent.id), ack: sent.ack, chat: ref };
+    },
     /** @param {string} chatId @param {string} body */
     send: async (chatId, body) => {
       const wpp = need();

@@ -4,6 +4,7 @@ import { api, auth } from "../api.js";
 import { h, toast } from "../dom.js";
 import { t } from "../i18n.js";
 import { reconcile } from "../keyed.js";
+import { messageLine } from "../mediainfo.js";
 import { on } from "../socket.js";
 import { listTime } from "../time.js";
 
@@ -73,7 +74,7 @@ function hitItem(sessionId, hit) {
       h("span", { class: "avatar", "aria-hidden": "true" }, initials(hit.chatName)),
       h("span", { class: "chat-name" }, hit.chatName),
       h("span", { class: "chat-time" }, listTime(m.timestamp || m.createdAt)),
-      h("span", { class: "chat-preview" }, m.body),
+      h("span", { class: "chat-preview" }, messageLine(m)),
     ),
   );
 }

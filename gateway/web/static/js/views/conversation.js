@@ -1,14 +1,17 @@
 // One conversation: header (back on phones, name, assignment), the keyed message list with older
-// history on scroll, live messages and ticks, the reply box, retry of failed or unconfirmed sends;
-// opening it marks the chat read where the user may.
+// history on scroll, live messages, ticks and media, the reply box with attachments (picker, drag
+// and drop, paste), retry of failed or unconfirmed sends; opening it marks the chat read where the
+// user may.
 import { api, clientMessageId } from "../api.js";
 import { setOpenChat } from "../attention.js";
 import { composer } from "../composer.js";
 import { h, mount, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { t } from "../i18n.js";
+import { loadLimits, mediaMaxBytes } from "../limits.js";
 import { messageList } from "../messagelist.js";
 import { on } from "../socket.js";
+import { upload } from "../upload.js";
 import { assignment } from "./assign.js";
 
 const PAGE = 30;
@@ -64,17 +67,23 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
       loadingOlder = false;
     }
   };
-  const list = messageList({ onRetry: (m) => retry(m), onOlder: older, isGroup: false });
-  const box = composer({ onSend: (text) => send(text) });
-  mount(
-    pane,
-    h(
-      "section",
-      { class: "conversation", "aria-labelledby": "chat-title", "data-testid": "conversation" },
-      header,
-      list.root,
-      box.root,
-    ),
+  const list = messageList({ onRetry: (m) => retry(m), onOlder: older, isGroup: false, sessionId });
+  const box = composer({ onSend: (text) => send(text), sendFile, maxBytes: mediaMaxBytes });
+  const drop = h("div", { class: "drop-zone", "data-testid": "drop-zone", hidden: true }, t("media.drop"));
+  const section = h(
+    "section",
+    { class: "conversation", "aria-labelledby": "chat-title", "data-testid": "conversation" },
+    header,
+    list.root,
+    box.root,
+    drop,
+  );
+  mount(pane, section);
+  dropFiles(
+    section,
+    drop,
+    (file) => box.attachFile(file),
+    () => Boolean(rights && rights.canWrite),
   );
 
   async function send(text, reuse = null) {
@@ -93,6 +102,22 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
       // never reached the server (or refused): the same id makes a retry safe to repeat
       list.upsert({ ...local, status: "failed", error: err.message, local: true });
     }
+  }
+
+  /** Upload one file (send-media, multipart); its message joins the list once the server has it. */
+  function sendFile(file, caption, id, onProgress) {
+    const form = new FormData();
+    form.append("clientMessageId", id);
+    if (caption) form.append("caption", caption);
+    form.append("file", file, file.name || "file");
+    const job = upload(`${base}/send-media`, form, onProgress);
+    return {
+      cancel: job.cancel,
+      done: job.done.then((out) => {
+        list.upsert({ ...out.message, local: false }, { own: true });
+        return out;
+      }),
+    };
   }
 
   function retry(m) {
@@ -159,6 +184,7 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
     })
     .catch(() => {});
   loadFirst().catch((err) => toast(err.message, "error"));
+  loadLimits();
   setOpenChat(sessionId, chatId);
 
   const mine = (d) => d.sessionId === sessionId && chat && d.chatId === chat.id;
@@ -169,6 +195,7 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
       if (d.message.direction === "in") markRead();
     }),
     on("whatsapp:message_sent", (d) => mine(d) && list.upsert(d.message)),
+    on("whatsapp:message_media", (d) => mine(d) && list.setMedia(d.messageId, d.media)),
     on("whatsapp:message_ack", (d) => {
       if (mine(d) && list.has({ id: d.messageId })) list.upsert({ id: d.messageId, status: d.status });
     }),
@@ -192,4 +219,35 @@ export function conversation(pane, { sessionId, chatId, session, user }) {
     document.removeEventListener("visibilitychange", onVisible);
     offs.forEach((off) => off());
   };
+}
+
+/** Files dragged over the conversation: a hint covers it, a drop attaches the first file. */
+function dropFiles(section, hint, onFile, allowed) {
+  let depth = 0; // dragenter/leave fire for every child crossed
+  const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+  section.addEventListener("dragenter", (e) => {
+    if (!hasFiles(e) || !allowed()) return;
+    e.preventDefault();
+    depth += 1;
+    hint.hidden = false;
+  });
+  section.addEventListener("dragover", (e) => {
+    if (!hasFiles(e) || !allowed()) return;
+    e.preventDefault(); // without it the browser opens the file instead of dropping it here
+    e.dataTransfer.dropEffect = "copy";
+  });
+  section.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) hint.hidden = true;
+  });
+  section.addEventListener("drop", (e) => {
+    depth = 0;
+    hint.hidden = true;
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    if (!allowed()) return;
+    const [file, ...more] = e.dataTransfer.files;
+    if (more.length) toast(t("media.oneAtATime"));
+    if (file) onFile(file);
+  });
 }

@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   "message",
   "message_sent",
   "message_ack",
+  "message_media",
   "disconnected",
   "chat",
 ];

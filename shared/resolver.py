@@ -1,5 +1,5 @@
-"""Name resolution for deliveries that refuses non-public addresses (SSRF, DNS rebinding
-included): the address checked is the one connected to."""
+"""Name resolution that refuses non-public addresses (SSRF, DNS rebinding included): the address
+checked is the one connected to. Webhook deliveries and the gateway's media downloads use it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from shared.urlpolicy import is_public
 
 
 class RefusedAddress(OSError):
-    """The target resolves only to addresses webhooks may not call."""
+    """The target resolves only to addresses we may not call (shared/urlpolicy.py)."""
 
 
 class PublicResolver(AbstractResolver):

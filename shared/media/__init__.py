@@ -1,0 +1,1 @@
+"""Media of messages: kinds and their types (kinds), the store interface and its backends."""

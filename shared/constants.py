@@ -106,6 +106,11 @@ class RedisNames:
         """Hash kind -> count: what workers could not interpret on WhatsApp Web's page."""
         return self._name("wa:drift")
 
+    @property
+    def snapshot_failures(self) -> str:
+        """Hash reason -> count: profile snapshots not made, or refused on restore."""
+        return self._name("wa:snapshot_failures")
+
     def login_email_key(self, email: str, address: str) -> str:
         """Login attempts for one email from one client address."""
         return self._name(f"gw:login:{email}:{address}")

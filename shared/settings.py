@@ -16,6 +16,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-demo-only"
+# the snapshot key when APP_SNAPSHOT_KEY is empty outside prod (demo and tests)
+DEMO_SNAPSHOT_KEY = "demo-only-snapshot-key-never-in-prod"
 # a deployment's Redis prefix: short, and nothing that could read as a separator of its own
 REDIS_PREFIX_PATTERN = r"^[A-Za-z0-9_-]{0,32}$"
 
@@ -134,6 +136,20 @@ class Settings(BaseSettings):
     # more Chromium flags, shell-quoted (e.g. a proxy, or --host-resolver-rules for a stand-in)
     chromium_extra_args: str = Field("", validation_alias="APP_CHROMIUM_EXTRA_ARGS")
 
+    # portable profiles: encrypted snapshots of a session's WhatsApp storage in Postgres, restored
+    # by a worker on another host whose profile directory is missing or older
+    snapshots: bool = Field(True, validation_alias="APP_SNAPSHOTS")
+    # AES-256-GCM key material (>= 32 characters; required in prod while snapshots are on)
+    snapshot_key: str = Field("", validation_alias="APP_SNAPSHOT_KEY")
+    # snapshots kept per session (the newest good ones)
+    snapshot_keep: int = Field(3, ge=1, le=100, validation_alias="APP_SNAPSHOT_KEEP")
+    # storage changed and then quiet this long -> a snapshot (at the latest 12x this after a change)
+    snapshot_debounce_s: float = Field(
+        5.0, gt=0, le=3600, validation_alias="APP_SNAPSHOT_DEBOUNCE_S"
+    )
+    # a profile's essential state larger than this is not snapshotted (counted and reported)
+    snapshot_max_mb: int = Field(256, ge=1, le=1000, validation_alias="APP_SNAPSHOT_MAX_MB")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "prod" and self.jwt_secret == DEFAULT_JWT_SECRET:
@@ -143,6 +159,11 @@ class Settings(BaseSettings):
             )
         if self.mode == "prod" and len(self.jwt_secret) < 32:
             raise ValueError("APP_JWT_SECRET must be at least 32 characters in prod mode")
+        if self.mode == "prod" and self.snapshots and len(self.snapshot_key) < 32:
+            raise ValueError(
+                "APP_SNAPSHOT_KEY must be at least 32 random characters in prod mode "
+                "(it encrypts the sessions' profile snapshots), or set APP_SNAPSHOTS=false"
+            )
         return self
 
     @model_validator(mode="after")
@@ -170,6 +191,10 @@ class Settings(BaseSettings):
             return shlex.split(self.chromium_extra_args)
         except ValueError as exc:
             raise ValueError(f"APP_CHROMIUM_EXTRA_ARGS: {exc}") from None
+
+    @property
+    def snapshot_secret(self) -> str:
+        return self.snapshot_key or DEMO_SNAPSHOT_KEY
 
     @property
     def cors_origin_list(self) -> list[str]:

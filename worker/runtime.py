@@ -39,6 +39,8 @@ from worker.linking import Linking
 from worker.passkey import PasskeyFlow
 from worker.publisher import Publisher
 from worker.sending import Sender
+from worker.snapshots.keeper import SnapshotKeeper
+from worker.snapshots.store import PostgresSnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,13 @@ class SessionRuntime:
         self._sender = Sender(settings, publisher, redis, self.capture)
         self._linking = Linking(publisher)
         self._passkey = PasskeyFlow(settings, publisher, self._needs_admin)
+        self.snapshots = SnapshotKeeper(
+            settings,
+            PostgresSnapshotStore(publisher.pg),
+            redis,
+            session_id=publisher.session_id,
+            worker_id=publisher.worker_id,
+        )
 
     @property
     def session_id(self) -> str:
@@ -105,11 +114,14 @@ class SessionRuntime:
         await self.publisher.transition(SessionState.INITIALIZING, Reason.STARTING)
         try:
             if await self._launch():
+                self.snapshots.start(self._linked)
                 await self._watch()
         finally:
             await self._passkey.close()
             await self._wa.close()
             await self._browser.close()
+            # after Chromium closed: its storage is all on disk now
+            await self.snapshots.close(final=self._linked() and self._end is not End.LEASE_LOST)
             await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
             await self.publisher.transition(*self._end_state)
@@ -120,6 +132,7 @@ class SessionRuntime:
             profile = ensure_profile_dir(self._settings.profile_dir, self.session_id)
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
+            await self.snapshots.restore(profile)
             await self._browser.start(self._settings, profile)
             await self._passkey.prepare(self._browser)
             await self._wa.open()
@@ -199,6 +212,10 @@ class SessionRuntime:
             await self._on_ready(snap)
         elif snap.screen is Screen.OFFLINE:
             await self.publisher.transition(SessionState.DISCONNECTED, Reason.NETWORK_LOST)
+
+    def _linked(self) -> bool:
+        """WhatsApp's storage holds a working link (what a snapshot is for)."""
+        return self.publisher.state in _SNAPSHOT_STATES
 
     @property
     def _linked_here(self) -> bool:
@@ -347,3 +364,5 @@ _LINKED = (
     SessionState.DISCONNECTED,
     SessionState.CONFLICT,
 )
+# linked and past the first sync: storage worth a snapshot
+_SNAPSHOT_STATES = (SessionState.READY, SessionState.DISCONNECTED, SessionState.CONFLICT)

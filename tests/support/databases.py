@@ -38,6 +38,7 @@ TABLES = (
     "event_log",
     "event_counters",
     "audit_log",
+    "wa_profile_snapshots",
     "wa_messages",
     "wa_chats",
     "wa_manager_access",

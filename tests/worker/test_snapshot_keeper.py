@@ -155,3 +155,18 @@ async def test_disabled_does_nothing(
     k.start(lambda: True)
     await k.close(final=True)
     assert await _rows(pg, session_id) == []
+
+
+async def test_a_clean_stop_snapshots_what_changed_since_the_last(
+    snap_settings: Settings, pg: AsyncConnectionPool, redis: Redis, session_id: UUID, tmp_path: Path
+) -> None:
+    profile = make_profile(tmp_path / "a")
+    k = keeper(snap_settings, pg, redis, session_id)
+    await k.restore(profile)
+    k.start(lambda: False)  # never linked while watched: nothing taken in the background
+    await k.snapshot(force=False)
+    (profile / "Default/Local Storage/leveldb/000003.log").write_text("written at shutdown")
+    await k.close(final=True)
+    assert await _rows(pg, session_id) == [(1, "good", None), (2, "good", None)]
+    await k.close(final=True)  # nothing changed since: nothing new
+    assert len(await _rows(pg, session_id)) == 2

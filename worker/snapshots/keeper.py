@@ -36,6 +36,9 @@ MARKER = ".snapshot.json"
 CHECK_EVERY_S = 1.0
 # storage that never stays quiet (messages keep coming) is still snapshotted this often
 MAX_WAIT_FACTOR = 12
+# Chromium writes a page's Local Storage changes to disk in batches, about 2-5 s later (measured
+# on Chromium 156): the first snapshot of a link waits this long so that it holds the link
+COMMIT_DELAY_S = 6.0
 
 
 class SnapshotKeeper:
@@ -157,11 +160,18 @@ class SnapshotKeeper:
 
     async def _watch(self, linked: Callable[[], bool]) -> None:
         assert self._profile is not None
+        linked_since: float | None = None
         while not self._closing.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CHECK_EVERY_S):
                     await self._closing.wait()
-            if self._closing.is_set() or not linked():
+            if self._closing.is_set():
+                break
+            if not linked():
+                linked_since = None
+                continue
+            linked_since = linked_since or time.monotonic()
+            if time.monotonic() - linked_since < COMMIT_DELAY_S:
                 continue
             if await self._due(self._profile):
                 await self.snapshot(force=False)

@@ -29,11 +29,12 @@ from gateway.keys import (
     PG,
     REDIS,
     SETTINGS,
+    SNAPSHOT_FAILURES,
     STOPPING,
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.metrics import HttpMetrics, metrics_middleware, page_drift, snapshot_failures
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -180,7 +181,8 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
-    app[PAGE_DRIFT] = PageDrift(registry)
+    app[PAGE_DRIFT] = page_drift(registry)
+    app[SNAPSHOT_FAILURES] = snapshot_failures(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -1,5 +1,5 @@
-"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, and what
-workers could not interpret on WhatsApp Web's page (read from Redis at each scrape)."""
+"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, and the
+deployment-wide counters workers keep in Redis (page drift, snapshot failures), read per scrape."""
 
 from __future__ import annotations
 
@@ -49,11 +49,15 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
-class PageDrift:
-    """``wa_page_unparsed_total{kind}``: the deployment-wide ``wa:drift`` hash (kind -> count)
-    that workers increment. The scrape handler refreshes it; a failed read leaves it out."""
+class RedisCounts:
+    """A deployment-wide counter family kept by workers in a Redis hash (label value -> count),
+    e.g. ``wa_page_unparsed_total{kind}`` from ``wa:drift``. The scrape handler refreshes it; a
+    failed read leaves it out."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, name: str, documentation: str, label: str
+    ) -> None:
+        self._name, self._documentation, self._label = name, documentation, label
         self._counts: dict[str, float] | None = None
         registry.register(self)
 
@@ -72,11 +76,25 @@ class PageDrift:
     def collect(self) -> Iterator[Metric]:
         if self._counts is None:
             return
-        family = CounterMetricFamily(
-            "wa_page_unparsed",
-            "Things workers could not interpret on WhatsApp Web's page, by kind",
-            labels=["kind"],
-        )
+        family = CounterMetricFamily(self._name, self._documentation, labels=[self._label])
         for kind, count in sorted(self._counts.items()):
             family.add_metric([kind], count)
         yield family
+
+
+def page_drift(registry: CollectorRegistry) -> RedisCounts:
+    return RedisCounts(
+        registry,
+        "wa_page_unparsed",
+        "Things workers could not interpret on WhatsApp Web's page, by kind",
+        "kind",
+    )
+
+
+def snapshot_failures(registry: CollectorRegistry) -> RedisCounts:
+    return RedisCounts(
+        registry,
+        "wa_snapshot_failures",
+        "Profile snapshots not made, or refused on restore (corrupt, wrong key), by reason",
+        "reason",
+    )

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
+from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS, SNAPSHOT_FAILURES
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 
@@ -87,20 +86,22 @@ async def health(request: web.Request) -> web.Response:
     "GET",
     "/metrics",
     roles=None,
-    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind} from Redis",
+    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind} and"
+    " wa_snapshot_failures_total{reason} from Redis",
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
+    names = request.app[NAMES]
+    counts: list[dict[bytes, bytes]] | None
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            # redis-py types hgetall for both clients; on the asyncio one it is awaitable
-            read = cast(
-                "Awaitable[dict[bytes, bytes]]",
-                request.app[REDIS].hgetall(request.app[NAMES].drift_counts),
-            )
-            drift: dict[bytes, bytes] | None = await read
+            async with request.app[REDIS].pipeline(transaction=False) as pipe:
+                pipe.hgetall(names.drift_counts)
+                pipe.hgetall(names.snapshot_failures)
+                counts = await pipe.execute()
     except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
-        drift = None
-    request.app[PAGE_DRIFT].update(drift)
+        counts = None
+    request.app[PAGE_DRIFT].update(counts[0] if counts else None)
+    request.app[SNAPSHOT_FAILURES].update(counts[1] if counts else None)
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

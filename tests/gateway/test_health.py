@@ -108,3 +108,12 @@ async def test_metrics_answer_while_redis_is_unreachable(
     await rd.restore()
     after = await (await proxied_client.get("/metrics")).text()
     assert 'wa_page_unparsed_total{kind="row_unparsed"} 2.0' in after
+
+
+async def test_snapshot_failures_are_on_metrics(client: Client, redis: Redis) -> None:
+    await redis.hincrby(NAMES.snapshot_failures, "decrypt_failed", 1)  # type: ignore[misc]
+    await redis.hincrby(NAMES.snapshot_failures, "too_large", 3)  # type: ignore[misc]
+    text = await (await client.get("/metrics")).text()
+    assert "# TYPE wa_snapshot_failures_total counter" in text
+    assert 'wa_snapshot_failures_total{reason="decrypt_failed"} 1.0' in text
+    assert 'wa_snapshot_failures_total{reason="too_large"} 3.0' in text

@@ -109,8 +109,10 @@ class Settings(BaseSettings):
     browser_start_timeout_s: float = Field(
         60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
     )
-    lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
-    reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
+    # a short lease is safe with fencing (migration 0010): a killed holder's session moves within
+    # about TTL + reconcile period + browser start
+    lease_ttl_ms: int = Field(5_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
+    reconcile_interval_s: float = Field(1.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")
     sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
     conflict_takeover_s: float = Field(3.0, ge=0, validation_alias="APP_CONFLICT_TAKEOVER_S")

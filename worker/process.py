@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from shared.constants import HEARTBEAT_EVERY_S, RedisNames
 from shared.db.pool import make_pool
 from shared.db.repos import sessions
+from shared.fencing import Fence, StaleFence
 from shared.queues import enqueue_start
 from shared.settings import Settings
 from shared.states import Reason, SessionState
@@ -29,6 +30,7 @@ from worker import jobs as job_functions
 from worker.browser.memory import process_tree_pss_mb
 from worker.browser.thread import BrowserThread
 from worker.consumer import QueueConsumer
+from worker.fenced import FencedPool
 from worker.heartbeat import WorkerStatus, beat, unregister
 from worker.lease import Lease
 from worker.publisher import Publisher
@@ -48,7 +50,9 @@ class Owned:
     session_id: str
     runtime: SessionRuntime
     browser: BrowserThread
+    pool: FencedPool  # the session's writes, under its fencing token
     task: asyncio.Task[None]
+    refused: int = 0  # writes Postgres refused (a later grant exists)
 
 
 class WorkerProcess:
@@ -136,22 +140,37 @@ class WorkerProcess:
         if not await lease.claim():
             return "held by another worker"
         async with self._pg.connection() as conn:
-            session = await sessions.worker_get(conn, session_id=session_id)
-        if session is None or session.desired_state != "running":
+            session = await sessions.worker_grant(
+                conn, session_id=session_id, worker_id=self.worker_id
+            )
+        if session is None:
             await lease.release()
             return "not wanted"
         assert self._pool_consumer is not None
         self._pool_consumer.pause()
-        self._start_owning(session.id, session.company_id, lease)
+        fence = Fence(session.id, session.fence)
+        pool = FencedPool(self.settings.database_url, fence=fence, on_refused=self._on_refused)
+        try:
+            await pool.open(wait=True, timeout=10)
+        except Exception:
+            await pool.close()
+            await lease.release()
+            with contextlib.suppress(RedisError):
+                await enqueue_start(self._redis, self.names, sid)
+            self._pool_consumer.resume()
+            raise
+        self._start_owning(session.id, session.company_id, lease, pool)
         return "claimed"
 
     # --- owning ------------------------------------------------------------------------
 
-    def _start_owning(self, session_id: UUID, company_id: UUID, lease: Lease) -> None:
+    def _start_owning(
+        self, session_id: UUID, company_id: UUID, lease: Lease, pool: FencedPool
+    ) -> None:
         assert self._redis is not None and self._pg is not None
         sid = str(session_id)
         publisher = Publisher(
-            self._pg,
+            pool,
             self._redis,
             channel=self.names.events_channel,
             session_id=session_id,
@@ -161,10 +180,26 @@ class WorkerProcess:
         browser = BrowserThread()
         runtime = SessionRuntime(self.settings, publisher, browser, self._redis)
         task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
-        self._owned = Owned(sid, runtime, browser, task)
+        self._owned = Owned(sid, runtime, browser, pool, task)
         self.status.state, self.status.session_id = "owning", sid
         self._status_changed.set()
-        log.info("worker=%s session=%s claimed", self.worker_id, sid)
+        log.info("worker=%s session=%s claimed fence=%d", self.worker_id, sid, pool.fence.token)
+
+    def _on_refused(self, stale: StaleFence) -> None:
+        """Postgres refused a write for the owned session: count it, log it once, drop it."""
+        owned = self._owned
+        if owned is None or owned.pool.fence != stale.fence:
+            return
+        owned.refused += 1
+        if owned.refused == 1:
+            log.warning(
+                "worker=%s session=%s write refused: fencing token %d is stale (another worker"
+                " was granted the lease); dropping the session",
+                self.worker_id,
+                owned.session_id,
+                stale.fence.token,
+            )
+        owned.runtime.request_end(End.LEASE_LOST)
 
     async def _own(self, sid: str, runtime: SessionRuntime, lease: Lease) -> None:
         assert self._redis is not None
@@ -188,7 +223,16 @@ class WorkerProcess:
             self.status.state = "stopping"
             await commands.stop(grace_s=5)
             await lease.stop_keep_alive()
-            await self._after(sid, runtime, lease, end)
+            owned = self._owned
+            assert owned is not None
+            try:
+                end = runtime.end_reason(end)
+                await self._after(sid, runtime, lease, end)
+            except StaleFence:
+                pass  # counted and logged by _on_refused: the new owner writes the state
+            finally:
+                await owned.pool.close()
+            await self._record_refusals(owned)
             self._owned = None
             self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
             self._status_changed.set()
@@ -207,6 +251,23 @@ class WorkerProcess:
         if end is End.HANDOFF:
             with contextlib.suppress(RedisError):
                 await enqueue_start(self._redis, self.names, sid)
+
+    async def _record_refusals(self, owned: Owned) -> None:
+        """Refused writes go to ``wa_fence_refusals`` (through the unfenced pool): /metrics."""
+        assert self._pg is not None
+        if not owned.refused:
+            return
+        try:
+            async with self._pg.connection() as conn:
+                for _ in range(owned.refused):
+                    await sessions.worker_record_refusal(
+                        conn,
+                        session_id=owned.pool.fence.session_id,
+                        worker_id=self.worker_id,
+                        token=owned.pool.fence.token,
+                    )
+        except Exception as exc:  # Postgres away: the log line above still says it
+            log.warning("worker=%s refusals not recorded: %s", self.worker_id, exc)
 
     async def _forget_if_deleted(self, sid: str) -> None:
         """A deleted session's browser profile goes too (the gateway cannot reach worker disks)."""

@@ -220,6 +220,35 @@ async def worker_add_drift(
     )
 
 
+async def worker_grant(conn: Conn, *, session_id: UUID, worker_id: str) -> WaSession | None:
+    """A worker that won the lease in Redis takes the session: the fencing token goes up (from
+    one sequence, so it only grows); None when the session is gone or not wanted running."""
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "UPDATE wa_sessions SET fence = nextval('wa_fence_seq'), worker_id = %(w)s"
+            " WHERE id = %(id)s AND desired_state = 'running' RETURNING *",
+            {"id": session_id, "w": worker_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_record_refusal(
+    conn: Conn, *, session_id: UUID, worker_id: str, token: int
+) -> None:
+    """Postgres refused a write of this worker (a later grant exists): counted in /metrics."""
+    await conn.execute(
+        "INSERT INTO wa_fence_refusals (session_id, worker_id, token)"
+        " VALUES (%(sid)s, %(w)s, %(t)s)",
+        {"sid": session_id, "w": worker_id, "t": token},
+    )
+
+
+async def count_fence_refusals(conn: Conn) -> int:
+    cur = await conn.execute("SELECT count(*) AS n FROM wa_fence_refusals")
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
 async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
     """Sessions an admin wants running, for the reconciler (it checks leases in Redis)."""
     cur = await conn.execute("SELECT id FROM wa_sessions WHERE desired_state = 'running'")

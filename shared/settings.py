@@ -25,8 +25,7 @@ BridgeKind = Literal["auto", "module", "page"]
 PasskeyRelayKind = Literal["extension", "script", "off"]
 
 
-def _default_worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+HOST_LABEL_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 
 class Settings(BaseSettings):
@@ -95,7 +94,15 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(False, validation_alias="APP_WEBHOOK_ALLOW_PRIVATE")
 
     # worker and browser
-    worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
+    # the host a worker runs on, as placement and drain see it (sessions spread across hosts;
+    # an operator drains one by this label); in the worker id and the heartbeat
+    host_label: str = Field(
+        default_factory=socket.gethostname,
+        pattern=HOST_LABEL_PATTERN,
+        validation_alias="APP_HOST_LABEL",
+    )
+    # empty: "<host label>-<pid>"
+    worker_id: str = Field("", validation_alias="APP_WORKER_ID")
     profile_dir: Path = Field(
         Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
     )
@@ -135,6 +142,12 @@ class Settings(BaseSettings):
     passkey_wait_s: float = Field(600.0, gt=0, le=3600, validation_alias="APP_PASSKEY_WAIT_S")
     # more Chromium flags, shell-quoted (e.g. a proxy, or --host-resolver-rules for a stand-in)
     chromium_extra_args: str = Field("", validation_alias="APP_CHROMIUM_EXTRA_ARGS")
+
+    @model_validator(mode="after")
+    def _default_worker_id(self) -> Settings:
+        if not self.worker_id:  # frozen: set once, here, while the object is being built
+            object.__setattr__(self, "worker_id", f"{self.host_label}-{os.getpid()}")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

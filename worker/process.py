@@ -1,6 +1,7 @@
 """The worker process: waits in the pool, owns at most one session, hands it off cleanly.
 
-Idle: consumes ``start_session`` from ``wa:pool``, heartbeats, runs the reconciler. Owning: holds
+Idle: consumes ``start_session`` from ``wa:pool`` while placement lets its host take sessions
+(the least-loaded hosts, never a draining one), heartbeats, runs the reconciler. Owning: holds
 the session's lease, runs its SessionRuntime and consumes ``wa:session:{id}``. On SIGTERM or an
 operator's ``restart``/``stop`` (``wa:ctl:{id}``) it stops Chromium cleanly, releases the lease and
 re-queues the session, so another worker resumes it from the same profile without a new QR.
@@ -23,6 +24,7 @@ from shared.constants import HEARTBEAT_EVERY_S, RedisNames
 from shared.db.pool import make_pool
 from shared.db.repos import sessions
 from shared.fencing import Fence, StaleFence
+from shared.fleet import may_take_sessions, publish_placement, read_fleet
 from shared.queues import enqueue_start
 from shared.settings import Settings
 from shared.states import Reason, SessionState
@@ -43,6 +45,8 @@ COMMAND_TIMEOUT_S = 120
 START_TIMEOUT_S = 30
 # how often an owning worker looks for its session's commands: a send waits half of it on average
 SESSION_POLL_S = 0.02
+# how often an idle worker reads the placement hint (whether its host takes the next session)
+PLACEMENT_POLL_S = 0.25
 
 
 @dataclass
@@ -60,9 +64,10 @@ class WorkerProcess:
         self.settings = settings
         self.worker_id = settings.worker_id
         self.names = RedisNames.of(settings)
-        self.status = WorkerStatus(worker_id=self.worker_id)
+        self.status = WorkerStatus(worker_id=self.worker_id, host=settings.host_label)
         self._exit = asyncio.Event()
         self._owned: Owned | None = None
+        self._claiming = False  # a claim is under way (its lease and grant not settled yet)
         self._redis: ArqRedis | None = None
         self._pg: AsyncConnectionPool | None = None
         self._pool_consumer: QueueConsumer | None = None
@@ -102,6 +107,7 @@ class WorkerProcess:
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
             asyncio.create_task(self._reconcile_loop(), name="reconciler"),
             asyncio.create_task(self._ctl_loop(), name="ctl"),
+            asyncio.create_task(self._placement_loop(), name="placement"),
         ]
         log.info("worker=%s ready in pool", self.worker_id)
         try:
@@ -126,10 +132,19 @@ class WorkerProcess:
         """The start_session job: take the session if it wants to run and nobody holds it."""
         assert self._redis is not None and self._pg is not None
         sid = str(session_id)
-        if self._owned is not None or self._exit.is_set():
+        if self._owned is not None or self._claiming or self._exit.is_set():
             # busy: put it back for another idle worker instead of dropping it
             await enqueue_start(self._redis, self.names, sid)
             return "busy"
+        self._claiming = True
+        try:
+            return await self._claim(session_id)
+        finally:
+            self._claiming = False
+
+    async def _claim(self, session_id: UUID) -> str:
+        assert self._redis is not None and self._pg is not None
+        sid = str(session_id)
         lease = Lease(
             self._redis,
             key=self.names.lease_key(sid),
@@ -157,7 +172,6 @@ class WorkerProcess:
             await lease.release()
             with contextlib.suppress(RedisError):
                 await enqueue_start(self._redis, self.names, sid)
-            self._pool_consumer.resume()
             raise
         self._start_owning(session.id, session.company_id, lease, pool)
         return "claimed"
@@ -236,8 +250,6 @@ class WorkerProcess:
             self._owned = None
             self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
             self._status_changed.set()
-            if not self._exit.is_set() and self._pool_consumer is not None:
-                self._pool_consumer.resume()
             log.info("worker=%s session=%s released end=%s", self.worker_id, sid, end)
 
     async def _after(self, sid: str, runtime: SessionRuntime, lease: Lease, end: End) -> None:
@@ -288,20 +300,44 @@ class WorkerProcess:
                 self.status.browser_pss_mb = await asyncio.to_thread(
                     process_tree_pss_mb, owned.browser.browser_pid
                 )
+            changed = self._status_changed.is_set()
             await beat(self._redis, self.names, self.status)
             self._status_changed.clear()
+            if changed:  # another host may be the least loaded now
+                with contextlib.suppress(RedisError, OSError):
+                    await publish_placement(
+                        self._redis, self.names, await read_fleet(self._redis, self.names)
+                    )
             # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancellation that
             # arrives as the event fires, and the worker would never finish stopping
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(HEARTBEAT_EVERY_S):
                     await self._status_changed.wait()
 
+    async def _placement_loop(self) -> None:
+        """An idle worker picks start jobs only while its host may take sessions."""
+        assert self._redis is not None and self._pool_consumer is not None
+        while True:
+            allowed = False
+            if self._owned is None and not self._claiming and not self._exit.is_set():
+                try:
+                    allowed = await may_take_sessions(
+                        self._redis, self.names, self.settings.host_label
+                    )
+                except (RedisError, OSError):
+                    allowed = True  # no hint to follow: the lease still decides who owns what
+            if allowed and not self._pool_consumer.picking:
+                self._pool_consumer.resume()
+            elif not allowed and self._pool_consumer.picking and self._owned is None:
+                # (an owner's consumer is paused already; claim() pauses it first)
+                self._pool_consumer.pause()
+            await asyncio.sleep(PLACEMENT_POLL_S)
+
     async def _reconcile_loop(self) -> None:
+        # owning workers too: with every worker busy, someone must say waiting_for_worker
         assert self._redis is not None and self._pg is not None
         while True:
             await asyncio.sleep(self.settings.reconcile_interval_s)
-            if self._owned is not None:
-                continue
             try:
                 await reconcile_once(
                     self._redis,

@@ -83,6 +83,17 @@ class WaSession:
 
 
 @dataclass(frozen=True, slots=True)
+class WantedSession:
+    """A session an admin wants running, as the reconciler sees it."""
+
+    id: UUID
+    company_id: UUID
+    fence: int
+    state: str
+    state_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Access:
     session_id: UUID
     manager_id: UUID

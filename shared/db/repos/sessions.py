@@ -12,7 +12,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from shared.db.types import Conn, OpsSession, WaSession
+from shared.db.types import Conn, OpsSession, WantedSession, WaSession
 
 
 async def create(conn: Conn, *, company_id: UUID, name: str) -> WaSession:
@@ -249,10 +249,32 @@ async def count_fence_refusals(conn: Conn) -> int:
     return int(row["n"]) if row else 0
 
 
-async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
+async def wanting_to_run(conn: Conn) -> list[WantedSession]:
     """Sessions an admin wants running, for the reconciler (it checks leases in Redis)."""
-    cur = await conn.execute("SELECT id FROM wa_sessions WHERE desired_state = 'running'")
-    return [r["id"] for r in await cur.fetchall()]
+    async with conn.cursor(row_factory=class_row(WantedSession)) as cur:
+        await cur.execute(
+            "SELECT id, company_id, fence, state, state_reason FROM wa_sessions"
+            " WHERE desired_state = 'running' ORDER BY updated_at, id"
+        )
+        return await cur.fetchall()
+
+
+async def mark_waiting(conn: Conn, *, session_id: UUID, fence: int) -> str | None:
+    """No worker is free for this session: ``idle`` / ``waiting_for_worker``, unless a worker
+    was granted it since the reconciler looked (the fence moved). Returns the previous state,
+    None when nothing changed."""
+    cur = await conn.execute(
+        "UPDATE wa_sessions s SET state = 'idle', state_reason = 'waiting_for_worker',"
+        " state_detail = NULL, qr_payload = NULL, qr_expires_at = NULL, pairing_code = NULL,"
+        " pairing_code_expires_at = NULL, updated_at = now()"
+        " FROM (SELECT id, state FROM wa_sessions WHERE id = %(id)s FOR UPDATE) old"
+        " WHERE s.id = old.id AND s.fence = %(f)s AND s.desired_state = 'running'"
+        " AND NOT (s.state = 'idle' AND s.state_reason IS NOT DISTINCT FROM 'waiting_for_worker')"
+        " RETURNING old.state AS previous",
+        {"id": session_id, "f": fence},
+    )
+    row = await cur.fetchone()
+    return str(row["previous"]) if row else None
 
 
 # --- gateway: creation under the company limit, admin-written state, operators ---------------

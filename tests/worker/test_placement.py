@@ -84,7 +84,8 @@ async def test_a_session_no_free_worker_can_take_waits_and_says_so(
         "idle",
         "waiting_for_worker",
     )
-    assert rows[one.id] is not None and rows[one.id].state_reason is None  # held: untouched
+    held = rows[one.id]
+    assert held is not None and held.state_reason is None  # held: untouched
     assert [(e.type, e.session_id) for e in logged] == [("state", third.id)]
     assert json.loads(await redis.get(NAMES.placement_key) or b"null") == []
     await _pass(redis, pg)  # said once
@@ -111,7 +112,7 @@ async def test_a_drained_host_hands_its_sessions_off_one_at_a_time(
     await _beat(redis, "b2", "b")
     for sid, w in ((s1.id, "a1"), (s2.id, "a2")):
         await redis.set(NAMES.lease_key(str(sid)), w)
-    await redis.sadd(NAMES.draining_hosts, "a")
+    await redis.sadd(NAMES.draining_hosts, "a")  # type: ignore[misc]
     pubsub = redis.pubsub()
     await pubsub.subscribe(NAMES.ctl_channel("a1"), NAMES.ctl_channel("a2"))
 

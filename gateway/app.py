@@ -18,6 +18,7 @@ from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
+    CAPACITY,
     ENDPOINTS,
     EVENTS,
     HTTP_METRICS,
@@ -33,7 +34,7 @@ from gateway.keys import (
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.metrics import Capacity, HttpMetrics, PageDrift, metrics_middleware
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -45,6 +46,7 @@ from gateway.routes import (
     control,
     deliveries,
     health,
+    hosts,
     managers,
     messages,
     openapi,
@@ -88,6 +90,7 @@ ROUTERS = (
     apikeys.router,
     audit.router,
     ops.router,
+    hosts.router,
     openapi.router,
     health.router,
 )
@@ -181,6 +184,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = PageDrift(registry)
+    app[CAPACITY] = Capacity(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -18,6 +18,7 @@ from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
+    CAPACITY,
     ENDPOINTS,
     EVENTS,
     HTTP_METRICS,
@@ -34,7 +35,13 @@ from gateway.keys import (
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, metrics_middleware, page_drift, snapshot_failures
+from gateway.metrics import (
+    Capacity,
+    HttpMetrics,
+    metrics_middleware,
+    page_drift,
+    snapshot_failures,
+)
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -46,6 +53,7 @@ from gateway.routes import (
     control,
     deliveries,
     health,
+    hosts,
     managers,
     messages,
     openapi,
@@ -89,6 +97,7 @@ ROUTERS = (
     apikeys.router,
     audit.router,
     ops.router,
+    hosts.router,
     openapi.router,
     health.router,
 )
@@ -183,6 +192,7 @@ def create_app(settings: Settings) -> web.Application:
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = page_drift(registry)
     app[SNAPSHOT_FAILURES] = snapshot_failures(registry)
+    app[CAPACITY] = Capacity(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import HttpMetrics, RedisCounts
+    from gateway.metrics import Capacity, HttpMetrics, RedisCounts
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -40,6 +40,7 @@ HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
 PAGE_DRIFT: web.AppKey[RedisCounts] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
 # wa:snapshot_failures, refreshed per scrape
 SNAPSHOT_FAILURES: web.AppKey[RedisCounts] = web.AppKey("snapshot_failures")
+CAPACITY: web.AppKey[Capacity] = web.AppKey("capacity")  # workers per host, refused writes
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

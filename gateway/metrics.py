@@ -1,5 +1,6 @@
-"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, and the
-deployment-wide counters workers keep in Redis (page drift, snapshot failures), read per scrape."""
+"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, the
+deployment-wide counters workers keep in Redis (page drift, snapshot failures), free and busy
+workers per host, and writes refused by fencing (read from Redis and Postgres at each scrape)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from collections.abc import Iterator
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from gateway.keys import HTTP_METRICS
+from shared.fleet import Fleet
 
 MAX_KIND_CHARS = 64
 
@@ -98,3 +100,33 @@ def snapshot_failures(registry: CollectorRegistry) -> RedisCounts:
         "Profile snapshots not made, or refused on restore (corrupt, wrong key), by reason",
         "reason",
     )
+
+
+class Capacity:
+    """``wa_workers{host,state}`` (free | busy | draining) from the workers' heartbeats, and
+    ``wa_fence_refused_total`` (stale writes Postgres refused). A failed read leaves one out."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._fleet: Fleet | None = None
+        self._refused: int | None = None
+        registry.register(self)
+
+    def update(self, fleet: Fleet | None, refused: int | None) -> None:
+        self._fleet, self._refused = fleet, refused
+
+    def collect(self) -> Iterator[Metric]:
+        if self._fleet is not None:
+            workers = GaugeMetricFamily(
+                "wa_workers", "Live workers by host and state", labels=["host", "state"]
+            )
+            for host in self._fleet.hosts().values():
+                workers.add_metric([host.host, "free"], host.free)
+                workers.add_metric([host.host, "busy"], host.busy)
+                workers.add_metric([host.host, "draining"], host.idle_draining)
+            yield workers
+        if self._refused is not None:
+            yield CounterMetricFamily(
+                "wa_fence_refused",
+                "Worker writes Postgres refused: a later grant of the session's lease existed",
+                value=self._refused,
+            )

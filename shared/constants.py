@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 LEASE_RENEW_EVERY_S = 5.0
 WORKER_TTL_S = 15
 HEARTBEAT_EVERY_S = 5.0
+# how long a drained session may take to be held on another host before the next one moves
+DRAIN_MOVE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,22 @@ class RedisNames:
     def reconcile_lock(self) -> str:
         """One worker at a time runs the reconciler pass (SET NX PX), so idle workers stay cheap."""
         return self._name("wa:reconcile:lock")
+
+    @property
+    def draining_hosts(self) -> str:
+        """Set of host labels an operator drains: their workers take no session, and their
+        sessions move elsewhere one at a time."""
+        return self._name("wa:draining")
+
+    def drain_moving_key(self, host: str) -> str:
+        """String (PX): the session of a draining host being handed off now (one at a time)."""
+        return self._name(f"wa:drain:moving:{host}")
+
+    @property
+    def placement_key(self) -> str:
+        """String (PX), JSON list: the hosts whose idle workers may take the next session (the
+        least-loaded ones with a free worker); missing: any idle worker may."""
+        return self._name("wa:placement")
 
     def send_guard_key(self, message_id: str) -> str:
         """Set just before a message is typed: a redelivered send_text never types twice."""

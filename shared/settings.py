@@ -27,8 +27,7 @@ BridgeKind = Literal["auto", "module", "page"]
 PasskeyRelayKind = Literal["extension", "script", "off"]
 
 
-def _default_worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+HOST_LABEL_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 
 class Settings(BaseSettings):
@@ -97,7 +96,15 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(False, validation_alias="APP_WEBHOOK_ALLOW_PRIVATE")
 
     # worker and browser
-    worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
+    # the host a worker runs on, as placement and drain see it (sessions spread across hosts;
+    # an operator drains one by this label); in the worker id and the heartbeat
+    host_label: str = Field(
+        default_factory=socket.gethostname,
+        pattern=HOST_LABEL_PATTERN,
+        validation_alias="APP_HOST_LABEL",
+    )
+    # empty: "<host label>-<pid>"
+    worker_id: str = Field("", validation_alias="APP_WORKER_ID")
     profile_dir: Path = Field(
         Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
     )
@@ -111,8 +118,10 @@ class Settings(BaseSettings):
     browser_start_timeout_s: float = Field(
         60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
     )
-    lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
-    reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
+    # a short lease is safe with fencing (migration 0010): a killed holder's session moves within
+    # about TTL + reconcile period + browser start
+    lease_ttl_ms: int = Field(5_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
+    reconcile_interval_s: float = Field(1.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")
     sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
     conflict_takeover_s: float = Field(3.0, ge=0, validation_alias="APP_CONFLICT_TAKEOVER_S")
@@ -149,6 +158,12 @@ class Settings(BaseSettings):
     )
     # a profile's essential state larger than this is not snapshotted (counted and reported)
     snapshot_max_mb: int = Field(256, ge=1, le=1000, validation_alias="APP_SNAPSHOT_MAX_MB")
+
+    @model_validator(mode="after")
+    def _default_worker_id(self) -> Settings:
+        if not self.worker_id:  # frozen: set once, here, while the object is being built
+            object.__setattr__(self, "worker_id", f"{self.host_label}-{os.getpid()}")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

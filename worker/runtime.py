@@ -22,6 +22,7 @@ from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
 from shared.constants import RedisNames
+from shared.fencing import StaleFence
 from shared.settings import Settings
 from shared.states import Reason, SessionState
 from worker.attachment import Attachment
@@ -105,26 +106,39 @@ class SessionRuntime:
     # --- lifecycle ---------------------------------------------------------------------
 
     def request_end(self, end: End, state: tuple[SessionState, str] | None = None) -> None:
-        """Ask the loop to finish; ``state`` is written as the last transition, if given."""
-        if not self._stop.is_set():
+        """Ask the loop to finish; ``state`` is written as the last transition, if given.
+        A lost lease wins over any other end: this worker may write nothing more."""
+        if end is End.LEASE_LOST:
+            self._end, self._end_state = end, None
+            self._stop.set()
+        elif not self._stop.is_set():
             self._end, self._end_state = end, state
             self._stop.set()
 
+    def end_reason(self, fallback: End) -> End:
+        """How the run ended, even when it ended by an exception (``fallback``)."""
+        return End.LEASE_LOST if self._end is End.LEASE_LOST else fallback
+
     async def run(self) -> End:
-        await self.publisher.transition(SessionState.INITIALIZING, Reason.STARTING)
         try:
+            await self.publisher.transition(SessionState.INITIALIZING, Reason.STARTING)
             if await self._launch():
                 self.snapshots.start(self._linked)
                 await self._watch()
+        except StaleFence:
+            pass  # the owner was told (it asked for LEASE_LOST): stop driving the browser now
         finally:
             await self._passkey.close()
             await self._wa.close()
             await self._browser.close()
             # after Chromium closed: its storage is all on disk now
-            await self.snapshots.close(final=self._linked() and self._end is not End.LEASE_LOST)
-            await self.drift.flush(force=True)
+            with contextlib.suppress(StaleFence):
+                await self.snapshots.close(final=self._linked() and self._end is not End.LEASE_LOST)
+            with contextlib.suppress(StaleFence):
+                await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
-            await self.publisher.transition(*self._end_state)
+            with contextlib.suppress(StaleFence):
+                await self.publisher.transition(*self._end_state)
         return self._end
 
     async def _launch(self) -> bool:

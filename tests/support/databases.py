@@ -31,6 +31,7 @@ REDIS_PREFIX = f"test{_XDIST_N}" if _XDIST_N else "test"
 NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (
+    "wa_fence_refusals",
     "webhook_attempts",
     "webhook_deliveries",
     "webhooks",

@@ -35,6 +35,7 @@ from tests.support.wa import (
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
+WORKER_HOST = "host-world"
 PUBLIC_URL = "https://93.184.215.14/hook"  # a public address: no DNS, and the SSRF rule allows it
 
 
@@ -73,7 +74,7 @@ async def seed_world(
     chat = await seed_chat(pg, session.id, "79001234567@c.us", name="Ann", unread=2)
     await seed_messages(pg, session.id, chat.id, 5)
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
-    await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
+    await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID, host=WORKER_HOST))
     async with pg.connection() as conn:  # every company starts with the default quick replies
         reply = (await quick_replies.list_for_company(conn, company_id=company.id))[0]
     hook = await make_webhook(pg, company.id, PUBLIC_URL)
@@ -97,6 +98,7 @@ async def seed_world(
         "chatId": str(chat.id),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
+        "host": WORKER_HOST,
         "quickReplyId": str(reply.id),
         "webhookId": str(hook.id),
         "deliveryId": str(delivery.id),

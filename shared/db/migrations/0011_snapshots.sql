@@ -26,3 +26,7 @@ CREATE TABLE wa_profile_snapshots (
 );
 CREATE INDEX wa_profile_snapshots_good_idx ON wa_profile_snapshots (session_id, generation DESC)
     WHERE status = 'good';
+
+-- a snapshot is a worker's write for its session: fenced like the others (0010_fencing.sql)
+CREATE TRIGGER wa_profile_snapshots_fence BEFORE INSERT OR UPDATE OR DELETE ON wa_profile_snapshots
+    FOR EACH ROW EXECUTE FUNCTION wa_fence_check();

@@ -14,10 +14,12 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared.db.repos import sessions, snapshots
+from shared.fencing import Fence, StaleFence
 from shared.settings import Settings
 from tests.conftest import MakeCompany
 from tests.support.databases import NAMES
 from tests.worker.test_snapshot_files import WA_URL, make_profile
+from worker.fenced import FencedPool
 from worker.snapshots import files
 from worker.snapshots.keeper import MARKER, SnapshotKeeper
 from worker.snapshots.store import PostgresSnapshotStore
@@ -170,3 +172,26 @@ async def test_a_clean_stop_snapshots_what_changed_since_the_last(
     assert await _rows(pg, session_id) == [(1, "good", None), (2, "good", None)]
     await k.close(final=True)  # nothing changed since: nothing new
     assert len(await _rows(pg, session_id)) == 2
+
+
+async def test_a_stale_holders_snapshot_is_refused(
+    snap_settings: Settings, pg: AsyncConnectionPool, redis: Redis, session_id: UUID, tmp_path: Path
+) -> None:
+    async with pg.connection() as conn:
+        old = await sessions.worker_grant(conn, session_id=session_id, worker_id="w-old")
+        new = await sessions.worker_grant(conn, session_id=session_id, worker_id="w-new")
+    assert old is not None and new is not None
+    refused: list[StaleFence] = []
+    pool = FencedPool(
+        snap_settings.database_url, fence=Fence(old.id, old.fence), on_refused=refused.append
+    )
+    await pool.open(wait=True, timeout=10)
+    try:
+        stale = keeper(snap_settings, pool, redis, session_id)
+        await stale.restore(make_profile(tmp_path / "a"))
+        with pytest.raises(StaleFence):
+            await stale.snapshot(force=True)
+    finally:
+        await pool.close()
+    assert len(refused) == 1
+    assert await _rows(pg, session_id) == []

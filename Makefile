@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PIP := .venv/bin/pip
-APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl
+APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl docker.io
 
 .PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
 

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl docker.io
 
-.PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
+.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench chaos clean
 
 setup: sysdeps venv
 
@@ -38,7 +38,12 @@ migrate: venv
 
 test: setup
 	bash infra/scripts/services.sh ensure-test
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -m "not chaos_long"
+
+# every chaos test (tests/chaos), the long ones included: ~3 min
+test-chaos: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m pytest -q -p no:cacheprovider tests/chaos
 
 test-fast: venv
 	$(PY) -m pytest -q -m "not e2e"
@@ -60,6 +65,10 @@ demo: setup
 bench: setup
 	bash infra/scripts/services.sh ensure-test
 	$(PY) -m bench
+
+# failover figures (issue 16) as JSON: private Redis/Postgres, two hosts, kill -9, restarts, a cut
+chaos: setup
+	$(PY) -m bench.chaos --runs $${RUNS:-10}
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -271,7 +271,10 @@ class Cluster:
             )
             return {str(r[0]): str(r[1]) for r in await cur.fetchall()}
 
-    async def received_by_contact(self, phone: str, prefix: str) -> Counter[str]:
+    async def received_by_contact(self, phone: str, contact: str, prefix: str) -> Counter[str]:
+        """What the linked phone ``phone`` sent to ``contact`` (bodies starting ``prefix``)."""
         return Counter(
-            str(m["text"]) for m in await self.sim.sent(phone) if str(m["text"]).startswith(prefix)
+            str(m["text"])
+            for m in await self.sim.sent(phone)
+            if m["to"] == contact and str(m["text"]).startswith(prefix)
         )

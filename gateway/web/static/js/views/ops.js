@@ -8,6 +8,16 @@ import { stateBadge } from "./sessions.js";
 
 const REFRESH_MS = 5000;
 
+// the newest good profile snapshot (portable profiles), and any refused one with its reason
+function snapshotSummary(snap) {
+  if (!snap) return "—";
+  const good = snap.generation
+    ? t("ops.snapshotGood", { generation: snap.generation, at: fmtTime(snap.at) })
+    : t("ops.snapshotNone");
+  if (!snap.refused) return good;
+  return `${good}; ${t("ops.snapshotRefused", { count: snap.refused, reason: snap.lastRefusedReason || "?" })}`;
+}
+
 export default function ops(root) {
   const hosts = h("tbody");
   const workers = h("tbody");
@@ -99,6 +109,11 @@ export default function ops(root) {
               { "data-testid": "ops-drift", class: Object.keys(x.pageDrift || {}).length ? "error" : "" },
               driftSummary(x.pageDrift),
             ),
+            h(
+              "td",
+              { "data-testid": "ops-snapshot", class: x.snapshot?.refused ? "error" : "" },
+              snapshotSummary(x.snapshot),
+            ),
           ),
         ),
       );
@@ -155,6 +170,7 @@ export default function ops(root) {
           "ops.worker",
           "ops.bridge",
           "session.drift",
+          "ops.snapshot",
         ]),
         sessions,
       ),

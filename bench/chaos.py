@@ -45,7 +45,9 @@ async def failovers(sim_url: str, root: Path, runs: int) -> dict[str, Any]:
             qr_shown += moved["qr_shown"]
             await cluster.start_worker(holder)
             # the new holder's own snapshot, so the next move restores what it last saw
-            await cluster.wait("a snapshot", lambda h=other: cluster.snapshot_by(sid, h), 60)
+            worker = (await cluster.row(sid)).worker_id
+            await cluster.wait("a snapshot", lambda w=worker: cluster.snapshot_by(sid, w), 60)
+            await cluster.wait("a standby", lambda h=holder: cluster.idle_worker_on(h), 60)
             holder, other = other, holder
         return {
             "runs": runs,

@@ -133,6 +133,7 @@ class Cluster:
             "APP_BRIDGE": "module",
             "APP_SNAPSHOT_DEBOUNCE_S": "1",
             "APP_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",  # a killed worker's last lines are what a test needs
             **self.worker_env,
             **extra,
         }
@@ -171,10 +172,24 @@ class Cluster:
             await asyncio.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}\n{self.logs()}")
 
-    async def ready_on(self, sid: UUID, host: str, timeout_s: float = READY_TIMEOUT_S) -> None:
+    async def ready_on(
+        self, sid: UUID, host: str, after_event: int = 0, timeout_s: float = READY_TIMEOUT_S
+    ) -> None:
+        """The session became ``ready`` (a state event after ``after_event``) on ``host``. The row
+        alone would not do: a new holder's grant names it before it has started anything."""
+
         async def check() -> bool:
+            async with self.pg.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+                await cur.execute(
+                    "SELECT count(*) FROM event_log WHERE session_id = %s AND id > %s"
+                    " AND type = 'state' AND payload->'data'->>'state' = 'ready'",
+                    (sid, after_event),
+                )
+                found = await cur.fetchone()
             row = await self.row(sid)
-            return bool(row and row.state == "ready" and (row.worker_id or "").startswith(host))
+            return bool(
+                found and found[0] and row.state == "ready" and row.worker_id.startswith(host)
+            )
 
         await self.wait(f"ready on {host}", check, timeout_s)
 
@@ -189,19 +204,29 @@ class Cluster:
         ref = await self.wait("a QR", qr, 60)
         phone = unique_phone()
         await self.sim.link(ref, phone, "Shop")
-        await self.ready_on(sid, host, 60)
+        await self.ready_on(sid, host, timeout_s=60)
         await self.wait(f"a snapshot by {host}", lambda: self.snapshot_by(sid, host), 30)
         return sid, phone
 
-    async def snapshot_by(self, sid: UUID, host: str) -> bool:
+    async def snapshot_by(self, sid: UUID, worker: str) -> bool:
+        """A good snapshot taken by ``worker``: a worker id, or a host name (any of its workers)."""
         async with self.pg.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
             await cur.execute(
                 "SELECT count(*) FROM wa_profile_snapshots WHERE session_id = %s"
-                " AND status = 'good' AND worker_id LIKE %s",
-                (sid, f"{host}-%"),
+                " AND status = 'good' AND (worker_id = %s OR worker_id LIKE %s)",
+                (sid, worker, f"{worker}-%"),
             )
             row = await cur.fetchone()
         return bool(row and row[0])
+
+    async def idle_worker_on(self, host: str) -> bool:
+        """The newest worker of ``host`` heartbeats as idle (waiting in the pool)."""
+        key = NAMES.worker_key(f"{host}-{self._serial_of(host)}")
+        fields: Any = self.arq.hgetall(key)  # redis-py types it loosely
+        return bool((await fields).get(b"state") == b"idle")
+
+    def _serial_of(self, host: str) -> str:
+        return self.hosts[host].worker.name.rsplit("-", 1)[-1]
 
     async def last_event_id(self) -> int:
         async with self.pg.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:

@@ -61,7 +61,7 @@ async def failover(cluster: Cluster, sid: UUID, holder: str, other: str) -> Figu
     mark = await cluster.last_event_id()
     started = time.monotonic()
     cluster.hosts[holder].worker.kill()
-    await cluster.ready_on(sid, other)
+    await cluster.ready_on(sid, other, mark)
     return {
         "ready_s": round(time.monotonic() - started, 2),
         "qr_shown": await cluster.qr_events_since(sid, mark),
@@ -140,7 +140,7 @@ async def network_cut(cluster: Cluster, sid: UUID, phone: str) -> Figures:
     await cluster.hosts["A"].cut()
     bodies = [f"during the cut {i}" for i in range(5)]
     await burst(cluster, phone, unique_phone(), bodies)
-    await cluster.ready_on(sid, "B")
+    await cluster.ready_on(sid, "B", mark)
     ready_s = round(time.monotonic() - started, 2)
     stored = await stored_inbound(cluster, sid, "during the cut ", len(bodies))
     await cluster.hosts["A"].restore()

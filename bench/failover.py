@@ -114,11 +114,17 @@ class Failover:
             return bool((await self._row(sid))["state"] == "ready")
 
         await until("ready", ready)
-        await asyncio.sleep(3.0)  # Chromium writes the link to the profile on disk meanwhile
+        # Chromium commits Local Storage to disk about 5 s after a change: a worker killed
+        # sooner after the link leaves a profile without it (a clean stop writes it at once)
+        await asyncio.sleep(8.0)
         return sid
+
+    async def _fence(self, sid: str) -> int:
+        return await self._count("SELECT fence FROM wa_sessions WHERE id = %s", sid)
 
     async def one(self, sid: str, run: int, http: aiohttp.ClientSession) -> dict[str, Any]:
         holder = (await self._row(sid))["worker_id"]
+        fence = await self._fence(sid)
         host = next(h for h, (w, _) in self.workers.items() if w == holder)
         other_id, _ = self.workers[next(h for h in HOSTS if h != host)]
         await until(f"{other_id} idle", lambda: self._idle(other_id), 60)
@@ -134,6 +140,12 @@ class Failover:
             headers={"Authorization": f"Bearer {self.stack.token}"},
         ) as resp:
             assert resp.status == 202, await resp.text()
+
+        async def granted() -> bool:  # the lease expired and the other worker took it
+            return await self._fence(sid) > fence
+
+        await until("the grant to the other host", granted)
+        granted_after = time.monotonic() - killed_at
 
         async def back() -> int:  # the first "ready" since the kill (the log, not the row:
             # a grant names the new worker before its browser is up)
@@ -168,6 +180,7 @@ class Failover:
         return {
             "run": run,
             "seconds": round(took, 2),
+            "granted_after_s": round(granted_after, 2),  # the lease's part, then the start's
             "from": holder,
             "to": row["worker_id"],
             "reason": row["reason"],
@@ -184,6 +197,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "runs": len(runs),
         "p50_s": p50,
         "max_s": max(seconds),
+        "granted_p50_s": round(statistics.median(r["granted_after_s"] for r in runs), 2),
+        "start_p50_s": round(
+            statistics.median(r["seconds"] - r["granted_after_s"] for r in runs), 2
+        ),
         "target_p50_s": TARGET_P50_S,
         "ok": p50 <= TARGET_P50_S,
         "inbound_lost": sum(r["inbound_stored"] == 0 for r in runs),

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl
 
-.PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
+.PHONY: setup venv sysdeps migrate test test-fast lint demo bench bench-failover clean
 
 setup: sysdeps venv
 
@@ -60,6 +60,11 @@ demo: setup
 bench: setup
 	bash infra/scripts/services.sh ensure-test
 	$(PY) -m bench
+
+# the session's holder killed ten times: seconds until ready on the other host's worker (JSON)
+bench-failover: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench.failover
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Failover figure: the holder of a linked session is killed (kill -9 of the worker and its
 Chromium, as a host that dies) and the session comes back ``ready`` on the other host's worker
 without a QR. Runs with the default lease and reconcile settings; p50 and max in JSON, with what
-a failover must not cost: inbound messages lost, messages sent twice, QR codes shown.
+a failover must not cost: inbound messages lost, messages sent twice, QR codes shown, and
+writes with the killed holder's fencing token that Postgres accepted.
 
 Both workers share one profile directory (a shared volume); with portable profile snapshots the
 other host restores the profile instead. ``python -m bench.failover [runs]`` prints JSON lines;
@@ -19,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import UUID
 
 import aiohttp
 import psycopg
@@ -27,6 +29,7 @@ from arq.connections import RedisSettings, create_pool
 
 from bench.stack import REDIS_URL, BenchStack
 from shared.constants import RedisNames
+from shared.fencing import Fence, is_stale
 from shared.queues import enqueue_start
 from tests.support.procs import Proc
 from tests.support.sim import SimClient
@@ -35,6 +38,13 @@ T = TypeVar("T")
 TARGET_P50_S = 8.0
 HOSTS = ("host-a", "host-b")
 PHONE, CONTACT = "15550303030", "15550404040"
+STALE_WRITES = (
+    "UPDATE wa_sessions SET state = 'disconnected' WHERE id = %(sid)s",
+    "INSERT INTO wa_messages (session_id, chat_id, direction, body, type, status)"
+    " SELECT %(sid)s, id, 'in', 'stale', 'text', 'delivered' FROM wa_chats"
+    " WHERE session_id = %(sid)s LIMIT 1",
+    "UPDATE wa_chats SET unread_count = unread_count + 1 WHERE session_id = %(sid)s",
+)
 NAMES = RedisNames()
 
 
@@ -177,6 +187,7 @@ class Failover:
             mark,
         )
         self.start_worker(host)  # the dead host comes back for the next run
+        accepted, refused = await self._stale_writes(sid, fence)
         return {
             "run": run,
             "seconds": round(took, 2),
@@ -187,7 +198,27 @@ class Failover:
             "inbound_stored": await stored(),
             "sent_at_phone": await sent(),
             "qr_shown": qr_shown,
+            "stale_writes_accepted": accepted,
+            "stale_writes_refused": refused,
         }
+
+    async def _stale_writes(self, sid: str, token: int) -> tuple[int, int]:
+        """Writes the killed holder could still have made, with its token (a state change, a
+        message, a chat change, each in its own transaction): (accepted, refused)."""
+        fence = Fence(UUID(sid), token)
+        accepted = refused = 0
+        for statement in STALE_WRITES:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.stack.database_url, autocommit=True, options=fence.connect_options()
+                ) as conn:
+                    cur = await conn.execute(statement, {"sid": sid})
+                    accepted += 1 if cur.rowcount else 0
+            except psycopg.Error as exc:
+                if not is_stale(exc):
+                    raise
+                refused += 1
+        return accepted, refused
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -208,6 +239,9 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "sent_twice": sum(r["sent_at_phone"] > 1 for r in runs),
         "sent_lost": sum(r["sent_at_phone"] == 0 for r in runs),
         "qr_shown": sum(r["qr_shown"] for r in runs),
+        "stale_writes_tried": len(runs) * len(STALE_WRITES),
+        "stale_writes_accepted": sum(r["stale_writes_accepted"] for r in runs),
+        "stale_writes_refused": sum(r["stale_writes_refused"] for r in runs),
         "restored_without_qr": sum(r["reason"] == "restored" for r in runs),
     }
 

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl docker.io
 
-.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench chaos clean
+.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench bench-failover chaos clean
 
 setup: sysdeps venv
 
@@ -69,6 +69,11 @@ bench: setup
 # failover figures (issue 16) as JSON: private Redis/Postgres, two hosts, kill -9, restarts, a cut
 chaos: setup
 	$(PY) -m bench.chaos --runs $${RUNS:-10}
+
+# the session's holder killed ten times: seconds until ready on the other host's worker (JSON)
+bench-failover: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench.failover
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -105,6 +105,11 @@ class RedisNames:
         sessions move elsewhere one at a time."""
         return self._name("wa:draining")
 
+    def departed_key(self, worker_id: str) -> str:
+        """String (PX): when a lease holder was first seen without its control subscription
+        (its process is gone); confirmed a second later, its leases are expired early."""
+        return self._name(f"wa:departed:{worker_id}")
+
     def drain_moving_key(self, host: str) -> str:
         """String (PX): the session of a draining host being handed off now (one at a time)."""
         return self._name(f"wa:drain:moving:{host}")

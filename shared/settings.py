@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shlex
 import socket
 from pathlib import Path
@@ -98,10 +99,8 @@ class Settings(BaseSettings):
     # worker and browser
     # the host a worker runs on, as placement and drain see it (sessions spread across hosts;
     # an operator drains one by this label); in the worker id and the heartbeat
-    host_label: str = Field(
-        default_factory=socket.gethostname,
-        pattern=HOST_LABEL_PATTERN,
-        validation_alias="APP_HOST_LABEL",
+    host_label: str = Field(  # empty: the hostname
+        "", pattern=r"^[A-Za-z0-9._-]{0,64}$", validation_alias="APP_HOST_LABEL"
     )
     # empty: "<host label>-<pid>"
     worker_id: str = Field("", validation_alias="APP_WORKER_ID")
@@ -120,7 +119,7 @@ class Settings(BaseSettings):
     )
     # a short lease is safe with fencing (migration 0010): a killed holder's session moves within
     # about TTL + reconcile period + browser start
-    lease_ttl_ms: int = Field(5_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
+    lease_ttl_ms: int = Field(4_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
     reconcile_interval_s: float = Field(1.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")
     sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
@@ -160,8 +159,12 @@ class Settings(BaseSettings):
     snapshot_max_mb: int = Field(256, ge=1, le=1000, validation_alias="APP_SNAPSHOT_MAX_MB")
 
     @model_validator(mode="after")
-    def _default_worker_id(self) -> Settings:
-        if not self.worker_id:  # frozen: set once, here, while the object is being built
+    def _default_host_and_worker_id(self) -> Settings:
+        # frozen: the defaults that depend on the machine are set once, here, while building
+        if not self.host_label:
+            label = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:64] or "host"
+            object.__setattr__(self, "host_label", label)
+        if not self.worker_id:
             object.__setattr__(self, "worker_id", f"{self.host_label}-{os.getpid()}")
         return self
 

@@ -115,3 +115,9 @@ class Lease:
                 )
             on_lost()
             return
+
+
+async def expire_if_held_by(redis: Redis, key: str, worker_id: str) -> bool:
+    """Delete a lease only while ``worker_id`` still holds it (its process is gone)."""
+    pending: Any = redis.eval(_RELEASE, 1, key, worker_id)
+    return bool(await pending)

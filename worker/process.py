@@ -45,6 +45,10 @@ COMMAND_TIMEOUT_S = 120
 START_TIMEOUT_S = 30
 # how often an owning worker looks for its session's commands: a send waits half of it on average
 SESSION_POLL_S = 0.02
+# the control subscription is back soon after a Redis blip: a holder without it for a second
+# on two reconciler passes is taken for gone (worker/departed.py)
+CTL_RETRY_FIRST_S = 0.25
+CTL_RETRY_MAX_S = 2.0
 # how often an idle worker reads the placement hint (whether its host takes the next session)
 PLACEMENT_POLL_S = 0.25
 
@@ -350,24 +354,25 @@ class WorkerProcess:
                 log.warning("worker=%s reconcile failed: %s", self.worker_id, exc)
 
     async def _ctl_loop(self) -> None:
-        """Operator control on ``wa:ctl:{worker_id}``; reconnects with backoff."""
+        """Operator control on ``wa:ctl:{worker_id}``; reconnects with backoff. The subscription
+        also says this process lives (worker/departed.py): it comes back within about 2 s."""
         assert self._redis is not None
-        backoff = 1.0
+        backoff = CTL_RETRY_FIRST_S
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.names.ctl_channel(self.worker_id))
-                    backoff = 1.0
+                    backoff = CTL_RETRY_FIRST_S
                     while True:
                         msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                         if msg is not None:
                             self._on_ctl(msg["data"])
             except RedisError as exc:
                 log.warning(
-                    "worker=%s ctl channel lost (%s), retry in %.0fs", self.worker_id, exc, backoff
+                    "worker=%s ctl channel lost (%s), retry in %.2fs", self.worker_id, exc, backoff
                 )
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 60)
+                backoff = min(backoff * 2, CTL_RETRY_MAX_S)
 
     def _on_ctl(self, raw: bytes | str) -> None:
         command = raw.decode() if isinstance(raw, bytes) else raw

@@ -1,7 +1,8 @@
 """Reconciler: sessions an admin wants running with no live lease get a ``start_session`` job.
 
 Runs in every worker but does real work in one at a time (a short Redis lock), so a crashed
-worker's session is re-queued within about lease TTL + reconcile period. Each pass also
+worker's session is re-queued within about lease TTL + reconcile period, or sooner when the
+holder's process is seen gone (``departed``). Each pass also
 refreshes the placement hint (the least-loaded hosts take the next session), says
 ``waiting_for_worker`` of sessions no free worker can take, and moves drained hosts' sessions.
 """
@@ -21,7 +22,9 @@ from shared.eventwriter import EventWriter
 from shared.fleet import Fleet, publish_placement, read_fleet
 from shared.queues import enqueue_start
 from shared.states import Reason, SessionState
+from worker.departed import departed
 from worker.drain import drain_once
+from worker.lease import expire_if_held_by
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,14 @@ async def reconcile_once(
         wanted = await sessions.wanting_to_run(conn)
     queued: list[str] = []
     if wanted:
-        leased = await redis.mget([names.lease_key(str(s.id)) for s in wanted])
-        unleased = [s for s, owner in zip(wanted, leased, strict=True) if owner is None]
+        owners = await redis.mget([names.lease_key(str(s.id)) for s in wanted])
+        holders = [o.decode() if o is not None else None for o in owners]
+        gone = await departed(redis, names, {h for h in holders if h is not None})
+        unleased: list[WantedSession] = []
+        for s, holder in zip(wanted, holders, strict=True):
+            # nobody holds it, or its holder's process is gone (its lease expired early)
+            if holder is None or (holder in gone and await _expire(redis, names, s, holder)):
+                unleased.append(s)
         for s in unleased:
             if await enqueue_start(redis, names, str(s.id)):
                 queued.append(str(s.id))
@@ -56,6 +65,13 @@ async def reconcile_once(
         await _say_waiting(redis, names, pg, fleet, unleased)
     await drain_once(redis, names, fleet)
     return queued
+
+
+async def _expire(redis: ArqRedis, names: RedisNames, s: WantedSession, holder: str) -> bool:
+    if not await expire_if_held_by(redis, names.lease_key(str(s.id)), holder):
+        return False
+    log.info("session=%s lease of departed worker=%s expired early", s.id, holder)
+    return True
 
 
 async def _say_waiting(

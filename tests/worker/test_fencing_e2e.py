@@ -5,10 +5,12 @@ ready without a new QR."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from shared import events
+from shared.db.repos import sessions
 from tests.support.events import is_state, of_type
 from tests.support.stack import Stack, unique_phone
 from tests.support.tcp_proxy import TcpProxy, target_of, via
@@ -39,8 +41,9 @@ async def test_a_holder_cut_off_from_redis_stops_and_another_takes_over(stack: S
 
         stack.start_worker("w2")
         mark = len(stack.tap.seen)
-        proxy.blackhole()  # w1's Redis stops answering; its Postgres stays reachable
-        await proxy.cut()
+        # a partition: w1's Redis stops answering (its connections stay open, as across a cut
+        # network: Redis sees no close); its Postgres stays reachable
+        proxy.blackhole()
         await _until_logged(stack, 0, "giving the session up", 10)
         await _until_logged(stack, 0, "released end=lease_lost", 15)
         await stack.tap.wait_for(
@@ -57,3 +60,45 @@ async def test_a_holder_cut_off_from_redis_stops_and_another_takes_over(stack: S
         assert "write refused" not in w1
     finally:
         await proxy.close()
+
+
+async def test_a_write_with_an_older_token_is_refused_and_the_worker_drops_the_session(
+    stack: Stack,
+) -> None:
+    """A later grant (as after a Redis restart that lost the lease) makes the running holder's
+    next write fail: counted, logged once, the session dropped; the message it could not store
+    is caught up by the next holder, once."""
+    stack.start_worker("w1")
+    session_id = await stack.new_session()
+    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
+    assert isinstance(qr, events.QrEvent)
+    phone, contact = unique_phone(), unique_phone()
+    await stack.sim.link(qr.data.qr_raw, phone, "Shop")
+    await stack.tap.wait_for(is_state("ready"), 60, "ready on w1")
+    async with stack.pg.connection() as conn:  # another grant, behind w1's back
+        newer = await sessions.worker_grant(conn, session_id=session_id, worker_id="w-elsewhere")
+    assert newer is not None
+    mark = len(stack.tap.seen)
+    await stack.sim.inbound(phone, contact, "arrives after the grant", name="Bob")
+    await _until_logged(stack, 0, "write refused: fencing token", 30)
+    await _until_logged(stack, 0, "released end=lease_lost", 15)
+    async with stack.pg.connection() as conn:
+        assert await sessions.count_fence_refusals(conn) >= 1
+    # its lease runs out; the session comes back (the same worker may take it), with the message
+    await stack.tap.wait_for(
+        lambda e: is_state("ready", "restored")(e) and stack.tap.seen.index(e) >= mark,
+        60,
+        "ready again",
+    )
+    for _ in range(100):
+        async with stack.pg.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) AS n FROM wa_messages WHERE session_id = %(s)s AND body = %(b)s",
+                {"s": session_id, "b": "arrives after the grant"},
+            )
+            row: Any = await cur.fetchone()
+        if row["n"]:
+            break
+        await asyncio.sleep(0.2)
+    assert row["n"] == 1, stack.logs()
+    assert stack.workers[0].output().count("write refused: fencing token") == 1

@@ -5,6 +5,7 @@ time by hand-off."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -75,6 +76,8 @@ async def test_a_session_no_free_worker_can_take_waits_and_says_so(
     await _beat(redis, "w2", "h2", "owning", str(two.id))
     await redis.set(NAMES.lease_key(str(one.id)), "w1")
     await redis.set(NAMES.lease_key(str(two.id)), "w2")
+    alive = redis.pubsub()  # live workers listen on their control channel
+    await alive.subscribe(NAMES.ctl_channel("w1"), NAMES.ctl_channel("w2"))
     assert await _pass(redis, pg) == [str(third.id)]  # queued for the first worker that frees up
     async with pg.connection() as conn:
         rows = {s: await sessions.worker_get(conn, session_id=s) for s in (one.id, third.id)}
@@ -96,6 +99,7 @@ async def test_a_session_no_free_worker_can_take_waits_and_says_so(
     await _pass(redis, pg)
     assert await may_take_sessions(redis, NAMES, "h2")
     assert not await may_take_sessions(redis, NAMES, "h1")
+    await alive.aclose()  # type: ignore[no-untyped-call]
 
 
 async def test_a_drained_host_hands_its_sessions_off_one_at_a_time(
@@ -113,8 +117,8 @@ async def test_a_drained_host_hands_its_sessions_off_one_at_a_time(
     for sid, w in ((s1.id, "a1"), (s2.id, "a2")):
         await redis.set(NAMES.lease_key(str(sid)), w)
     await redis.sadd(NAMES.draining_hosts, "a")  # type: ignore[misc]
-    pubsub = redis.pubsub()
-    await pubsub.subscribe(NAMES.ctl_channel("a1"), NAMES.ctl_channel("a2"))
+    pubsub = redis.pubsub()  # as the live workers do
+    await pubsub.subscribe(*(NAMES.ctl_channel(w) for w in ("a1", "a2", "b1", "b2")))
 
     async def restarted() -> list[str]:
         """The control messages of the last half second ("<worker>:<command>")."""
@@ -140,3 +144,26 @@ async def test_a_drained_host_hands_its_sessions_off_one_at_a_time(
     fleet = await read_fleet(redis, NAMES)
     assert fleet.hosts()["a"].draining and fleet.hosts()["a"].idle_draining == 1
     await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+async def test_a_holder_whose_process_is_gone_loses_its_leases_early(
+    pg: AsyncConnectionPool, redis: Redis, make_company: MakeCompany
+) -> None:
+    """Its control subscription is gone: a pass notes it, a pass a second later expires its
+    lease (the session is queued) — long before the lease's own TTL. A live holder keeps its own."""
+    company = (await make_company()).id
+    dead, kept = (
+        await seed_session(pg, company, name="a"),
+        await seed_session(pg, company, name="b"),
+    )
+    await redis.set(NAMES.lease_key(str(dead.id)), "w-dead", px=60_000)
+    await redis.set(NAMES.lease_key(str(kept.id)), "w-alive", px=60_000)
+    alive = redis.pubsub()
+    await alive.subscribe(NAMES.ctl_channel("w-alive"))
+    assert await _pass(redis, pg) == []  # first seen without its subscription
+    assert await redis.get(NAMES.lease_key(str(dead.id))) == b"w-dead"
+    await asyncio.sleep(1.1)
+    assert await _pass(redis, pg) == [str(dead.id)]
+    assert await redis.get(NAMES.lease_key(str(dead.id))) is None
+    assert await redis.get(NAMES.lease_key(str(kept.id))) == b"w-alive"
+    await alive.aclose()  # type: ignore[no-untyped-call]

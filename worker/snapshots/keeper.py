@@ -178,7 +178,11 @@ class SnapshotKeeper:
 
     async def _due(self, profile: Path) -> bool:
         now = time.monotonic()
-        current = await asyncio.to_thread(files.fingerprint, profile, self._wa_url)
+        try:
+            current = await asyncio.to_thread(files.fingerprint, profile, self._wa_url)
+        except OSError as exc:  # a directory vanished under the walk: look again next second
+            log.debug("session=%s fingerprint failed: %s", self._session_id, exc)
+            return False
         if current == self._saved or not current:
             self._seen = None
             return False
@@ -204,6 +208,9 @@ class SnapshotKeeper:
                 )
             except SnapshotError as exc:
                 await self._report(exc.reason, exc.detail)
+                return None
+            except OSError as exc:  # unreadable profile files: counted, the session goes on
+                await self._report("pack_failed", str(exc))
                 return None
             if not packed.fingerprint or (packed.fingerprint == self._saved and not force):
                 return None

@@ -5,12 +5,13 @@ it takes sessions again."""
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 import pytest
 
 from shared import events
 from tests.support.databases import NAMES
-from tests.support.events import is_state, of_type
+from tests.support.events import Predicate, is_state, of_type
 from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
@@ -51,3 +52,25 @@ async def test_a_drained_hosts_session_moves_by_hand_off(stack: Stack) -> None:
     assert (await stack.session_row(second)).worker_id in ("b1", "b2")
     state = await stack.redis.hget(NAMES.worker_key("a1"), "state")  # type: ignore[misc]
     assert state == b"idle"
+
+
+def _qr_of(session_id: UUID) -> Predicate:
+    return lambda e: e.type == "qr" and e.session_id == session_id
+
+
+async def test_sessions_spread_across_hosts(stack: Stack) -> None:
+    """Two hosts of two workers: the second session goes to the host that has none yet."""
+    for worker_id, host in (("a1", "host-a"), ("a2", "host-a"), ("b1", "host-b"), ("b2", "host-b")):
+        stack.start_worker(worker_id, APP_HOST_LABEL=host)
+    for _ in range(100):  # every worker beats once: placement counts them
+        if len(await stack.redis.zrange(NAMES.workers_index, 0, -1)) == 4:
+            break
+        await asyncio.sleep(0.1)
+    hosts = []
+    for name in ("one", "two"):
+        sid = await stack.new_session(name)
+        await stack.tap.wait_for(_qr_of(sid), 60, name)
+        worker = (await stack.session_row(sid)).worker_id
+        assert worker is not None
+        hosts.append(worker[0])
+    assert sorted(hosts) == ["a", "b"], stack.logs()

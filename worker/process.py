@@ -248,6 +248,8 @@ class WorkerProcess:
                 await self._after(sid, runtime, lease, end)
             except StaleFence:
                 pass  # counted and logged by _on_refused: the new owner writes the state
+            except Exception:  # the worker must go back to the pool whatever happened
+                log.exception("worker=%s session=%s release failed", self.worker_id, sid)
             finally:
                 await owned.pool.close()
             await self._record_refusals(owned)

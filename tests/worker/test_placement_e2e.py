@@ -1,6 +1,6 @@
-"""Draining a host with real workers: the drained host's session moves to the other host by
-hand-off (no new QR), its worker stays idle, and new sessions go to the other host; taken back,
-it takes sessions again."""
+"""Placement with real workers: a drained host's session moves to the other host by hand-off (no
+new QR) while its idle worker takes nothing; sessions spread across hosts; with two workers busy,
+a third session says it waits for a free worker, and is taken when one frees up."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from uuid import UUID
 
 import pytest
 
-from shared import events
+from shared import events, jobs
+from shared.db.repos import sessions
+from shared.queues import enqueue_command
 from tests.support.databases import NAMES
 from tests.support.events import Predicate, is_state, of_type
 from tests.support.stack import Stack, unique_phone
@@ -74,3 +76,27 @@ async def test_sessions_spread_across_hosts(stack: Stack) -> None:
         assert worker is not None
         hosts.append(worker[0])
     assert sorted(hosts) == ["a", "b"], stack.logs()
+
+
+async def test_a_third_session_with_two_busy_workers_waits_for_a_worker(stack: Stack) -> None:
+    stack.start_worker("w1")
+    stack.start_worker("w2")
+    first, second = await stack.new_session("one"), await stack.new_session("two")
+    for sid in (first, second):
+        await stack.tap.wait_for(_qr_of(sid), 60, "qr")
+    third = await stack.new_session("three")
+    await stack.tap.wait_for(
+        lambda e: is_state("idle", "waiting_for_worker")(e) and e.session_id == third,
+        15,
+        "waiting_for_worker",
+    )
+    row = await stack.session_row(third)
+    assert (row.state, row.state_reason) == ("idle", "waiting_for_worker")
+    async with stack.pg.connection() as conn:  # an admin stops the first: its worker frees up
+        await sessions.set_desired(
+            conn, company_id=row.company_id, session_id=first, desired_state="stopped"
+        )
+    await enqueue_command(
+        stack.arq, NAMES, str(first), "stop", jobs.SessionCommand(session_id=first)
+    )
+    await stack.tap.wait_for(_qr_of(third), 60, "the third session's qr")

@@ -24,7 +24,7 @@ from shared.constants import HEARTBEAT_EVERY_S, RedisNames
 from shared.db.pool import make_pool
 from shared.db.repos import sessions
 from shared.fencing import Fence, StaleFence
-from shared.fleet import may_take_sessions, publish_placement, read_fleet
+from shared.fleet import publish_placement, read_fleet
 from shared.queues import enqueue_start
 from shared.settings import Settings
 from shared.states import Reason, SessionState
@@ -35,6 +35,7 @@ from worker.consumer import QueueConsumer
 from worker.fenced import FencedPool
 from worker.heartbeat import WorkerStatus, beat, unregister
 from worker.lease import Lease
+from worker.placement import gate_pool
 from worker.publisher import Publisher
 from worker.reconciler import reconcile_once
 from worker.runtime import End, SessionRuntime
@@ -49,8 +50,6 @@ SESSION_POLL_S = 0.02
 # on two reconciler passes is taken for gone (worker/departed.py)
 CTL_RETRY_FIRST_S = 0.25
 CTL_RETRY_MAX_S = 2.0
-# how often an idle worker reads the placement hint (whether its host takes the next session)
-PLACEMENT_POLL_S = 0.25
 
 
 @dataclass
@@ -111,7 +110,16 @@ class WorkerProcess:
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
             asyncio.create_task(self._reconcile_loop(), name="reconciler"),
             asyncio.create_task(self._ctl_loop(), name="ctl"),
-            asyncio.create_task(self._placement_loop(), name="placement"),
+            asyncio.create_task(
+                gate_pool(
+                    redis,
+                    self.names,
+                    self.settings.host_label,
+                    self._pool_consumer,
+                    idle=self._idle,
+                ),
+                name="placement",
+            ),
         ]
         log.info("worker=%s ready in pool", self.worker_id)
         try:
@@ -131,6 +139,10 @@ class WorkerProcess:
             await redis.aclose()
             await pg.close()
             log.info("worker=%s stopped", self.worker_id)
+
+    def _idle(self) -> bool:
+        """Free to take a session: owning none, claiming none, not leaving."""
+        return self._owned is None and not self._claiming and not self._exit.is_set()
 
     async def claim(self, session_id: UUID) -> str:
         """The start_session job: take the session if it wants to run and nobody holds it."""
@@ -248,6 +260,8 @@ class WorkerProcess:
                 await self._after(sid, runtime, lease, end)
             except StaleFence:
                 pass  # counted and logged by _on_refused: the new owner writes the state
+            except Exception:  # the worker must go back to the pool whatever happened
+                log.exception("worker=%s session=%s release failed", self.worker_id, sid)
             finally:
                 await owned.pool.close()
             await self._record_refusals(owned)
@@ -317,25 +331,6 @@ class WorkerProcess:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(HEARTBEAT_EVERY_S):
                     await self._status_changed.wait()
-
-    async def _placement_loop(self) -> None:
-        """An idle worker picks start jobs only while its host may take sessions."""
-        assert self._redis is not None and self._pool_consumer is not None
-        while True:
-            allowed = False
-            if self._owned is None and not self._claiming and not self._exit.is_set():
-                try:
-                    allowed = await may_take_sessions(
-                        self._redis, self.names, self.settings.host_label
-                    )
-                except (RedisError, OSError):
-                    allowed = True  # no hint to follow: the lease still decides who owns what
-            if allowed and not self._pool_consumer.picking:
-                self._pool_consumer.resume()
-            elif not allowed and self._pool_consumer.picking and self._owned is None:
-                # (an owner's consumer is paused already; claim() pauses it first)
-                self._pool_consumer.pause()
-            await asyncio.sleep(PLACEMENT_POLL_S)
 
     async def _reconcile_loop(self) -> None:
         # owning workers too: with every worker busy, someone must say waiting_for_worker

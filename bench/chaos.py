@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,8 +72,7 @@ async def one(sim_url: str, root: Path, scenario: scenarios.Scenario) -> scenari
         await cluster.down()
 
 
-async def main(runs: int) -> dict[str, Any]:
-    root = Path(tempfile.mkdtemp(prefix="chaos-"))
+async def main(runs: int, root: Path) -> dict[str, Any]:
     port = free_port()
     sim = Proc("simulator", ["-m", "simulator", "--port", str(port)], {}, root)
     try:
@@ -123,6 +123,11 @@ INVARIANTS = ("qr_shown", "inbound_lost", "inbound_stored_twice", "sent_twice", 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
-    figures = asyncio.run(main(parser.parse_args().runs))
+    root = Path(tempfile.mkdtemp(prefix="chaos-"))
+    figures = asyncio.run(main(parser.parse_args().runs, root))
     sys.stdout.write(json.dumps(figures) + "\n")
-    sys.exit(1 if any(figures[name] for name in INVARIANTS) else 0)
+    failed = [name for name in INVARIANTS if figures[name]]
+    if failed:
+        sys.stderr.write(f"chaos: {', '.join(failed)} not 0; the workers' logs are in {root}\n")
+        sys.exit(1)
+    shutil.rmtree(root, ignore_errors=True)

@@ -123,8 +123,9 @@ INVARIANTS = ("qr_shown", "inbound_lost", "inbound_stored_twice", "sent_twice", 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
+    runs = parser.parse_args().runs
     root = Path(tempfile.mkdtemp(prefix="chaos-"))
-    figures = asyncio.run(main(parser.parse_args().runs, root))
+    figures = asyncio.run(main(runs, root))
     sys.stdout.write(json.dumps(figures) + "\n")
     failed = [name for name in INVARIANTS if figures[name]]
     if failed:

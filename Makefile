@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 PIP := .venv/bin/pip
-APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl
+APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl docker.io
 
-.PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
+.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench bench-failover chaos clean
 
 setup: sysdeps venv
 
@@ -38,7 +38,12 @@ migrate: venv
 
 test: setup
 	bash infra/scripts/services.sh ensure-test
-	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m "not chaos_long"
+
+# every chaos test (tests/chaos), the long ones included: ~3 min
+test-chaos: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m pytest -q -p no:cacheprovider tests/chaos
 
 test-fast: venv
 	$(PY) -m pytest -q -m "not e2e"
@@ -60,6 +65,15 @@ demo: setup
 bench: setup
 	bash infra/scripts/services.sh ensure-test
 	$(PY) -m bench
+
+# failover figures (issue 16) as JSON: private Redis/Postgres, two hosts, kill -9, restarts, a cut
+chaos: setup
+	$(PY) -m bench.chaos --runs $${RUNS:-10}
+
+# the session's holder killed ten times: seconds until ready on the other host's worker (JSON)
+bench-failover: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench.failover
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

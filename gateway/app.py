@@ -18,6 +18,7 @@ from gateway.cors import cors_middleware
 from gateway.errors import NotFound, error_middleware
 from gateway.keys import (
     ARQ,
+    CAPACITY,
     ENDPOINTS,
     EVENTS,
     HTTP_METRICS,
@@ -31,11 +32,19 @@ from gateway.keys import (
     PG,
     REDIS,
     SETTINGS,
+    SNAPSHOT_FAILURES,
     STOPPING,
     TRUSTED_PROXIES,
     USER_CACHE,
 )
-from gateway.metrics import HttpMetrics, MediaDownloads, PageDrift, metrics_middleware
+from gateway.metrics import (
+    Capacity,
+    HttpMetrics,
+    media_downloads,
+    metrics_middleware,
+    page_drift,
+    snapshot_failures,
+)
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -47,6 +56,7 @@ from gateway.routes import (
     control,
     deliveries,
     health,
+    hosts,
     managers,
     media,
     messages,
@@ -95,6 +105,7 @@ ROUTERS = (
     apikeys.router,
     audit.router,
     ops.router,
+    hosts.router,
     openapi.router,
     health.router,
 )
@@ -193,8 +204,10 @@ def create_app(settings: Settings) -> web.Application:
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
-    app[PAGE_DRIFT] = PageDrift(registry)
-    app[MEDIA_DOWNLOADS] = MediaDownloads(registry)
+    app[PAGE_DRIFT] = page_drift(registry)
+    app[MEDIA_DOWNLOADS] = media_downloads(registry)
+    app[SNAPSHOT_FAILURES] = snapshot_failures(registry)
+    app[CAPACITY] = Capacity(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import HttpMetrics, MediaDownloads, PageDrift
+    from gateway.metrics import Capacity, HttpMetrics, RedisCounts
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -39,8 +39,11 @@ USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, s
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
-PAGE_DRIFT: web.AppKey[PageDrift] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
-MEDIA_DOWNLOADS: web.AppKey[MediaDownloads] = web.AppKey("media_downloads")  # wa:media, the same
+PAGE_DRIFT: web.AppKey[RedisCounts] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
+# wa:snapshot_failures, refreshed per scrape
+SNAPSHOT_FAILURES: web.AppKey[RedisCounts] = web.AppKey("snapshot_failures")
+CAPACITY: web.AppKey[Capacity] = web.AppKey("capacity")  # workers per host, refused writes
+MEDIA_DOWNLOADS: web.AppKey[RedisCounts] = web.AppKey("media_downloads")  # wa:media, the same
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

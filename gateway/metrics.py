@@ -1,6 +1,7 @@
-"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, what workers
-could not interpret on WhatsApp Web's page and how their media downloads went (read from Redis at
-each scrape)."""
+"""Prometheus metrics: per-app registry, HTTP request counts and latencies by route, the
+deployment-wide counters workers keep in Redis (page drift, media downloads, snapshot failures),
+free and busy workers per host, and writes refused by fencing (read from Redis and Postgres at each
+scrape)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Iterator
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from gateway.keys import HTTP_METRICS
+from shared.fleet import Fleet
 
 MAX_KIND_CHARS = 64
 
@@ -51,14 +53,14 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 class RedisCounts:
-    """A deployment-wide Redis hash of counters (key -> count) that workers ``HINCRBY``, shown as
-    one counter family. The scrape handler refreshes it; a failed read leaves it out."""
+    """A deployment-wide counter family kept by workers in a Redis hash (label value -> count),
+    e.g. ``wa_page_unparsed_total{kind}`` from ``wa:drift``. The scrape handler refreshes it; a
+    failed read leaves it out."""
 
-    name: str
-    documentation: str
-    label: str
-
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, name: str, documentation: str, label: str
+    ) -> None:
+        self._name, self._documentation, self._label = name, documentation, label
         self._counts: dict[str, float] | None = None
         registry.register(self)
 
@@ -77,24 +79,64 @@ class RedisCounts:
     def collect(self) -> Iterator[Metric]:
         if self._counts is None:
             return
-        family = CounterMetricFamily(self.name, self.documentation, labels=[self.label])
+        family = CounterMetricFamily(self._name, self._documentation, labels=[self._label])
         for kind, count in sorted(self._counts.items()):
             family.add_metric([kind], count)
         yield family
 
 
-class PageDrift(RedisCounts):
-    """``wa_page_unparsed_total{kind}``: the ``wa:drift`` hash (kind -> count)."""
+def page_drift(registry: CollectorRegistry) -> RedisCounts:
+    return RedisCounts(
+        registry,
+        "wa_page_unparsed",
+        "Things workers could not interpret on WhatsApp Web's page, by kind",
+        "kind",
+    )
 
-    name = "wa_page_unparsed"
-    documentation = "Things workers could not interpret on WhatsApp Web's page, by kind"
-    label = "kind"
+
+def snapshot_failures(registry: CollectorRegistry) -> RedisCounts:
+    return RedisCounts(
+        registry,
+        "wa_snapshot_failures",
+        "Profile snapshots not made, or refused on restore (corrupt, wrong key), by reason",
+        "reason",
+    )
 
 
-class MediaDownloads(RedisCounts):
-    """``wa_media_downloads_total{outcome}``: the ``wa:media`` hash (stored, failed, gave_up,
-    too_large -> count)."""
+def media_downloads(registry: CollectorRegistry) -> RedisCounts:
+    return RedisCounts(
+        registry,
+        "wa_media_downloads",
+        "Workers' downloads of received media files, by outcome",
+        "outcome",
+    )
 
-    name = "wa_media_downloads"
-    documentation = "Workers' downloads of received media files, by outcome"
-    label = "outcome"
+
+class Capacity:
+    """``wa_workers{host,state}`` (free | busy | draining) from the workers' heartbeats, and
+    ``wa_fence_refused_total`` (stale writes Postgres refused). A failed read leaves one out."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._fleet: Fleet | None = None
+        self._refused: int | None = None
+        registry.register(self)
+
+    def update(self, fleet: Fleet | None, refused: int | None) -> None:
+        self._fleet, self._refused = fleet, refused
+
+    def collect(self) -> Iterator[Metric]:
+        if self._fleet is not None:
+            workers = GaugeMetricFamily(
+                "wa_workers", "Live workers by host and state", labels=["host", "state"]
+            )
+            for host in self._fleet.hosts().values():
+                workers.add_metric([host.host, "free"], host.free)
+                workers.add_metric([host.host, "busy"], host.busy)
+                workers.add_metric([host.host, "draining"], host.idle_draining)
+            yield workers
+        if self._refused is not None:
+            yield CounterMetricFamily(
+                "wa_fence_refused",
+                "Worker writes Postgres refused: a later grant of the session's lease existed",
+                value=self._refused,
+            )

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 LEASE_RENEW_EVERY_S = 5.0
 WORKER_TTL_S = 15
 HEARTBEAT_EVERY_S = 5.0
+# how long a drained session may take to be held on another host before the next one moves
+DRAIN_MOVE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,27 @@ class RedisNames:
         """One worker at a time runs the reconciler pass (SET NX PX), so idle workers stay cheap."""
         return self._name("wa:reconcile:lock")
 
+    @property
+    def draining_hosts(self) -> str:
+        """Set of host labels an operator drains: their workers take no session, and their
+        sessions move elsewhere one at a time."""
+        return self._name("wa:draining")
+
+    def departed_key(self, worker_id: str) -> str:
+        """String (PX): when a lease holder was first seen without its control subscription
+        (its process is gone); confirmed a second later, its leases are expired early."""
+        return self._name(f"wa:departed:{worker_id}")
+
+    def drain_moving_key(self, host: str) -> str:
+        """String (PX): the session of a draining host being handed off now (one at a time)."""
+        return self._name(f"wa:drain:moving:{host}")
+
+    @property
+    def placement_key(self) -> str:
+        """String (PX), JSON list: the hosts whose idle workers may take the next session (the
+        least-loaded ones with a free worker); missing: any idle worker may."""
+        return self._name("wa:placement")
+
     def send_guard_key(self, message_id: str) -> str:
         """Set just before a message is typed: a redelivered send_text never types twice."""
         return self._name(f"wa:sending:{message_id}")
@@ -114,6 +137,11 @@ class RedisNames:
     def media_counts(self) -> str:
         """Hash outcome -> count: workers' media downloads (stored, failed, gave_up, too_large)."""
         return self._name("wa:media")
+
+    @property
+    def snapshot_failures(self) -> str:
+        """Hash reason -> count: profile snapshots not made, or refused on restore."""
+        return self._name("wa:snapshot_failures")
 
     def login_email_key(self, email: str, address: str) -> str:
         """Login attempts for one email from one client address."""

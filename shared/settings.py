@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shlex
 import socket
 from pathlib import Path
@@ -16,6 +17,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-demo-only"
+# the snapshot key when APP_SNAPSHOT_KEY is empty outside prod (demo and tests)
+DEMO_SNAPSHOT_KEY = "demo-only-snapshot-key-never-in-prod"
 # a deployment's Redis prefix: short, and nothing that could read as a separator of its own
 REDIS_PREFIX_PATTERN = r"^[A-Za-z0-9_-]{0,32}$"
 
@@ -25,8 +28,7 @@ BridgeKind = Literal["auto", "module", "page"]
 PasskeyRelayKind = Literal["extension", "script", "off"]
 
 
-def _default_worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+HOST_LABEL_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 
 class Settings(BaseSettings):
@@ -95,7 +97,13 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(False, validation_alias="APP_WEBHOOK_ALLOW_PRIVATE")
 
     # worker and browser
-    worker_id: str = Field(default_factory=_default_worker_id, validation_alias="APP_WORKER_ID")
+    # the host a worker runs on, as placement and drain see it (sessions spread across hosts;
+    # an operator drains one by this label); in the worker id and the heartbeat
+    host_label: str = Field(  # empty: the hostname
+        "", pattern=r"^[A-Za-z0-9._-]{0,64}$", validation_alias="APP_HOST_LABEL"
+    )
+    # empty: "<host label>-<pid>"
+    worker_id: str = Field("", validation_alias="APP_WORKER_ID")
     profile_dir: Path = Field(
         Path("/var/lib/wagateway/profiles"), validation_alias="APP_PROFILE_DIR"
     )
@@ -129,8 +137,10 @@ class Settings(BaseSettings):
     browser_start_timeout_s: float = Field(
         60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
     )
-    lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
-    reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
+    # a short lease is safe with fencing (migration 0010): a killed holder's session moves within
+    # about TTL + reconcile period + browser start
+    lease_ttl_ms: int = Field(4_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
+    reconcile_interval_s: float = Field(1.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")
     sync_chats_limit: int = Field(20, ge=0, validation_alias="APP_SYNC_CHATS")
     conflict_takeover_s: float = Field(3.0, ge=0, validation_alias="APP_CONFLICT_TAKEOVER_S")
@@ -154,6 +164,30 @@ class Settings(BaseSettings):
     # more Chromium flags, shell-quoted (e.g. a proxy, or --host-resolver-rules for a stand-in)
     chromium_extra_args: str = Field("", validation_alias="APP_CHROMIUM_EXTRA_ARGS")
 
+    # portable profiles: encrypted snapshots of a session's WhatsApp storage in Postgres, restored
+    # by a worker on another host whose profile directory is missing or older
+    snapshots: bool = Field(True, validation_alias="APP_SNAPSHOTS")
+    # AES-256-GCM key material (>= 32 characters; required in prod while snapshots are on)
+    snapshot_key: str = Field("", validation_alias="APP_SNAPSHOT_KEY")
+    # snapshots kept per session (the newest good ones)
+    snapshot_keep: int = Field(3, ge=1, le=100, validation_alias="APP_SNAPSHOT_KEEP")
+    # storage changed and then quiet this long -> a snapshot (at the latest 12x this after a change)
+    snapshot_debounce_s: float = Field(
+        5.0, gt=0, le=3600, validation_alias="APP_SNAPSHOT_DEBOUNCE_S"
+    )
+    # a profile's essential state larger than this is not snapshotted (counted and reported)
+    snapshot_max_mb: int = Field(256, ge=1, le=1000, validation_alias="APP_SNAPSHOT_MAX_MB")
+
+    @model_validator(mode="after")
+    def _default_host_and_worker_id(self) -> Settings:
+        # frozen: the defaults that depend on the machine are set once, here, while building
+        if not self.host_label:
+            label = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname())[:64] or "host"
+            object.__setattr__(self, "host_label", label)
+        if not self.worker_id:
+            object.__setattr__(self, "worker_id", f"{self.host_label}-{os.getpid()}")
+        return self
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "prod" and self.jwt_secret == DEFAULT_JWT_SECRET:
@@ -163,6 +197,11 @@ class Settings(BaseSettings):
             )
         if self.mode == "prod" and len(self.jwt_secret) < 32:
             raise ValueError("APP_JWT_SECRET must be at least 32 characters in prod mode")
+        if self.mode == "prod" and self.snapshots and len(self.snapshot_key) < 32:
+            raise ValueError(
+                "APP_SNAPSHOT_KEY must be at least 32 random characters in prod mode "
+                "(it encrypts the sessions' profile snapshots), or set APP_SNAPSHOTS=false"
+            )
         return self
 
     @model_validator(mode="after")
@@ -196,6 +235,10 @@ class Settings(BaseSettings):
             return shlex.split(self.chromium_extra_args)
         except ValueError as exc:
             raise ValueError(f"APP_CHROMIUM_EXTRA_ARGS: {exc}") from None
+
+    @property
+    def snapshot_secret(self) -> str:
+        return self.snapshot_key or DEMO_SNAPSHOT_KEY
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -42,6 +42,8 @@ class Reason(StrEnum):
     REPEATED_FAILURES = "repeated_failures"
     WORKER_RESTART = "worker_restart"
     WORKER_LOST = "worker_lost"
+    # idle: the session should run but every worker is busy (or on a draining host)
+    WAITING_FOR_WORKER = "waiting_for_worker"
     # the 2026 page
     PAIRING_CODE = "pairing_code"  # state qr: a pairing code is on screen instead of the QR
     UNKNOWN_DIALOG = "unknown_dialog"  # blocked: a dialog we do not know blocks the page

@@ -1,7 +1,9 @@
 """A stoppable arq queue consumer on a shared Redis connection.
 
 arq's own ``Worker.close()`` closes the Redis pool it was given and cancels running jobs; here a
-consumer stops picking jobs, lets the running one finish (bounded), then ends its poll loop.
+consumer stops picking jobs, lets the running one finish (bounded), then ends its poll loop. arq's
+poll loop ends at the first Redis error; here it starts again (backoff 1 s to 30 s), so a Redis
+restart or a network blip does not leave a worker deaf to its queue.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from arq.connections import ArqRedis
 from arq.worker import Worker, func
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,21 @@ class QueueConsumer:
         self._worker.allow_pick_jobs = True
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._worker.main(), name=f"consumer:{self.queue}")
+        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.queue}")
+
+    async def _run(self) -> None:
+        backoff = 1.0
+        while True:
+            started = time.monotonic()
+            try:
+                await self._worker.main()
+                return
+            except (RedisError, OSError) as exc:
+                if time.monotonic() - started > 60:
+                    backoff = 1.0  # it had been polling fine: a new outage
+                log.warning("queue=%s poll failed (%s), again in %.0fs", self.queue, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
 
     async def stop(self, grace_s: float = 30.0) -> None:
         self.pause()

@@ -21,6 +21,8 @@ class WorkerStatus:
     """What an operator sees of a worker; mutated by the process, written on every beat."""
 
     worker_id: str
+    # the host label (APP_HOST_LABEL): placement and drain count workers by it
+    host: str = field(default_factory=socket.gethostname)
     state: str = "idle"  # idle | starting | owning | stopping
     session_id: str = ""
     browser_pss_mb: float = 0.0
@@ -28,7 +30,7 @@ class WorkerStatus:
 
     def fields(self) -> dict[str, str]:
         return {
-            "host": socket.gethostname(),
+            "host": self.host,
             "pid": str(os.getpid()),
             "state": self.state,
             "session_id": self.session_id,

@@ -1,7 +1,10 @@
 """The session lease in Redis (``wa:lease:{session_id}``): claim with SET NX, renew, release.
 
 Renew and release only touch the key while it still holds this worker's id, so a worker that lost
-its lease (paused, partitioned) can never extend or delete a lease another worker now holds.
+its lease (paused, partitioned) can never extend or delete a lease another worker now holds. A
+worker cut off from Redis gives the session up while its lease is still valid (the last renewal
+it is sure of, plus the TTL), one renewal period before it could expire: by the time another
+worker can claim it, this one has stopped driving the browser, and fencing refuses any late write.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -45,9 +49,14 @@ class Lease:
         # renew well inside the TTL (a third of it), whatever the TTL is configured to
         self.renew_every_s = min(LEASE_RENEW_EVERY_S, ttl_ms / 3000)
         self._task: asyncio.Task[None] | None = None
+        self.valid_until = 0.0  # monotonic time the lease surely lasts to (last renewal + TTL)
 
     async def claim(self) -> bool:
-        return bool(await self._redis.set(self.key, self.worker_id, nx=True, px=self.ttl_ms))
+        sent_at = time.monotonic()
+        claimed = bool(await self._redis.set(self.key, self.worker_id, nx=True, px=self.ttl_ms))
+        if claimed:
+            self.valid_until = sent_at + self.ttl_ms / 1000
+        return claimed
 
     async def _script(self, script: str, *args: str) -> bool:
         pending: Any = self._redis.eval(script, 1, self.key, *args)  # redis-py types it loosely
@@ -77,20 +86,38 @@ class Lease:
             self._task = None
 
     async def _renew_loop(self, on_lost: Callable[[], None]) -> None:
-        deadline_misses = 0
         while True:
             await asyncio.sleep(self.renew_every_s)
+            sent_at = time.monotonic()
             try:
-                if await self.renew():
-                    deadline_misses = 0
+                # a Redis behind a cut network may never answer: a renewal is bounded
+                async with asyncio.timeout(self.renew_every_s):
+                    renewed = await self.renew()
+                if renewed:
+                    self.valid_until = sent_at + self.ttl_ms / 1000
                     continue
                 log.warning("session=%s lease lost to another worker", self.session_id)
-            except RedisError as exc:
-                deadline_misses += 1
-                # past the TTL the key is gone and another worker may hold it: give up
-                if deadline_misses * self.renew_every_s * 1000 < self.ttl_ms:
-                    log.warning("session=%s lease renew failed, retrying: %s", self.session_id, exc)
+            except (RedisError, OSError, TimeoutError) as exc:
+                left = self.valid_until - time.monotonic()
+                if left > self.renew_every_s:  # one more try still ends inside the TTL
+                    log.warning(
+                        "session=%s lease renew failed (%.1fs left), retrying: %s",
+                        self.session_id,
+                        left,
+                        exc or type(exc).__name__,
+                    )
                     continue
-                log.warning("session=%s lease could not be renewed within its TTL", self.session_id)
+                log.warning(
+                    "session=%s cut off from Redis: lease could not be renewed (%.1fs left),"
+                    " giving the session up",
+                    self.session_id,
+                    left,
+                )
             on_lost()
             return
+
+
+async def expire_if_held_by(redis: Redis, key: str, worker_id: str) -> bool:
+    """Delete a lease only while ``worker_id`` still holds it (its process is gone)."""
+    pending: Any = redis.eval(_RELEASE, 1, key, worker_id)
+    return bool(await pending)

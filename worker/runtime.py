@@ -23,6 +23,7 @@ from selenium.common.exceptions import WebDriverException
 
 from shared import jobs
 from shared.constants import RedisNames
+from shared.fencing import StaleFence
 from shared.media.factory import media_store
 from shared.settings import Settings
 from shared.states import Reason, SessionState
@@ -42,6 +43,8 @@ from worker.media import MediaFetcher
 from worker.passkey import PasskeyFlow
 from worker.publisher import Publisher
 from worker.sending import Sender
+from worker.snapshots.keeper import SnapshotKeeper
+from worker.snapshots.store import PostgresSnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,13 @@ class SessionRuntime:
         self._sender = Sender(settings, publisher, redis, self.capture, store)
         self._linking = Linking(publisher)
         self._passkey = PasskeyFlow(settings, publisher, self._needs_admin)
+        self.snapshots = SnapshotKeeper(
+            settings,
+            PostgresSnapshotStore(publisher.pg),
+            redis,
+            session_id=publisher.session_id,
+            worker_id=publisher.worker_id,
+        )
 
     @property
     def session_id(self) -> str:
@@ -101,23 +111,39 @@ class SessionRuntime:
     # --- lifecycle ---------------------------------------------------------------------
 
     def request_end(self, end: End, state: tuple[SessionState, str] | None = None) -> None:
-        """Ask the loop to finish; ``state`` is written as the last transition, if given."""
-        if not self._stop.is_set():
+        """Ask the loop to finish; ``state`` is written as the last transition, if given.
+        A lost lease wins over any other end: this worker may write nothing more."""
+        if end is End.LEASE_LOST:
+            self._end, self._end_state = end, None
+            self._stop.set()
+        elif not self._stop.is_set():
             self._end, self._end_state = end, state
             self._stop.set()
 
+    def end_reason(self, fallback: End) -> End:
+        """How the run ended, even when it ended by an exception (``fallback``)."""
+        return End.LEASE_LOST if self._end is End.LEASE_LOST else fallback
+
     async def run(self) -> End:
-        await self.publisher.transition(SessionState.INITIALIZING, Reason.STARTING)
         try:
+            await self.publisher.transition(SessionState.INITIALIZING, Reason.STARTING)
             if await self._launch():
+                self.snapshots.start(self._linked)
                 await self._watch()
+        except StaleFence:
+            pass  # the owner was told (it asked for LEASE_LOST): stop driving the browser now
         finally:
             await self._passkey.close()
             await self._wa.close()
             await self._browser.close()
-            await self.drift.flush(force=True)
+            # after Chromium closed: its storage is all on disk now
+            with contextlib.suppress(StaleFence):
+                await self.snapshots.close(final=self._linked() and self._end is not End.LEASE_LOST)
+            with contextlib.suppress(StaleFence):
+                await self.drift.flush(force=True)
         if self._end_state is not None and self._end is not End.LEASE_LOST:
-            await self.publisher.transition(*self._end_state)
+            with contextlib.suppress(StaleFence):
+                await self.publisher.transition(*self._end_state)
         return self._end
 
     async def _launch(self) -> bool:
@@ -125,6 +151,7 @@ class SessionRuntime:
             profile = ensure_profile_dir(self._settings.profile_dir, self.session_id)
             await asyncio.to_thread(kill_orphans, profile)
             remove_stale_locks(profile)
+            await self.snapshots.restore(profile)
             await self._browser.start(self._settings, profile)
             await self._passkey.prepare(self._browser)
             await self._wa.open()
@@ -209,6 +236,10 @@ class SessionRuntime:
             await self._on_ready(snap)
         elif snap.screen is Screen.OFFLINE:
             await self.publisher.transition(SessionState.DISCONNECTED, Reason.NETWORK_LOST)
+
+    def _linked(self) -> bool:
+        """WhatsApp's storage holds a working link (what a snapshot is for)."""
+        return self.publisher.state in _SNAPSHOT_STATES
 
     @property
     def _linked_here(self) -> bool:
@@ -374,3 +405,5 @@ _LINKED = (
     SessionState.DISCONNECTED,
     SessionState.CONFLICT,
 )
+# linked and past the first sync: storage worth a snapshot
+_SNAPSHOT_STATES = (SessionState.READY, SessionState.DISCONNECTED, SessionState.CONFLICT)

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import MEDIA_DOWNLOADS, METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
+from gateway.keys import (
+    CAPACITY,
+    MEDIA_DOWNLOADS,
+    METRICS_REGISTRY,
+    NAMES,
+    PAGE_DRIFT,
+    PG,
+    REDIS,
+    SNAPSHOT_FAILURES,
+)
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
+from shared.db.repos import sessions
+from shared.fleet import Fleet, read_fleet
 
 router = Router("health")
 CHECK_TIMEOUT_S = 1.0  # a backstop: the clients time out sooner (APP_*_TIMEOUT_S)
@@ -40,10 +50,22 @@ async def _check_redis(request: web.Request) -> dict[str, Any]:
 
 
 async def _check_workers(request: web.Request) -> dict[str, Any]:
+    """Live workers (heartbeat within the TTL); free and busy ones, in all and per host."""
+    redis, names = request.app[REDIS], request.app[NAMES]
     async with asyncio.timeout(CHECK_TIMEOUT_S):
-        index = request.app[NAMES].workers_index
-        live = await request.app[REDIS].zcount(index, time.time() - WORKER_TTL_S, "+inf")
-    return {"status": "ok" if live else "none", "live": int(live)}
+        live = await redis.zcount(names.workers_index, time.time() - WORKER_TTL_S, "+inf")
+        fleet = await read_fleet(redis, names)
+    hosts = {
+        h.host: {"free": h.free, "busy": h.busy, "draining": h.draining}
+        for h in fleet.hosts().values()
+    }
+    return {
+        "status": "ok" if live else "none",
+        "live": int(live),
+        "free": fleet.free,
+        "busy": fleet.busy,
+        "hosts": hosts,
+    }
 
 
 async def _guard(name: str, check: Any, request: web.Request) -> dict[str, Any]:
@@ -68,7 +90,7 @@ async def health(request: web.Request) -> web.Response:
         _guard("workers", _check_workers, request),
     )
     if redis["status"] == "down":
-        workers = {"status": "unknown", "live": None}
+        workers = {"status": "unknown", "live": None, "free": None, "busy": None, "hosts": {}}
     problems = [n for n, c in (("postgres", pg), ("redis", redis)) if c["status"] != "ok"]
     if workers["status"] == "none":
         problems.append("workers")
@@ -83,15 +105,20 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(body, status=200, dumps=dumps, headers=headers)
 
 
-async def _counts(request: web.Request, key: str) -> dict[bytes, bytes] | None:
-    """A counters hash workers keep; None when Redis does not answer (the other metrics still
-    answer; /health says why)."""
+async def _fleet(request: web.Request) -> Fleet | None:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            # redis-py types hgetall for both clients; on the asyncio one it is awaitable
-            read = cast("Awaitable[dict[bytes, bytes]]", request.app[REDIS].hgetall(key))
-            return await read
+            return await read_fleet(request.app[REDIS], request.app[NAMES])
     except (RedisError, OSError, TimeoutError):
+        return None
+
+
+async def _refusals(request: web.Request) -> int | None:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            async with request.app[PG].connection(timeout=CHECK_TIMEOUT_S) as conn:
+                return await sessions.count_fence_refusals(conn)
+    except Exception:  # Postgres away: the other metrics still answer (/health says why)
         return None
 
 
@@ -99,15 +126,26 @@ async def _counts(request: web.Request, key: str) -> dict[bytes, bytes] | None:
     "GET",
     "/metrics",
     roles=None,
-    summary=(
-        "Prometheus metrics (text format), with wa_page_unparsed_total{kind} and"
-        " wa_media_downloads_total{outcome} from Redis"
-    ),
+    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind},"
+    " wa_media_downloads_total{outcome}, wa_snapshot_failures_total{reason} and"
+    " wa_workers{host,state} from Redis, wa_fence_refused_total from Postgres",
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
     names = request.app[NAMES]
-    request.app[PAGE_DRIFT].update(await _counts(request, names.drift_counts))
-    request.app[MEDIA_DOWNLOADS].update(await _counts(request, names.media_counts))
+    counts: list[dict[bytes, bytes]] | None
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            async with request.app[REDIS].pipeline(transaction=False) as pipe:
+                pipe.hgetall(names.drift_counts)
+                pipe.hgetall(names.snapshot_failures)
+                pipe.hgetall(names.media_counts)
+                counts = await pipe.execute()
+    except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
+        counts = None
+    request.app[PAGE_DRIFT].update(counts[0] if counts else None)
+    request.app[SNAPSHOT_FAILURES].update(counts[1] if counts else None)
+    request.app[MEDIA_DOWNLOADS].update(counts[2] if counts else None)
+    request.app[CAPACITY].update(await _fleet(request), await _refusals(request))
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -16,7 +16,8 @@ from gateway.keys import NAMES, PG, PRINCIPAL, REDIS
 from gateway.responses import page_drift_out
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
-from shared.db.repos import audit, sessions
+from shared.db.repos import audit, sessions, snapshots
+from shared.db.repos.snapshots import SnapshotSummary
 from shared.events import Wire
 from shared.states import SessionState
 
@@ -48,6 +49,19 @@ class RestartOut(Wire):
     message: str
 
 
+class OpsSnapshotOut(Wire):
+    """A session's portable-profile snapshots: the newest good one, and any refused."""
+
+    generation: int | None
+    at: datetime | None
+    size_bytes: int | None
+    stored_bytes: int | None
+    good: int
+    refused: int  # corrupt, truncated or sealed with another key (see the reason)
+    last_refused_reason: str | None
+    last_refused_at: datetime | None
+
+
 class OpsSessionOut(Wire):
     id: UUID
     company_id: UUID
@@ -62,6 +76,7 @@ class OpsSessionOut(Wire):
     updated_at: datetime
     page_drift: dict[str, int]  # kind -> count of what the worker could not read on the page
     bridge: str | None  # how its worker reaches WhatsApp Web: "module" (wa-js) or "page"
+    snapshot: OpsSnapshotOut | None  # None: never snapshotted
 
 
 class OpsSessionList(Wire):
@@ -167,12 +182,13 @@ async def restart_worker(request: web.Request) -> web.Response:
     "GET",
     "/api/ops/sessions",
     roles=OPERATOR,
-    summary="Every company's sessions: state, reason, worker, page drift (no contents)",
+    summary="Every company's sessions: state, reason, worker, page drift, snapshots (no contents)",
     response=OpsSessionList,
 )
 async def list_sessions(request: web.Request) -> web.Response:
     async with request.app[PG].connection() as conn:
         rows = await sessions.list_for_operators(conn)
+        snaps = await snapshots.summaries(conn)
     names = request.app[NAMES]
     leases = [names.lease_key(str(r.id)) for r in rows]
     holders = await request.app[REDIS].mget(leases) if rows else []
@@ -192,8 +208,24 @@ async def list_sessions(request: web.Request) -> web.Response:
                 updated_at=r.updated_at,
                 page_drift={k: v.count for k, v in page_drift_out(r.page_drift).items()},
                 bridge=r.bridge,
+                snapshot=_snapshot(snaps.get(r.id)),
             )
             for r, h in zip(rows, holders, strict=True)
         ]
     )
     return ok(out.to_wire())
+
+
+def _snapshot(summary: SnapshotSummary | None) -> OpsSnapshotOut | None:
+    if summary is None:
+        return None
+    return OpsSnapshotOut(
+        generation=summary.generation,
+        at=summary.at,
+        size_bytes=summary.size_bytes,
+        stored_bytes=summary.stored_bytes,
+        good=summary.good,
+        refused=summary.refused,
+        last_refused_reason=summary.last_refused_reason,
+        last_refused_at=summary.last_refused_at,
+    )

@@ -40,10 +40,11 @@ env_file="${ENV_FILE:-$PWD/.env}"
 
 # --- 1. .env and its required secrets --------------------------------------------------------
 if [ ! -f "$env_file" ]; then
-    [ "$init_env" = 1 ] || die "$env_file is missing: cp .env.example .env and set POSTGRES_PASSWORD and APP_JWT_SECRET (or run with --init-env)"
+    [ "$init_env" = 1 ] || die "$env_file is missing: cp .env.example .env and set POSTGRES_PASSWORD, APP_JWT_SECRET and APP_SNAPSHOT_KEY (or run with --init-env)"
     command -v openssl >/dev/null || die "openssl is needed to generate secrets"
     sed -e "s/^POSTGRES_PASSWORD=.*/POSTGRES_PASSWORD=$(openssl rand -hex 24)/" \
         -e "s/^APP_JWT_SECRET=.*/APP_JWT_SECRET=$(openssl rand -hex 32)/" \
+        -e "s/^APP_SNAPSHOT_KEY=.*/APP_SNAPSHOT_KEY=$(openssl rand -hex 32)/" \
         .env.example >"$env_file"
     chmod 600 "$env_file"
     echo "created $env_file with random secrets (keep it; the database password is in it)"
@@ -65,6 +66,8 @@ jwt_secret="$(env_value APP_JWT_SECRET)"
     || die "POSTGRES_PASSWORD must be URL-safe (letters, digits, . _ ~ -): it goes into APP_DATABASE_URL"
 [ -n "$jwt_secret" ] || die "APP_JWT_SECRET is empty in .env (openssl rand -hex 32)"
 [ "${#jwt_secret}" -ge 32 ] || die "APP_JWT_SECRET must be at least 32 characters"
+snapshot_key="$(env_value APP_SNAPSHOT_KEY)"
+[ "${#snapshot_key}" -ge 32 ] || die "APP_SNAPSHOT_KEY must be at least 32 characters (openssl rand -hex 32)"
 
 workers="${workers:-$(env_value WORKERS)}"
 workers="${workers:-3}"

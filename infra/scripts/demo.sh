@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: services, migrations, demo tenant, then every process in the foreground.
+# A process that exits is brought back (infra/scripts/supervise.sh), so `kill -9` of a worker
+# shows failover: its session moves to the other worker, and the dead one rejoins the pool.
 # Ctrl-C stops everything it started and leaves no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,20 +25,20 @@ NGINX_PORT="${NGINX_PORT:-8000}"
 GATEWAY2_PORT="${GATEWAY2_PORT:-8081}"
 mkdir -p "$APP_PROFILE_DIR"
 
-pids=()
+# shellcheck source=infra/scripts/supervise.sh
+source infra/scripts/supervise.sh
+SUP_LOG_DIR="$RUN_DIR/logs"
 stop_all() {
   trap - INT TERM EXIT
   echo; echo "stopping..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  sup_stop_all
   echo "stopped."
 }
 trap stop_all INT TERM EXIT
 
-start() { # start <name> <cmd...>: runs in background, logs to .run/logs/<name>.log
-  local name=$1; shift
-  "$@" >"$RUN_DIR/logs/$name.log" 2>&1 &
-  pids+=($!)
+start() { # start <name> <cmd...>: runs in background, logs to .run/logs/<name>.log, restarted
+  : >"$RUN_DIR/logs/$1.log"
+  sup_start "$@"
 }
 
 wait_http() { # wait_http <url> <seconds>
@@ -54,11 +56,13 @@ echo "demo logins:"
 start simulator "$PY" -m simulator --port "$SIM_PORT"
 wait_http "http://127.0.0.1:$SIM_PORT/_sim/health" 30
 for i in $(seq 1 "$WORKERS"); do
-  APP_WORKER_ID="demo-worker-$i" start "worker-$i" "$PY" -m worker
+  # each worker stands for a host of its own: placement spreads sessions across them
+  start "worker-$i" env APP_WORKER_ID="demo-worker-$i" APP_HOST_LABEL="demo-host-$i" \
+    "$PY" -m worker
 done
 start webhooks "$PY" -m webhooks
 start gateway-1 "$PY" -m gateway
-APP_GATEWAY_PORT="$GATEWAY2_PORT" start gateway-2 "$PY" -m gateway
+start gateway-2 env APP_GATEWAY_PORT="$GATEWAY2_PORT" "$PY" -m gateway
 wait_http "http://127.0.0.1:$APP_GATEWAY_PORT/health" 30
 wait_http "http://127.0.0.1:$GATEWAY2_PORT/health" 30
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
@@ -72,7 +76,9 @@ cat <<MSG
   dashboard: http://127.0.0.1:$NGINX_PORT/   (nginx in front of two gateways; API /api/..., spec /api/openapi.json)
   phone:     http://127.0.0.1:$SIM_PORT/_sim/phone   (the simulated phone: scan QR codes, chat as contacts)
   gateways:  http://127.0.0.1:$APP_GATEWAY_PORT and http://127.0.0.1:$GATEWAY2_PORT
-  workers:   $WORKERS, profiles in $APP_PROFILE_DIR
+  workers:   $WORKERS (hosts demo-host-1..$WORKERS), profiles in $APP_PROFILE_DIR
+  failover:  kill -9 a worker (pids: pgrep -f 'python -m worker'): its session moves to another
+             worker without a QR (Operator page: #/ops, login ops@demo.local), and it comes back
   webhooks:  the sender delivers the event log (dashboard: Webhooks; local targets allowed)
   logs:      $RUN_DIR/logs/
   try:       curl -s -X POST http://127.0.0.1:$NGINX_PORT/api/auth/login \\
@@ -81,5 +87,4 @@ cat <<MSG
 
   Ctrl-C stops everything.
 MSG
-wait -n "${pids[@]}" || true
-echo "a demo process exited; see $RUN_DIR/logs/"
+sup_watch

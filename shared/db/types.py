@@ -79,6 +79,18 @@ class WaSession:
     pairing_phone: str | None
     bridge: str | None  # 'module' | 'page': how its worker reaches WhatsApp Web
     lid: str | None  # the linked account's own lid, when known
+    fence: int  # the token of the latest lease grant (migration 0010): older writes are refused
+
+
+@dataclass(frozen=True, slots=True)
+class WantedSession:
+    """A session an admin wants running, as the reconciler sees it."""
+
+    id: UUID
+    company_id: UUID
+    fence: int
+    state: str
+    state_reason: str | None
 
 
 @dataclass(frozen=True, slots=True)

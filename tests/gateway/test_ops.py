@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from shared.db.repos import sessions
+from shared.db.repos import sessions, snapshots
 from tests.conftest import MakeUser
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
@@ -97,6 +97,32 @@ async def test_sessions_across_companies_without_contents(
     again = await client.get("/api/ops/sessions", headers=operator.headers)
     by_id = {s["id"]: s for s in (await again.json())["data"]["sessions"]}
     assert by_id[str(one.id)]["bridge"] == "module"
+    assert by_id[str(one.id)]["snapshot"] is None
+    async with pg.connection() as conn:
+        for _ in range(2):
+            await snapshots.insert(
+                conn,
+                session_id=one.id,
+                size_bytes=1000,
+                sha256="0" * 64,
+                key_id="k1",
+                worker_id="w-9",
+                data=b"sealed",
+                stored_bytes=6,
+            )
+        newest = (await snapshots.good(conn, session_id=one.id, limit=1))[0]
+        await snapshots.refuse(conn, snapshot_id=newest.id, reason="hash_mismatch")
+    third = await client.get("/api/ops/sessions", headers=operator.headers)
+    snap = {s["id"]: s for s in (await third.json())["data"]["sessions"]}[str(one.id)]["snapshot"]
+    assert {k: v for k, v in snap.items() if not k.endswith("At") and k != "at"} == {
+        "generation": 1,
+        "sizeBytes": 1000,
+        "storedBytes": 6,
+        "good": 1,
+        "refused": 1,
+        "lastRefusedReason": "hash_mismatch",
+    }
+    assert snap["at"] and snap["lastRefusedAt"]
     text = await resp.text()
     for private in ("79990001122", "secret", "Private Person", "2@secret-ref"):
         assert private not in text

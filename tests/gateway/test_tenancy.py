@@ -60,7 +60,7 @@ BODIES: dict[str, dict[str, Any]] = {
     },
     "PasskeyCancelBody": {"requestId": "{passkeyRequestId}"},
 }
-OPERATOR_ONLY_PARAMS = {"workerId"}
+OPERATOR_ONLY_PARAMS = {"workerId", "host"}
 ADMIN_ONLY_BY_ID = ("/api/managers/{id}", "/api/quick-replies/{id}")
 
 

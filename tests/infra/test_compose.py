@@ -32,6 +32,7 @@ PROFILE_DIR = "/var/lib/wagateway/profiles"
 REQUIRED_ENV = {
     "POSTGRES_PASSWORD": "pg-secret-for-tests",
     "APP_JWT_SECRET": "j" * 40,
+    "APP_SNAPSHOT_KEY": "k" * 40,
     "DATA_DIR": "/volume1/docker/wagateway",
 }
 
@@ -114,7 +115,7 @@ def test_compose_file_validates(docker_compose: str, file: Path) -> None:
 
 
 @pytest.mark.parametrize("file", [BASE, SYNOLOGY], ids=["base", "synology"])
-@pytest.mark.parametrize("missing", ["APP_JWT_SECRET", "POSTGRES_PASSWORD"])
+@pytest.mark.parametrize("missing", ["APP_JWT_SECRET", "POSTGRES_PASSWORD", "APP_SNAPSHOT_KEY"])
 def test_required_secrets_are_enforced(docker_compose: str, file: Path, missing: str) -> None:
     env = {k: v for k, v in REQUIRED_ENV.items() if k != missing}
     done = _compose_config(docker_compose, file, **env)
@@ -356,6 +357,10 @@ def _env_file(path: Path, **values: str) -> Path:
         ({"POSTGRES_PASSWORD": "abc"}, "APP_JWT_SECRET is empty"),
         ({"POSTGRES_PASSWORD": "abc", "APP_JWT_SECRET": "short"}, "at least 32"),
         ({"POSTGRES_PASSWORD": "a@b/c", "APP_JWT_SECRET": "x" * 40}, "URL-safe"),
+        (
+            {"POSTGRES_PASSWORD": "abc", "APP_JWT_SECRET": "x" * 40, "APP_SNAPSHOT_KEY": "k"},
+            "APP_SNAPSHOT_KEY must be at least 32",
+        ),
     ],
 )
 def test_deploy_refuses_missing_or_weak_secrets(
@@ -384,6 +389,7 @@ def test_deploy_runs_the_steps_in_order(tmp_path: Path, health_server: int) -> N
         tmp_path / "env",
         POSTGRES_PASSWORD="abc123",
         APP_JWT_SECRET="s" * 40,
+        APP_SNAPSHOT_KEY="k" * 40,
         WORKERS="2",
         HTTP_PORT=str(health_server),
     )

@@ -24,6 +24,15 @@ def test_short_secret_refused_in_prod() -> None:
         Settings(mode="prod", jwt_secret="short")
 
 
+def test_snapshot_key_required_in_prod() -> None:
+    with pytest.raises(ValidationError, match="APP_SNAPSHOT_KEY"):
+        Settings(mode="prod", jwt_secret="x" * 40)
+    with pytest.raises(ValidationError, match="APP_SNAPSHOT_KEY"):
+        Settings(mode="prod", jwt_secret="x" * 40, snapshot_key="short")
+    assert Settings(mode="prod", jwt_secret="x" * 40, snapshots=False).snapshot_key == ""
+    assert Settings(mode="prod", jwt_secret="x" * 40, snapshot_key="k" * 32).snapshots
+
+
 @pytest.mark.parametrize("mode", ["demo", "test"])
 def test_default_secret_allowed_in_demo_and_test(mode: str) -> None:
     assert Settings(mode=mode).jwt_secret == DEFAULT_JWT_SECRET
@@ -32,6 +41,7 @@ def test_default_secret_allowed_in_demo_and_test(mode: str) -> None:
 def test_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_MODE", "prod")
     monkeypatch.setenv("APP_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("APP_SNAPSHOT_KEY", "k" * 40)
     monkeypatch.setenv("APP_DATABASE_URL", "postgresql://db.example:5432/x")
     monkeypatch.setenv("WA_URL", "http://127.0.0.1:9999")
     monkeypatch.setenv("APP_CORS_ORIGINS", "https://a.example, https://b.example")

@@ -374,9 +374,32 @@ class Dashboard:
     def wait_worker(self, worker_id: str) -> dict[str, Any]:
         """On the operator page: the worker's session id and whether it can be restarted."""
         row = self._find(f'[data-testid=worker-row][data-worker-id="{worker_id}"]')
-        cells = row.find_elements(By.CSS_SELECTOR, "td")
+        session = row.find_element(By.CSS_SELECTOR, "[data-testid=worker-session]")
         button = row.find_element(By.CSS_SELECTOR, "[data-testid=worker-restart]")
-        return {"session": cells[2].text, "restartable": button.is_enabled()}
+        return {"session": session.text, "restartable": button.is_enabled()}
+
+    def host_row(self, host: str) -> dict[str, str]:
+        """On the operator page: a host's free and busy workers, whether it drains."""
+        row = self._find(f'[data-testid=host-row][data-host="{host}"]')
+        cells = {k: row.find_element(By.CSS_SELECTOR, f"[data-testid=host-{k}]").text
+                 for k in ("free", "busy")}  # fmt: skip
+        return cells | {"draining": row.get_attribute("data-draining") or ""}
+
+    def drain_host(self, host: str) -> None:
+        """Press the host's drain button and accept the confirmation."""
+        self._click(f'[data-testid=host-row][data-host="{host}"] [data-testid=host-drain]')
+        self._wait().until(lambda d: d.switch_to.alert).accept()
+
+    def wait_host_draining(self, host: str, draining: bool) -> None:
+        css = f'[data-testid=host-row][data-host="{host}"]'
+        want = str(draining).lower()
+        self._wait().until(lambda d: self._find(css).get_attribute("data-draining") == want)
+
+    def wait_session_reason(self, session_id: str, reason: str) -> str:
+        """The text of a session row's state badge once it shows ``reason``."""
+        css = f'[data-session-id="{session_id}"] [data-testid=session-state]'
+        self._wait().until(lambda d: self._find(css).get_attribute("data-reason") == reason)
+        return self._find(css).text
 
     def console_errors(self) -> list[str]:
         logs: list[dict[str, Any]] = self.driver.get_log("browser")  # type: ignore[no-untyped-call]

@@ -31,6 +31,7 @@ REDIS_PREFIX = f"test{_XDIST_N}" if _XDIST_N else "test"
 NAMES = RedisNames(REDIS_PREFIX)
 
 TABLES = (
+    "wa_fence_refusals",
     "wa_message_media",
     "wa_media_blobs",
     "webhook_attempts",
@@ -40,6 +41,7 @@ TABLES = (
     "event_log",
     "event_counters",
     "audit_log",
+    "wa_profile_snapshots",
     "wa_messages",
     "wa_chats",
     "wa_manager_access",

@@ -35,6 +35,7 @@ from tests.support.wa import (
 from worker.heartbeat import WorkerStatus, beat
 
 WORKER_ID = "w-world"
+WORKER_HOST = "host-world"
 PUBLIC_URL = "https://93.184.215.14/hook"  # a public address: no DNS, and the SSRF rule allows it
 # what send-media is asked to download: loopback, so the gateway refuses it (400 naming url)
 # before any connection; tests never make the gateway fetch from outside this machine
@@ -85,7 +86,7 @@ async def seed_world(
             mime="image/jpeg",
         )
     await grant(pg, company.id, session.id, manager.id, write=True, manage=True)
-    await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID))
+    await beat(redis, NAMES, WorkerStatus(worker_id=WORKER_ID, host=WORKER_HOST))
     async with pg.connection() as conn:  # every company starts with the default quick replies
         reply = (await quick_replies.list_for_company(conn, company_id=company.id))[0]
     hook = await make_webhook(pg, company.id, PUBLIC_URL)
@@ -110,6 +111,7 @@ async def seed_world(
         "messageId": str(newest),
         "managerId": str(manager.id),
         "workerId": WORKER_ID,
+        "host": WORKER_HOST,
         "quickReplyId": str(reply.id),
         "webhookId": str(hook.id),
         "deliveryId": str(delivery.id),

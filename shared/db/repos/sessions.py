@@ -12,7 +12,7 @@ from uuid import UUID
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from shared.db.types import Conn, OpsSession, WaSession
+from shared.db.types import Conn, OpsSession, WantedSession, WaSession
 
 
 async def create(conn: Conn, *, company_id: UUID, name: str) -> WaSession:
@@ -220,10 +220,61 @@ async def worker_add_drift(
     )
 
 
-async def ids_wanting_to_run(conn: Conn) -> list[UUID]:
+async def worker_grant(conn: Conn, *, session_id: UUID, worker_id: str) -> WaSession | None:
+    """A worker that won the lease in Redis takes the session: the fencing token goes up (from
+    one sequence, so it only grows); None when the session is gone or not wanted running."""
+    async with conn.cursor(row_factory=class_row(WaSession)) as cur:
+        await cur.execute(
+            "UPDATE wa_sessions SET fence = nextval('wa_fence_seq'), worker_id = %(w)s"
+            " WHERE id = %(id)s AND desired_state = 'running' RETURNING *",
+            {"id": session_id, "w": worker_id},
+        )
+        return await cur.fetchone()
+
+
+async def worker_record_refusal(
+    conn: Conn, *, session_id: UUID, worker_id: str, token: int
+) -> None:
+    """Postgres refused a write of this worker (a later grant exists): counted in /metrics."""
+    await conn.execute(
+        "INSERT INTO wa_fence_refusals (session_id, worker_id, token)"
+        " VALUES (%(sid)s, %(w)s, %(t)s)",
+        {"sid": session_id, "w": worker_id, "t": token},
+    )
+
+
+async def count_fence_refusals(conn: Conn) -> int:
+    cur = await conn.execute("SELECT count(*) AS n FROM wa_fence_refusals")
+    row = await cur.fetchone()
+    return int(row["n"]) if row else 0
+
+
+async def wanting_to_run(conn: Conn) -> list[WantedSession]:
     """Sessions an admin wants running, for the reconciler (it checks leases in Redis)."""
-    cur = await conn.execute("SELECT id FROM wa_sessions WHERE desired_state = 'running'")
-    return [r["id"] for r in await cur.fetchall()]
+    async with conn.cursor(row_factory=class_row(WantedSession)) as cur:
+        await cur.execute(
+            "SELECT id, company_id, fence, state, state_reason FROM wa_sessions"
+            " WHERE desired_state = 'running' ORDER BY updated_at, id"
+        )
+        return await cur.fetchall()
+
+
+async def mark_waiting(conn: Conn, *, session_id: UUID, fence: int) -> str | None:
+    """No worker is free for this session: ``idle`` / ``waiting_for_worker``, unless a worker
+    was granted it since the reconciler looked (the fence moved). Returns the previous state,
+    None when nothing changed."""
+    cur = await conn.execute(
+        "UPDATE wa_sessions s SET state = 'idle', state_reason = 'waiting_for_worker',"
+        " state_detail = NULL, qr_payload = NULL, qr_expires_at = NULL, pairing_code = NULL,"
+        " pairing_code_expires_at = NULL, updated_at = now()"
+        " FROM (SELECT id, state FROM wa_sessions WHERE id = %(id)s FOR UPDATE) old"
+        " WHERE s.id = old.id AND s.fence = %(f)s AND s.desired_state = 'running'"
+        " AND NOT (s.state = 'idle' AND s.state_reason IS NOT DISTINCT FROM 'waiting_for_worker')"
+        " RETURNING old.state AS previous",
+        {"id": session_id, "f": fence},
+    )
+    row = await cur.fetchone()
+    return str(row["previous"]) if row else None
 
 
 # --- gateway: creation under the company limit, admin-written state, operators ---------------

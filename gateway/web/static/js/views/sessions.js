@@ -6,10 +6,18 @@ import { openQrModal } from "../qrmodal.js";
 import { on } from "../socket.js";
 
 export function stateBadge(state, reason) {
+  // every worker busy (or on a draining host): say so, not just "idle"
+  const waiting = state === "idle" && reason === "waiting_for_worker";
   return h(
     "span",
-    { class: `badge state-${state}`, "data-testid": "session-state", "data-state": state, title: reason || "" },
-    t(`state.${state}`),
+    {
+      class: `badge state-${state}`,
+      "data-testid": "session-state",
+      "data-state": state,
+      "data-reason": reason || "",
+      title: reason || "",
+    },
+    t(waiting ? "state.waiting_for_worker" : `state.${state}`),
   );
 }
 

@@ -106,12 +106,14 @@ def test_an_exited_process_is_brought_back_and_stop_stops_all(tmp_path: Path) ->
     with supervised(programs, tmp_path) as sup:
         pids = sup.started()
         os.kill(pids["a"], signal.SIGKILL)
-        back = sup.next_line("a is back", 10)
-        assert any(line.endswith("a exited (code 137), restarting in 1s") for line in sup.lines)
+        back = sup.next_line("a is back", 30)
+        exited = [line for line in sup.lines if "a exited" in line]
+        assert exited and exited[0].endswith("a exited (code 137), restarting in 1s"), sup.lines
         new_a = int(back.rsplit("pid ", 1)[1].rstrip(")"))
-        assert new_a != pids["a"] and _alive(new_a) and _alive(pids["b"])
-    assert sup.popen.returncode == 0
-    assert not _alive(new_a) and not _alive(pids["b"])
+        assert new_a != pids["a"], sup.lines
+        assert _alive(new_a) and _alive(pids["b"]), (sup.lines, _status(new_a), _status(pids["b"]))
+    assert sup.popen.returncode == 0, sup.lines
+    assert not _alive(new_a) and not _alive(pids["b"]), sup.lines
 
 
 @pytest.mark.e2e

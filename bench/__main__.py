@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench import history
 from bench.events import TARGETS as EVENT_TARGETS
 from bench.events import run_events
 from bench.fanout import fanout
@@ -226,10 +227,9 @@ def main(argv: list[str]) -> int:
     results["targets"] = {**TARGETS, "lighthouse": LIGHTHOUSE}
     results["checks"] = checks(results)
     results["took_s"] = round(time.time() - started, 1)
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
-    sys.stdout.write(json.dumps({"bench": "summary", **results}) + "\n")
+    path, comparison = history.record(results)
+    sys.stdout.write(json.dumps({"bench": "summary", "file": str(path), **results}) + "\n")
+    sys.stderr.write(comparison + "\n")
     return 0
 
 

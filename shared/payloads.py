@@ -1,7 +1,15 @@
-"""Repository rows -> the public payloads used by both events and REST responses (one shape)."""
+"""Repository rows -> the public payloads used by both events and REST responses (one shape).
+
+The chats and messages pages skip the models: they select the columns below, in the payload's
+field order, and zip each row with the payload's camelCase keys (``wire_row``); orjson writes
+the UUIDs and times as the models would. Data just read from our own tables needs no
+validation; tests/shared/test_payloads.py holds the two paths to the same JSON.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from shared.db.types import Chat, Message
@@ -40,6 +48,31 @@ def chat_payload(chat: Chat) -> ChatPayload:
         archived=chat.archived,
         assigned_manager_id=chat.assigned_manager_id,
     )
+
+
+def _wire_keys(model: type[ChatPayload] | type[MessagePayload]) -> tuple[str, ...]:
+    return tuple(f.alias or name for name, f in model.model_fields.items())
+
+
+# the SQL expression of each ChatPayload field, in its order (c: wa_chats)
+CHAT_COLUMNS: tuple[str, ...] = tuple(f"c.{name}" for name in ChatPayload.model_fields)
+CHAT_KEYS = _wire_keys(ChatPayload)
+# the SQL expression of each MessagePayload field, in its order (m: wa_messages, c: its chat)
+_MESSAGE_SOURCES = {
+    "wa_chat_id": "c.wa_chat_id",
+    "wa_message_id": "m.wa_msg_id",
+    "client_message_id": "m.client_msg_id",
+    "timestamp": "m.wa_timestamp",
+}
+MESSAGE_COLUMNS: tuple[str, ...] = tuple(
+    _MESSAGE_SOURCES.get(name, f"m.{name}") for name in MessagePayload.model_fields
+)
+MESSAGE_KEYS = _wire_keys(MessagePayload)
+
+
+def wire_row(keys: tuple[str, ...], values: Sequence[Any]) -> dict[str, Any]:
+    """A row of the columns above as its payload's JSON object (UUIDs, times: for orjson)."""
+    return dict(zip(keys, values, strict=True))
 
 
 def chat_event(company_id: UUID, chat: Chat) -> ChatEvent:

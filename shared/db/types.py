@@ -79,6 +79,7 @@ class WaSession:
     pairing_phone: str | None
     bridge: str | None  # 'module' | 'page': how its worker reaches WhatsApp Web
     lid: str | None  # the linked account's own lid, when known
+    qr_png: bytes | None = None  # the QR's PNG, rendered once by the worker (shared/qr.py)
 
 
 @dataclass(frozen=True, slots=True)

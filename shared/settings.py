@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     browser_start_timeout_s: float = Field(
         60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
     )
+    # an idle worker keeps one Chromium started for its next new session (worker/browser/warm.py)
+    warm_browser: bool = Field(True, validation_alias="APP_WARM_BROWSER")
     lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
     reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")

@@ -28,6 +28,7 @@ from shared.states import Reason, SessionState
 from worker import jobs as job_functions
 from worker.browser.memory import process_tree_pss_mb
 from worker.browser.thread import BrowserThread
+from worker.browser.warm import WarmBrowser
 from worker.consumer import QueueConsumer
 from worker.heartbeat import WorkerStatus, beat, unregister
 from worker.lease import Lease
@@ -63,6 +64,8 @@ class WorkerProcess:
         self._pg: AsyncConnectionPool | None = None
         self._pool_consumer: QueueConsumer | None = None
         self._status_changed = asyncio.Event()  # wakes the heartbeat: operators see changes now
+        self._warm = WarmBrowser(settings)
+        self._filling: asyncio.Task[None] | None = None
 
     # --- public ------------------------------------------------------------------------
 
@@ -100,6 +103,7 @@ class WorkerProcess:
             asyncio.create_task(self._ctl_loop(), name="ctl"),
         ]
         log.info("worker=%s ready in pool", self.worker_id)
+        self._refill_warm()
         try:
             await self._exit.wait()
         finally:
@@ -108,6 +112,10 @@ class WorkerProcess:
             if self._owned is not None:
                 self._owned.runtime.request_end(End.HANDOFF)
                 await self._owned.task
+            self._warm.hold()
+            if self._filling is not None:
+                await asyncio.shield(self._filling)
+            await asyncio.to_thread(self._warm.close)
             for t in background:
                 t.cancel()
             _, stuck = await asyncio.wait(background, timeout=5)
@@ -142,6 +150,7 @@ class WorkerProcess:
             return "not wanted"
         assert self._pool_consumer is not None
         self._pool_consumer.pause()
+        self._warm.hold()
         self._start_owning(session.id, session.company_id, lease)
         return "claimed"
 
@@ -158,7 +167,7 @@ class WorkerProcess:
             company_id=company_id,
             worker_id=self.worker_id,
         )
-        browser = BrowserThread()
+        browser = BrowserThread(warm=self._warm)
         runtime = SessionRuntime(self.settings, publisher, browser, self._redis)
         task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
         self._owned = Owned(sid, runtime, browser, task)
@@ -193,6 +202,8 @@ class WorkerProcess:
             self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
             self._status_changed.set()
             if not self._exit.is_set() and self._pool_consumer is not None:
+                self._warm.idle()
+                self._refill_warm()
                 self._pool_consumer.resume()
             log.info("worker=%s session=%s released end=%s", self.worker_id, sid, end)
 
@@ -216,6 +227,12 @@ class WorkerProcess:
         if not exists:
             await asyncio.to_thread(shutil.rmtree, self.settings.profile_dir / sid, True)
             log.info("worker=%s session=%s deleted: profile removed", self.worker_id, sid)
+
+    def _refill_warm(self) -> None:
+        """While idle: start the warm browser for the next new session (in a thread)."""
+        if not self._warm.enabled or (self._filling is not None and not self._filling.done()):
+            return
+        self._filling = asyncio.create_task(asyncio.to_thread(self._warm.fill), name="warm")
 
     # --- background loops --------------------------------------------------------------
 

@@ -36,6 +36,7 @@ class BenchStack:
     sim_url: str = ""
     token: str = ""
     company_id: str = ""
+    worker_env: dict[str, str] = field(default_factory=dict)  # extra settings of the worker
 
     @property
     def database_url(self) -> str:
@@ -73,7 +74,7 @@ class BenchStack:
             self._start(
                 "worker",
                 ["-m", "worker"],
-                self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge),
+                self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge, **self.worker_env),
             )
         if "webhooks" in parts:
             # the bench's receiver listens on 127.0.0.1

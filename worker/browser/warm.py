@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 
 PREFIX = ".warm-"
 BLANK = "about:blank"
+READY = ".ready"  # <warm profile>.ready beside it while a started browser waits (operators, bench)
+
+
+def ready_marker(path: Path) -> Path:
+    return path.with_name(path.name + READY)
 
 
 def is_empty_profile(profile: Path) -> bool:
@@ -112,6 +117,8 @@ class WarmBrowser:
         with self._lock:
             if driver is not None and not self._closed:
                 self._driver, self._dir = driver, path
+                with contextlib.suppress(OSError):
+                    ready_marker(path).touch()
                 log.info("warm browser ready elapsed_ms=%d", (time.monotonic() - started) * 1000)
             elif driver is not None:  # closed while starting
                 shutdown(driver)
@@ -131,6 +138,7 @@ class WarmBrowser:
             self._driver = self._dir = None
         if driver is None or path is None:
             return None
+        ready_marker(path).unlink(missing_ok=True)
         if not is_empty_profile(profile):
             log.info("warm browser not used: profile=%s already has data", profile)
             self._drop(driver, path)
@@ -162,13 +170,17 @@ class WarmBrowser:
             for entry in self._base.iterdir():
                 if not entry.name.startswith(self._prefix) or entry == self._dir:
                     continue
-                if entry.is_symlink():
+                if entry.name.endswith(READY):
+                    if self._dir is None or entry != ready_marker(self._dir):
+                        entry.unlink(missing_ok=True)
+                elif entry.is_symlink():
                     if not _in_use(entry):
                         entry.unlink(missing_ok=True)
                 elif not _in_use(entry):
                     shutil.rmtree(entry, ignore_errors=True)
 
     def _drop(self, driver: WebDriver, path: Path) -> None:
+        ready_marker(path).unlink(missing_ok=True)
         shutdown(driver)
         shutil.rmtree(path, ignore_errors=True)
 

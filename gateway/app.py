@@ -32,8 +32,9 @@ from gateway.keys import (
     STOPPING,
     TRUSTED_PROXIES,
     USER_CACHE,
+    WORKER_COUNTS,
 )
-from gateway.metrics import HttpMetrics, PageDrift, metrics_middleware
+from gateway.metrics import HttpMetrics, PageDrift, WorkerCounters, metrics_middleware
 from gateway.nostore import no_store_middleware
 from gateway.realtime.hub import Hub
 from gateway.routes import (
@@ -181,6 +182,7 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS_REGISTRY] = registry
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = PageDrift(registry)
+    app[WORKER_COUNTS] = WorkerCounters(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import HttpMetrics, PageDrift
+    from gateway.metrics import HttpMetrics, PageDrift, WorkerCounters
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -38,6 +38,7 @@ HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the even
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")
 PAGE_DRIFT: web.AppKey[PageDrift] = web.AppKey("page_drift")  # wa:drift, refreshed per scrape
+WORKER_COUNTS: web.AppKey[WorkerCounters] = web.AppKey("worker_counts")  # wa:counters, likewise
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

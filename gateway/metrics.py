@@ -49,6 +49,46 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     return response
 
 
+# worker counters (RedisNames.worker_counters field -> metric name, help)
+WORKER_COUNTERS = {
+    "browser_recycles": (
+        "wa_browser_recycles",
+        "Browsers recycled by a hand-off because their PSS stayed above APP_BROWSER_MAX_PSS_MB",
+    ),
+}
+
+
+class WorkerCounters:
+    """Counters workers keep in Redis (``wa:counters``), refreshed by the scrape handler; each
+    known counter is 0 until a worker counts one, and absent while Redis cannot be read."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._counts: dict[str, float] | None = None
+        registry.register(self)
+
+    def update(self, raw: dict[bytes, bytes] | None) -> None:
+        if raw is None:
+            self._counts = None
+            return
+        counts = dict.fromkeys(WORKER_COUNTERS, 0.0)
+        for field, value in raw.items():
+            name = field.decode(errors="replace")
+            if name in counts:
+                try:
+                    counts[name] = float(value)
+                except ValueError:
+                    continue  # not a counter: HINCRBY could never have written it
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        if self._counts is None:
+            return
+        for field, (name, doc) in WORKER_COUNTERS.items():
+            family = CounterMetricFamily(name, doc)
+            family.add_metric([], self._counts[field])
+            yield family
+
+
 class PageDrift:
     """``wa_page_unparsed_total{kind}``: the deployment-wide ``wa:drift`` hash (kind -> count)
     that workers increment. The scrape handler refreshes it; a failed read leaves it out."""

@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     )
     # an idle worker keeps one Chromium started for its next new session (worker/browser/warm.py)
     warm_browser: bool = Field(True, validation_alias="APP_WARM_BROWSER")
+    # a session whose browser's PSS stays above this is recycled by a hand-off (0: never)
+    browser_max_pss_mb: int = Field(0, ge=0, validation_alias="APP_BROWSER_MAX_PSS_MB")
     lease_ttl_ms: int = Field(15_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")
     reconcile_interval_s: float = Field(5.0, gt=0, validation_alias="APP_RECONCILE_INTERVAL_S")
     poll_interval_s: float = Field(0.2, gt=0, validation_alias="APP_POLL_INTERVAL_S")

@@ -34,6 +34,7 @@ from worker.heartbeat import WorkerStatus, beat, unregister
 from worker.lease import Lease
 from worker.publisher import Publisher
 from worker.reconciler import reconcile_once
+from worker.recycle import MemoryWatch, count_recycle
 from worker.runtime import End, SessionRuntime
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Owned:
     runtime: SessionRuntime
     browser: BrowserThread
     task: asyncio.Task[None]
+    memory: MemoryWatch
 
 
 class WorkerProcess:
@@ -170,7 +172,8 @@ class WorkerProcess:
         browser = BrowserThread(warm=self._warm)
         runtime = SessionRuntime(self.settings, publisher, browser, self._redis)
         task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
-        self._owned = Owned(sid, runtime, browser, task)
+        memory = MemoryWatch(self.settings.browser_max_pss_mb)
+        self._owned = Owned(sid, runtime, browser, task, memory)
         self.status.state, self.status.session_id = "owning", sid
         self._status_changed.set()
         log.info("worker=%s session=%s claimed", self.worker_id, sid)
@@ -194,6 +197,8 @@ class WorkerProcess:
         except Exception:
             log.exception("worker=%s session=%s runtime crashed", self.worker_id, sid)
         finally:
+            if runtime.recycling:
+                await count_recycle(self._redis, self.names)
             self.status.state = "stopping"
             await commands.stop(grace_s=5)
             await lease.stop_keep_alive()
@@ -244,6 +249,8 @@ class WorkerProcess:
                 self.status.browser_pss_mb = await asyncio.to_thread(
                     process_tree_pss_mb, owned.browser.browser_pid
                 )
+                if owned.memory.observe(self.status.browser_pss_mb):
+                    owned.runtime.request_recycle()
             await beat(self._redis, self.names, self.status)
             self._status_changed.clear()
             # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a cancellation that

@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
 
 from gateway.jsonio import dumps
-from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS
+from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_DRIFT, PG, REDIS, WORKER_COUNTS
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
 
@@ -87,7 +87,10 @@ async def health(request: web.Request) -> web.Response:
     "GET",
     "/metrics",
     roles=None,
-    summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind} from Redis",
+    summary=(
+        "Prometheus metrics (text format), with wa_page_unparsed_total{kind} and"
+        " wa_browser_recycles_total from Redis"
+    ),
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
@@ -99,8 +102,14 @@ async def metrics(request: web.Request) -> web.Response:
                 request.app[REDIS].hgetall(request.app[NAMES].drift_counts),
             )
             drift: dict[bytes, bytes] | None = await read
+            read = cast(
+                "Awaitable[dict[bytes, bytes]]",
+                request.app[REDIS].hgetall(request.app[NAMES].worker_counters),
+            )
+            counters: dict[bytes, bytes] | None = await read
     except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
-        drift = None
+        drift = counters = None
     request.app[PAGE_DRIFT].update(drift)
+    request.app[WORKER_COUNTS].update(counters)
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl
 
-.PHONY: setup venv sysdeps migrate test test-fast lint demo bench clean
+.PHONY: setup venv sysdeps migrate test test-fast lint demo bench soak clean
 
 setup: sysdeps venv
 
@@ -60,6 +60,12 @@ demo: setup
 bench: setup
 	bash infra/scripts/services.sh ensure-test
 	$(PY) -m bench
+
+# one linked session for 30 minutes: 2,000 inbound and 500 outbound messages (bench/soak.py);
+# SOAK_ARGS="--minutes 3 --inbound 200 --outbound 50" for a short run
+soak: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

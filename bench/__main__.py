@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
-from bench import history
+from bench import density, history
 from bench.events import TARGETS as EVENT_TARGETS
 from bench.events import run_events
 from bench.fanout import fanout
@@ -60,6 +60,9 @@ TARGETS = {
     },
 }
 ROTATIONS = (3, 20)
+# 5 linked sessions at once, one worker each (bench/density.py): WAHA publishes 400 MB per
+# browser session, 2.5 sessions per GB
+DENSITY_TARGETS = {"pss_per_session_mean_mb": 300, "sessions_per_gb": 3.4}
 
 
 def _rss_mb(pid: int) -> float:
@@ -101,15 +104,15 @@ def _figures(got: dict[str, Any]) -> dict[str, Any]:
 def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per bridge and figure: the value, the target, and whether it holds (rps: at least)."""
     out: dict[str, dict[str, Any]] = {}
-    for bridge, targets in TARGETS.items():
-        if bridge not in results:
-            continue
-        figures = _figures(results[bridge])
-        out[bridge] = {
+    groups = [(b, t, _figures(results[b])) for b, t in TARGETS.items() if b in results]
+    if isinstance(results.get("density"), dict):
+        groups.append(("density", DENSITY_TARGETS, results["density"]))
+    for group, targets, figures in groups:
+        out[group] = {
             name: {
-                "value": figures[name],
+                "value": figures.get(name),
                 "target": target,
-                "ok": _holds(name, figures[name], target),
+                "ok": _holds(name, figures.get(name), target),
             }
             for name, target in targets.items()
         }
@@ -119,7 +122,7 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _holds(name: str, value: float | None, target: float) -> bool:
     if value is None:
         return False
-    at_least = name.endswith(("rps", "ratio"))
+    at_least = name.endswith(("rps", "ratio", "per_gb"))
     return value >= target if at_least else value <= target
 
 
@@ -223,8 +226,11 @@ async def _worker_pss(stack: BenchStack) -> float:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m bench [module|page ...]``: the bridges named (both by default)."""
-    bridges = [b for b in BRIDGES if b in argv] or list(BRIDGES)
+    """``python -m bench [module|page ...] [density]``: the bridges named (both by default), and
+    the density figures (5 sessions at once) when no bridge or ``density`` is named."""
+    named = [b for b in BRIDGES if b in argv]
+    bridges = [] if argv == ["density"] else (named or list(BRIDGES))
+    with_density = "density" in argv or not named
     started = time.time()
     results: dict[str, Any] = {}
     for bridge in bridges:
@@ -235,7 +241,10 @@ def main(argv: list[str]) -> int:
                 results[bridge] = asyncio.run(run(stack))
             finally:
                 stack.down()
-    results["targets"] = {**TARGETS, "lighthouse": LIGHTHOUSE}
+    if with_density:
+        results["density"] = density.measure()
+        _emit("module", "density", results["density"])
+    results["targets"] = {**TARGETS, "density": DENSITY_TARGETS, "lighthouse": LIGHTHOUSE}
     results["checks"] = checks(results)
     results["took_s"] = round(time.time() - started, 1)
     path, comparison = history.record(results)

@@ -35,7 +35,7 @@ def _browsers(profile_dir: Path) -> list[tuple[int, str]]:
 
 
 def _warm_dirs(profile_dir: Path, worker_id: str) -> list[Path]:
-    return sorted(profile_dir.glob(f".warm-{worker_id}-*"))
+    return sorted(profile_dir.glob(f".warm-*.{worker_id}-*"))
 
 
 async def _warm_ready(stack: Stack, worker_id: str, timeout_s: float = 60) -> Path:

@@ -2,10 +2,11 @@
 its own, and turns it into the browser of the next session it claims whose profile is still
 empty (a session that was never linked: create -> first QR skips the cold start).
 
-The warm profile is ``<APP_PROFILE_DIR>/.warm-<worker id>-<n>`` (a name no session id can take),
-on the same filesystem as the sessions' profiles. On adoption the directory is renamed to the
-session's profile path and a symlink is left at the old path: Chromium keeps writing through
-it into the session's profile; the symlink goes once that browser is gone (``sweep``).
+The warm profile is ``<APP_PROFILE_DIR>/.warm-<host>.<worker id>-<pid>-<n>`` (a name no session
+id can take), on the same filesystem as the sessions' profiles. On adoption the directory is
+renamed to the session's profile path and a symlink is left at the old path: Chromium keeps
+writing through it into the session's profile; the symlink goes once that browser is gone
+(``sweep``).
 
 Never more than one browser per worker: a claim whose profile is not empty shuts the warm one
 down before the session's own starts; the worker refills only while idle.
@@ -18,6 +19,7 @@ import itertools
 import logging
 import os
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = ".warm-"
 BLANK = "about:blank"
+STALE_S = 120.0  # another worker's leftover is swept only when this old
 READY = ".ready"  # <warm profile>.ready beside it while a started browser waits (operators, bench)
 
 
@@ -66,7 +69,10 @@ class WarmBrowser:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._base = settings.profile_dir
-        self._prefix = f"{PREFIX}{_safe(settings.worker_id)}-"
+        # leftovers of this host's workers that are gone (a crash, a restart under a new worker
+        # id) are swept too; other hosts' (a shared volume) are never touched
+        self._host_prefix = f"{PREFIX}{_safe(socket.gethostname())}."
+        self._prefix = f"{self._host_prefix}{_safe(settings.worker_id)}-"
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -164,11 +170,14 @@ class WarmBrowser:
         self.sweep()
 
     def sweep(self) -> None:
-        """Remove this worker's leftovers: symlinks of adopted profiles whose browser is gone,
-        warm profiles of an earlier run of this worker (never the one in use)."""
+        """Remove leftovers of this host's workers that no browser uses: symlinks of adopted
+        profiles whose browser is gone, warm profiles of an earlier run (never the one in use;
+        another worker's only once older than STALE_S, so one being made is left alone)."""
         with contextlib.suppress(OSError):
             for entry in self._base.iterdir():
-                if not entry.name.startswith(self._prefix) or entry == self._dir:
+                if not entry.name.startswith(self._host_prefix) or entry == self._dir:
+                    continue
+                if not entry.name.startswith(self._prefix) and not _stale(entry):
                     continue
                 if entry.name.endswith(READY):
                     if self._dir is None or entry != ready_marker(self._dir):
@@ -183,6 +192,13 @@ class WarmBrowser:
         ready_marker(path).unlink(missing_ok=True)
         shutdown(driver)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _stale(path: Path) -> bool:
+    try:
+        return time.time() - path.lstat().st_mtime > STALE_S
+    except OSError:
+        return False
 
 
 def _in_use(path: Path) -> bool:

@@ -86,7 +86,7 @@ async def list_for_session(
 
 
 @dataclass(frozen=True, slots=True)
-class ChatsPage:
+class ChatRows:
     chats: list[dict[str, Any]]  # ChatPayload's JSON objects (shared/payloads.py)
     total: int
 
@@ -116,7 +116,7 @@ async def page_for_viewer(
     unread_first: bool = False,
     assigned_to: UUID | None = None,
     unassigned_only: bool = False,
-) -> ChatsPage | None:
+) -> ChatRows | None:
     """One page of chats (as JSON objects) and the total matching, in one round trip that also
     checks that the session is the company's and readable by ``viewer``
     (``access.READABLE_BY_VIEWER``); None when it is not.
@@ -153,8 +153,8 @@ async def page_for_viewer(
     if raw[0][0] is None:  # readable, but no row on this page: the total needs its own count
         counted = await conn.execute(f"SELECT count(*) AS n FROM wa_chats c WHERE {where}", params)
         row = await counted.fetchone()
-        return ChatsPage(chats=[], total=int(row["n"]) if row else 0)
-    return ChatsPage(chats=[wire_row(CHAT_KEYS, r[1:]) for r in raw], total=int(raw[0][0]))
+        return ChatRows(chats=[], total=int(row["n"]) if row else 0)
+    return ChatRows(chats=[wire_row(CHAT_KEYS, r[1:]) for r in raw], total=int(raw[0][0]))
 
 
 async def unread_by_session(

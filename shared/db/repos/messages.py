@@ -217,7 +217,7 @@ async def list_for_chat(
 
 
 @dataclass(frozen=True, slots=True)
-class MessagesPage:
+class MessageRows:
     chat_id: UUID | None  # None: no such chat in the session
     cursor_found: bool  # the ``before`` message is in this chat (True without one)
     messages: list[dict[str, Any]]  # MessagePayload's JSON objects (shared/payloads.py)
@@ -234,7 +234,7 @@ async def page_for_viewer(
     limit: int,
     offset: int = 0,
     before: UUID | None = None,
-) -> MessagesPage | None:
+) -> MessageRows | None:
     """One page of a chat's messages, newest first, as JSON objects, with the total, in one
     round trip that also checks that the session is the company's and readable by ``viewer``
     (``access.READABLE_BY_VIEWER``; None when it is not) and finds the chat by our id or any
@@ -266,9 +266,9 @@ async def page_for_viewer(
         return None
     chat_id, cursor_found, total = raw[0][0], bool(raw[0][1]) or before is None, raw[0][2]
     if total is None:
-        return MessagesPage(chat_id, cursor_found, [], -1)
+        return MessageRows(chat_id, cursor_found, [], -1)
     rows = [wire_row(MESSAGE_KEYS, r[3:]) for r in raw]
-    return MessagesPage(chat_id, cursor_found, rows, int(total))
+    return MessageRows(chat_id, cursor_found, rows, int(total))
 
 
 async def count_for_chat(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> int:

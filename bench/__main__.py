@@ -98,11 +98,23 @@ def _figures(got: dict[str, Any]) -> dict[str, Any]:
         "fanout_1000_p99_ms": got["fanout"].get("p99_ms"),
         "chromium_pss_mb": got["chromium_pss_mb"],
         "gateway_rss_idle_mb": got["gateway_rss_idle_mb"],
+        **_event_figures(got),
+    }
+
+
+def _event_figures(got: dict[str, Any]) -> dict[str, Any]:
+    """bench/events.py's figures (measured with the module bridge's stack only)."""
+    resume_ms = got.get("socket_resume", {}).get("p50_ms")
+    return {
+        "webhook_latency_p50_ms": got.get("webhook_latency", {}).get("p50_ms"),
+        "webhook_events_per_s": got.get("webhook_throughput", {}).get("delivered_per_s"),
+        "resume_1000_s": None if resume_ms is None else round(resume_ms / 1000, 3),
     }
 
 
 def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per bridge and figure: the value, the target, and whether it holds (rps: at least)."""
+    """Per bridge (and density) and figure: the value, the target, whether it holds (rates,
+    ratios, sessions per GB: at least; the rest: at most)."""
     out: dict[str, dict[str, Any]] = {}
     groups = [(b, t, _figures(results[b])) for b, t in TARGETS.items() if b in results]
     if isinstance(results.get("density"), dict):
@@ -122,7 +134,7 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _holds(name: str, value: float | None, target: float) -> bool:
     if value is None:
         return False
-    at_least = name.endswith(("rps", "ratio", "per_gb"))
+    at_least = name.endswith(("rps", "ratio", "per_gb", "per_s"))
     return value >= target if at_least else value <= target
 
 

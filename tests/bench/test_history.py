@@ -50,3 +50,16 @@ def test_the_first_run_has_nothing_to_compare(tmp_path: Path) -> None:
 def test_run_names_sort_by_time_and_carry_the_commit() -> None:
     assert history.run_name(0, "abc123") == "1970-01-01T000000Z-abc123.json"
     assert history.run_name(86400, "x") > history.run_name(0, "y")
+
+
+def test_checks_hold_rates_at_least_and_the_rest_at_most() -> None:
+    from bench.__main__ import _holds
+
+    assert _holds("chats_rps", 1400, 1300) and not _holds("chats_rps", 1200, 1300)
+    assert _holds("chats_vs_bare_ratio", 0.6, 0.5)
+    assert _holds("webhook_events_per_s", 1100, 1000) and not _holds(
+        "webhook_events_per_s", 370, 1000
+    )
+    assert _holds("sessions_per_gb", 6.8, 3.4)
+    assert _holds("chromium_pss_mb", 250, 300) and not _holds("chromium_pss_mb", 350, 300)
+    assert not _holds("chats_rps", None, 1300)

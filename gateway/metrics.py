@@ -31,6 +31,21 @@ class HttpMetrics:
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        # the labelled children, looked up once: ``labels()`` takes a lock and builds the key
+        # every time (4 % of a page's samples under wrk)
+        self._counted: dict[tuple[str, str, int], Counter] = {}
+        self._timed: dict[str, Histogram] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        counter = self._counted.get(key)
+        if counter is None:
+            counter = self._counted[key] = self.requests.labels(method, route, str(status))
+        counter.inc()
+        timer = self._timed.get(route)
+        if timer is None:
+            timer = self._timed[route] = self.latency.labels(route)
+        timer.observe(seconds)
 
 
 def _route_label(request: web.Request) -> str:
@@ -42,10 +57,10 @@ def _route_label(request: web.Request) -> str:
 async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     response = await handler(request)
-    metrics = request.app[HTTP_METRICS]
-    route = _route_label(request)
-    metrics.requests.labels(request.method, route, str(response.status)).inc()
-    metrics.latency.labels(route).observe(time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    request.app[HTTP_METRICS].observe(
+        request.method, _route_label(request), response.status, elapsed
+    )
     return response
 
 

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PIP := .venv/bin/pip
 APT_PACKAGES := chromium chromium-driver nginx redis-server postgresql libzbar0 wrk docker-compose openssl docker.io
 
-.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench bench-failover chaos clean
+.PHONY: setup venv sysdeps migrate test test-fast test-chaos lint demo bench bench-failover chaos soak clean
 
 setup: sysdeps venv
 
@@ -74,6 +74,12 @@ chaos: setup
 bench-failover: setup
 	bash infra/scripts/services.sh ensure-test
 	$(PY) -m bench.failover
+
+# one linked session for 30 minutes: 2,000 inbound and 500 outbound messages (bench/soak.py);
+# SOAK_ARGS="--minutes 3 --inbound 200 --outbound 50" for a short run
+soak: setup
+	bash infra/scripts/services.sh ensure-test
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .run build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
+from bench import density, history
 from bench.events import TARGETS as EVENT_TARGETS
 from bench.events import run_events
 from bench.fanout import fanout
@@ -24,18 +25,22 @@ from bench.lighthouse import audit as lighthouse_audit
 from bench.media import TARGETS as MEDIA_TARGETS
 from bench.media import run_media
 from bench.stack import BENCH_EMAIL, BenchStack
-from bench.throughput import chats_throughput
+from bench.throughput import chats_throughput, messages_throughput
 from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.sim import SimClient
 from worker.browser.memory import process_tree_pss_mb
 
 BRIDGES = ("module", "page")
 _COMMON = {
-    "create_to_first_qr_p50_ms": 1500,
-    "chats_rps": 1500,
+    "create_to_first_qr_p50_ms": 1000,
+    "create_to_first_qr_p90_ms": 1300,
+    "chats_rps": 1300,
+    "chats_vs_bare_ratio": 0.5,  # same run, alternating slices (bench/throughput.py)
+    "messages_rps": 1300,
+    "messages_vs_bare_ratio": 0.5,
     "fanout_1000_p99_ms": 250,
-    "chromium_pss_mb": 350,
-    "gateway_rss_idle_mb": 120,
+    "chromium_pss_mb": 300,
+    "gateway_rss_idle_mb": 100,
     **EVENT_TARGETS,
     **MEDIA_TARGETS,
 }
@@ -59,6 +64,9 @@ TARGETS = {
 }
 ROTATIONS = (3, 20)
 _MEDIA = ("media_inbound_ready", "media_send_to_phone")
+# 5 linked sessions at once, one worker each (bench/density.py): WAHA publishes 400 MB per
+# browser session, 2.5 sessions per GB
+DENSITY_TARGETS = {"pss_per_session_mean_mb": 300, "sessions_per_gb": 3.4}
 
 
 def _rss_mb(pid: int) -> float:
@@ -84,28 +92,44 @@ def _figures(got: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "create_to_first_qr_p50_ms": got["create_to_first_qr"].get("p50_ms"),
+        "create_to_first_qr_p90_ms": got["create_to_first_qr"].get("p90_ms"),
         **rotating,
         "send_to_phone_p50_ms": got["send_to_phone"].get("p50_ms"),
         "chats_rps": got["chats_throughput"].get("gateway_rps"),
+        "chats_vs_bare_ratio": got["chats_throughput"].get("ratio"),
+        "messages_rps": got["messages_throughput"].get("gateway_rps"),
+        "messages_vs_bare_ratio": got["messages_throughput"].get("ratio"),
         "fanout_1000_p99_ms": got["fanout"].get("p99_ms"),
         "chromium_pss_mb": got["chromium_pss_mb"],
         "gateway_rss_idle_mb": got["gateway_rss_idle_mb"],
         **{f"{name}_p50_ms": got[name].get("p50_ms") for name in _MEDIA},
+        **_event_figures(got),
+    }
+
+
+def _event_figures(got: dict[str, Any]) -> dict[str, Any]:
+    """bench/events.py's figures (measured with the module bridge's stack only)."""
+    resume_ms = got.get("socket_resume", {}).get("p50_ms")
+    return {
+        "webhook_latency_p50_ms": got.get("webhook_latency", {}).get("p50_ms"),
+        "webhook_events_per_s": got.get("webhook_throughput", {}).get("delivered_per_s"),
+        "resume_1000_s": None if resume_ms is None else round(resume_ms / 1000, 3),
     }
 
 
 def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per bridge and figure: the value, the target, and whether it holds (rps: at least)."""
+    """Per bridge (and density) and figure: the value, the target, whether it holds (rates,
+    ratios, sessions per GB: at least; the rest: at most)."""
     out: dict[str, dict[str, Any]] = {}
-    for bridge, targets in TARGETS.items():
-        if bridge not in results:
-            continue
-        figures = _figures(results[bridge])
-        out[bridge] = {
+    groups = [(b, t, _figures(results[b])) for b, t in TARGETS.items() if b in results]
+    if isinstance(results.get("density"), dict):
+        groups.append(("density", DENSITY_TARGETS, results["density"]))
+    for group, targets, figures in groups:
+        out[group] = {
             name: {
-                "value": figures[name],
+                "value": figures.get(name),
                 "target": target,
-                "ok": _holds(name, figures[name], target),
+                "ok": _holds(name, figures.get(name), target),
             }
             for name, target in targets.items()
         }
@@ -115,7 +139,8 @@ def checks(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _holds(name: str, value: float | None, target: float) -> bool:
     if value is None:
         return False
-    return value >= target if name.endswith("rps") else value <= target
+    at_least = name.endswith(("rps", "ratio", "per_gb", "per_s"))
+    return value >= target if at_least else value <= target
 
 
 async def run(stack: BenchStack) -> dict[str, Any]:
@@ -165,6 +190,8 @@ async def run(stack: BenchStack) -> dict[str, Any]:
 
         results["chats_throughput"] = await asyncio.to_thread(chats_throughput, stack, sid)
         _emit(b, "chats_throughput", results["chats_throughput"])
+        results["messages_throughput"] = await asyncio.to_thread(messages_throughput, stack, sid)
+        _emit(b, "messages_throughput", results["messages_throughput"])
 
         with psycopg.connect(stack.database_url) as conn:
             row = conn.execute(
@@ -220,8 +247,11 @@ async def _worker_pss(stack: BenchStack) -> float:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m bench [module|page ...]``: the bridges named (both by default)."""
-    bridges = [b for b in BRIDGES if b in argv] or list(BRIDGES)
+    """``python -m bench [module|page ...] [density]``: the bridges named (both by default), and
+    the density figures (5 sessions at once) when no bridge or ``density`` is named."""
+    named = [b for b in BRIDGES if b in argv]
+    bridges = [] if argv == ["density"] else (named or list(BRIDGES))
+    with_density = "density" in argv or not named
     started = time.time()
     results: dict[str, Any] = {}
     for bridge in bridges:
@@ -232,13 +262,15 @@ def main(argv: list[str]) -> int:
                 results[bridge] = asyncio.run(run(stack))
             finally:
                 stack.down()
-    results["targets"] = {**TARGETS, "lighthouse": LIGHTHOUSE}
+    if with_density:
+        results["density"] = density.measure()
+        _emit("module", "density", results["density"])
+    results["targets"] = {**TARGETS, "density": DENSITY_TARGETS, "lighthouse": LIGHTHOUSE}
     results["checks"] = checks(results)
     results["took_s"] = round(time.time() - started, 1)
-    out = Path("bench/results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
-    sys.stdout.write(json.dumps({"bench": "summary", **results}) + "\n")
+    path, comparison = history.record(results)
+    sys.stdout.write(json.dumps({"bench": "summary", "file": str(path), **results}) + "\n")
+    sys.stderr.write(comparison + "\n")
     return 0
 
 

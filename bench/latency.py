@@ -47,7 +47,9 @@ class Latency:
                 await asyncio.sleep(0.002)
 
     async def create_to_first_qr(self, rounds: int) -> tuple[dict[str, Any], str, str]:
-        """An idle worker in the pool; each round a new session, stopped afterwards."""
+        """An idle worker in the pool (with its warm browser started, when it keeps one); each
+        round a new session, stopped afterwards."""
+        await self.worker_settled()
         samples: list[float] = []
         sid = ref = ""
         for i in range(rounds):
@@ -65,7 +67,17 @@ class Latency:
                     lambda d, s=sid: d["sessionId"] == s and d["state"] == "stopped",
                 )
                 await asyncio.sleep(0.5)  # the worker rejoins the pool
+                await self.worker_settled()
         return summary(samples), sid, ref
+
+    async def worker_settled(self, timeout_s: float = 30) -> None:
+        """Until the worker's warm browser (worker/browser/warm.py) listens, if it keeps one."""
+        if self.stack.worker_env.get("APP_WARM_BROWSER") == "false":
+            return
+        profiles = self.stack.workdir / "profiles"
+        async with asyncio.timeout(timeout_s):
+            while not any(profiles.glob(".warm-*.ready")):
+                await asyncio.sleep(0.05)
 
     async def inbound_to_socket(
         self, phone: str, contacts: list[str], rounds: int

@@ -36,6 +36,8 @@ class BenchStack:
     sim_url: str = ""
     token: str = ""
     company_id: str = ""
+    worker_env: dict[str, str] = field(default_factory=dict)  # extra settings of the worker
+    workers: int = 1  # bench-w1 .. bench-wN
 
     @property
     def database_url(self) -> str:
@@ -71,11 +73,14 @@ class BenchStack:
             wait_http(f"{self.sim_url}/_sim/health")
         self._start("gateway", ["-m", "gateway"], self.env(APP_GATEWAY_PORT=str(gw_port)))
         if "worker" in parts:
-            self._start(
-                "worker",
-                ["-m", "worker"],
-                self.env(APP_WORKER_ID="bench-w1", APP_BRIDGE=self.bridge),
-            )
+            for n in range(1, self.workers + 1):
+                self._start(
+                    "worker" if n == 1 else f"worker{n}",
+                    ["-m", "worker"],
+                    self.env(
+                        APP_WORKER_ID=f"bench-w{n}", APP_BRIDGE=self.bridge, **self.worker_env
+                    ),
+                )
         if "webhooks" in parts:
             # the bench's receiver listens on 127.0.0.1
             self._start("webhooks", ["-m", "webhooks"], self.env(APP_WEBHOOK_ALLOW_PRIVATE="true"))

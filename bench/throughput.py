@@ -1,25 +1,33 @@
-"""GET .../chats (50 rows) through one gateway with wrk, against a bare aiohttp JSON handler."""
+"""GET .../chats (50 rows) and GET .../messages (50 rows) through one gateway with wrk, each
+against a bare aiohttp JSON handler serving the same JSON in the same run; optionally sampled
+with py-spy while wrk runs (``profile=``: the flame graph and its top entries)."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from bench.profile import Profile
 from bench.stack import BenchStack
 from tests.support.procs import free_port, wait_http
 
-DURATION_S = 8
+SLICE_S = 2
+ROUNDS = 4
 CONNECTIONS = 32
+ROWS = 50
+MESSAGES_CHAT = "19990000000@c.us"  # the seeded chat whose messages page is measured
 
 
-def seed_chats(stack: BenchStack, session_id: str, n: int = 50) -> None:
+def seed_chats(stack: BenchStack, session_id: str, n: int = ROWS) -> None:
     now = datetime.now(UTC)
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         for i in range(n):
@@ -38,46 +46,136 @@ def seed_chats(stack: BenchStack, session_id: str, n: int = 50) -> None:
             )
 
 
-def _wrk(url: str, headers: dict[str, str]) -> float:
-    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s"]
+def seed_messages(stack: BenchStack, session_id: str, n: int = 2 * ROWS) -> None:
+    """``n`` messages in the first seeded chat, both directions (the page shows the newest 50)."""
+    now = datetime.now(UTC)
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT id FROM wa_chats WHERE session_id = %s AND wa_chat_id = %s",
+            (session_id, MESSAGES_CHAT),
+        ).fetchone()
+        assert row is not None, "seed_chats first"
+        for i in range(n):
+            out = i % 2 == 1
+            conn.execute(
+                "INSERT INTO wa_messages (session_id, chat_id, wa_msg_id, direction, sender, body,"
+                " status, wa_timestamp, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (
+                    session_id,
+                    row[0],
+                    f"{'true' if out else 'false'}_{MESSAGES_CHAT}_BENCH{i:06d}",
+                    "out" if out else "in",
+                    None if out else MESSAGES_CHAT,
+                    f"message {i} " + "y" * 60,
+                    "read" if out else "delivered",
+                    now - timedelta(seconds=n - i),
+                    now - timedelta(seconds=n - i),
+                ),
+            )
+
+
+def wrk(url: str, headers: dict[str, str], duration_s: int = SLICE_S) -> float:
+    """Requests per second; any error or non-2xx answer fails the run."""
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration_s}s"]
     for k, v in headers.items():
         args += ["-H", f"{k}: {v}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not m or "Non-2xx" in out:
+    if not m or "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk failed or saw errors:\n{out}")
     return float(m.group(1))
 
 
-def chats_throughput(stack: BenchStack, session_id: str) -> dict[str, Any]:
-    if shutil.which("wrk") is None:
-        return {"skipped": "wrk is not installed (apt-get install wrk)"}
-    seed_chats(stack, session_id)
-    url = f"{stack.gateway_url}/api/whatsapp/sessions/{session_id}/chats?limit=50"
-    headers = {"Authorization": f"Bearer {stack.token}"}
-    body = subprocess.run(
-        ["curl", "-s", url, "-H", f"Authorization: Bearer {stack.token}"],
+def _get(url: str, token: str) -> str:
+    return subprocess.run(
+        ["curl", "-sf", url, "-H", f"Authorization: Bearer {token}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    payload = json.loads(body)
-    assert len(payload["data"]["chats"]) == 50, body[:300]
-    gateway_rps = _wrk(url, headers)
 
-    payload_file = stack.workdir / f"payload-{uuid.uuid4().hex}.json"
-    payload_file.write_text(body)
-    port = free_port()
-    bare = stack._start("bare", ["-m", "bench.bare", str(port), str(payload_file)], {})
+
+class _Bare:
+    """The bare aiohttp handler (a process) serving ``body``."""
+
+    def __init__(self, stack: BenchStack, body: str) -> None:
+        payload_file = stack.workdir / f"payload-{uuid.uuid4().hex}.json"
+        payload_file.write_text(body)
+        port = free_port()
+        self.stack = stack
+        self.url = f"http://127.0.0.1:{port}/bare"
+        self.proc = stack._start("bare", ["-m", "bench.bare", str(port), str(payload_file)], {})
+        wait_http(self.url)
+
+    def close(self) -> None:
+        self.proc.close()
+        self.stack.procs.remove(self.proc)
+
+
+def page_throughput(
+    stack: BenchStack, url: str, rows_key: str, profile: Path | None = None
+) -> dict[str, Any]:
+    """One page: the gateway's requests/s, the bare handler's with the same body, the ratio.
+
+    The two are measured in alternating slices (``ROUNDS`` each) so that a machine whose load
+    changes during the run weighs on both alike; the figures are the slices' medians."""
+    headers = {"Authorization": f"Bearer {stack.token}"}
+    body = _get(url, stack.token)
+    assert len(json.loads(body)["data"][rows_key]) == ROWS, body[:300]
+    bare = _Bare(stack, body)
     try:
-        wait_http(f"http://127.0.0.1:{port}/bare")
-        bare_rps = _wrk(f"http://127.0.0.1:{port}/bare", {})
+        wrk(url, headers, duration_s=1)  # warm-up: connections, caches, prepared statements
+        wrk(bare.url, {}, duration_s=1)
+        gateway: list[float] = []
+        plain: list[float] = []
+        for _ in range(ROUNDS):
+            gateway.append(wrk(url, headers, duration_s=SLICE_S))
+            plain.append(wrk(bare.url, {}, duration_s=SLICE_S))
+        sampled: dict[str, Any] = {}
+        if profile is not None:  # apart from the figures: the profiler slows the gateway
+            with Profile(stack.proc("gateway").pid, profile) as prof:
+                wrk(url, headers, duration_s=SLICE_S * 2)
+            sampled = prof.summary()
     finally:
         bare.close()
+    gateway_rps, bare_rps = statistics.median(gateway), statistics.median(plain)
     return {
         "gateway_rps": round(gateway_rps),
         "bare_aiohttp_rps": round(bare_rps),
         "ratio": round(gateway_rps / bare_rps, 3),
+        "slices": {"gateway": [round(x) for x in gateway], "bare": [round(x) for x in plain]},
         "response_bytes": len(body),
-        "wrk": f"-t2 -c{CONNECTIONS} -d{DURATION_S}s",
+        "wrk": f"-t2 -c{CONNECTIONS}, {ROUNDS} x {SLICE_S}s each, alternating",
+        **({"profile": sampled} if sampled else {}),
     }
+
+
+def _skip() -> dict[str, Any] | None:
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    return None
+
+
+def chats_throughput(
+    stack: BenchStack, session_id: str, profile: Path | None = None
+) -> dict[str, Any]:
+    if skipped := _skip():
+        return skipped
+    seed_chats(stack, session_id)
+    url = f"{stack.gateway_url}/api/whatsapp/sessions/{session_id}/chats?limit={ROWS}"
+    return page_throughput(stack, url, "chats", profile)
+
+
+def messages_throughput(
+    stack: BenchStack, session_id: str, profile: Path | None = None
+) -> dict[str, Any]:
+    if skipped := _skip():
+        return skipped
+    seed_chats(stack, session_id)
+    seed_messages(stack, session_id)
+    url = (
+        f"{stack.gateway_url}/api/whatsapp/sessions/{session_id}/chats/{MESSAGES_CHAT}"
+        f"/messages?limit={ROWS}"
+    )
+    return page_throughput(stack, url, "messages", profile)

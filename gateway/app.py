@@ -36,10 +36,12 @@ from gateway.keys import (
     STOPPING,
     TRUSTED_PROXIES,
     USER_CACHE,
+    WORKER_COUNTS,
 )
 from gateway.metrics import (
     Capacity,
     HttpMetrics,
+    WorkerCounters,
     media_downloads,
     metrics_middleware,
     page_drift,
@@ -208,6 +210,7 @@ def create_app(settings: Settings) -> web.Application:
     app[MEDIA_DOWNLOADS] = media_downloads(registry)
     app[SNAPSHOT_FAILURES] = snapshot_failures(registry)
     app[CAPACITY] = Capacity(registry)
+    app[WORKER_COUNTS] = WorkerCounters(registry)
     hub = Hub(settings, registry)
     app[HUB] = hub
     hub.attach(app)

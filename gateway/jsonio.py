@@ -1,4 +1,5 @@
-"""JSON encoding for responses (orjson: UUIDs and datetimes natively) and the success envelope."""
+"""JSON encoding for responses (orjson: UUIDs and datetimes natively, UTC times ending in ``Z``
+as the models write them) and the success envelope."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+
+
+def dump_bytes(value: Any) -> bytes:
+    return orjson.dumps(value, option=_OPTIONS)
+
 
 def dumps(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    return dump_bytes(value).decode()
 
 
 def ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(
-        {"success": True, "data": data}, status=status, dumps=dumps, headers=headers
+    # bytes straight from orjson: no str round trip
+    return web.Response(
+        body=dump_bytes({"success": True, "data": data}),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
     )

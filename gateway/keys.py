@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gateway.auth.principal import Principal
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
-    from gateway.metrics import Capacity, HttpMetrics, RedisCounts
+    from gateway.metrics import Capacity, HttpMetrics, RedisCounts, WorkerCounters
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -44,6 +44,7 @@ PAGE_DRIFT: web.AppKey[RedisCounts] = web.AppKey("page_drift")  # wa:drift, refr
 SNAPSHOT_FAILURES: web.AppKey[RedisCounts] = web.AppKey("snapshot_failures")
 CAPACITY: web.AppKey[Capacity] = web.AppKey("capacity")  # workers per host, refused writes
 MEDIA_DOWNLOADS: web.AppKey[RedisCounts] = web.AppKey("media_downloads")  # wa:media, the same
+WORKER_COUNTS: web.AppKey[WorkerCounters] = web.AppKey("worker_counts")  # wa:counters, likewise
 # reverse proxies whose forwarding headers are believed (APP_TRUSTED_PROXIES, parsed once)
 TRUSTED_PROXIES: web.AppKey[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]] = web.AppKey(
     "trusted_proxies"

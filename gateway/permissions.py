@@ -104,6 +104,22 @@ async def visible_session(
     return session, rights
 
 
+def page_viewer(principal: Principal, session_id: UUID) -> UUID | None:
+    """For a read page whose one query checks visibility (``access.READABLE_BY_VIEWER``): the
+    manager whose ``canRead`` grant must exist, or None when the session being the company's is
+    enough; NotFound for an API key that does not reach the session. Same answers as
+    ``visible_session(..., Need.READ)`` (a READ never gives 403)."""
+    if principal.key is not None:
+        if not principal.key.reaches(session_id):
+            raise NotFound("session not found")
+        return None
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.role is not Role.MANAGER:
+        raise NotFound("session not found")
+    return principal.user_id
+
+
 async def visible_chat(
     conn: Conn, principal: Principal, session_id: UUID, chat: ChatRef, need: Need = Need.READ
 ) -> tuple[WaSession, Rights, Chat]:

@@ -129,6 +129,11 @@ class RedisNames:
         return self._name(f"wa:sending:{message_id}")
 
     @property
+    def worker_counters(self) -> str:
+        """Hash counter -> count that workers increment (``browser_recycles``), on /metrics."""
+        return self._name("wa:counters")
+
+    @property
     def drift_counts(self) -> str:
         """Hash kind -> count: what workers could not interpret on WhatsApp Web's page."""
         return self._name("wa:drift")

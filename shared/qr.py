@@ -1,7 +1,13 @@
-"""QR rendering: a WhatsApp ``data-ref`` string -> PNG bytes or a ``data:image/png`` URL."""
+"""QR rendering: a WhatsApp ``data-ref`` string -> PNG bytes or a ``data:image/png`` URL.
+
+A QR is rendered once per rotation, by the worker that saw it, off its event loop
+(``render_png_off_loop``), and kept with the QR (``wa_sessions.qr_png``); the gateway's REST
+answers and socket replays serve that PNG (``stored_png``) and never render on their loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 
@@ -25,5 +31,20 @@ def render_png(data_ref: str, *, box_size: int = _BOX_SIZE) -> bytes:
     return buf.getvalue()
 
 
+async def render_png_off_loop(data_ref: str) -> bytes:
+    """``render_png`` in a thread: a few milliseconds of CPU that no event loop waits on."""
+    return await asyncio.to_thread(render_png, data_ref)
+
+
+async def stored_png(data_ref: str, png: bytes | None) -> bytes:
+    """The PNG kept with the QR; a QR stored without one (by a worker from before migration
+    0012) is rendered off the loop."""
+    return png if png else await render_png_off_loop(data_ref)
+
+
+def data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def png_data_url(data_ref: str) -> str:
-    return "data:image/png;base64," + base64.b64encode(render_png(data_ref)).decode("ascii")
+    return data_url(render_png(data_ref))

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     browser_start_timeout_s: float = Field(
         60.0, gt=0, validation_alias="APP_BROWSER_START_TIMEOUT_S"
     )
+    # an idle worker keeps one Chromium started for its next new session (worker/browser/warm.py)
+    warm_browser: bool = Field(True, validation_alias="APP_WARM_BROWSER")
+    # a session whose browser's PSS stays above this is recycled by a hand-off (0: never)
+    browser_max_pss_mb: int = Field(0, ge=0, validation_alias="APP_BROWSER_MAX_PSS_MB")
     # a short lease is safe with fencing (migration 0010): a killed holder's session moves within
     # about TTL + reconcile period + browser start
     lease_ttl_ms: int = Field(4_000, ge=1000, validation_alias="APP_LEASE_TTL_MS")

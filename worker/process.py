@@ -31,6 +31,7 @@ from shared.states import Reason, SessionState
 from worker import jobs as job_functions
 from worker.browser.memory import process_tree_pss_mb
 from worker.browser.thread import BrowserThread
+from worker.browser.warm import WarmBrowser
 from worker.consumer import QueueConsumer
 from worker.fenced import FencedPool
 from worker.heartbeat import WorkerStatus, beat, unregister
@@ -38,6 +39,7 @@ from worker.lease import Lease
 from worker.placement import gate_pool
 from worker.publisher import Publisher
 from worker.reconciler import reconcile_once
+from worker.recycle import MemoryWatch, count_recycle
 from worker.runtime import End, SessionRuntime
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class Owned:
     browser: BrowserThread
     pool: FencedPool  # the session's writes, under its fencing token
     task: asyncio.Task[None]
+    memory: MemoryWatch
     refused: int = 0  # writes Postgres refused (a later grant exists)
 
 
@@ -75,6 +78,8 @@ class WorkerProcess:
         self._pg: AsyncConnectionPool | None = None
         self._pool_consumer: QueueConsumer | None = None
         self._status_changed = asyncio.Event()  # wakes the heartbeat: operators see changes now
+        self._warm = WarmBrowser(settings)
+        self._filling: asyncio.Task[None] | None = None
 
     # --- public ------------------------------------------------------------------------
 
@@ -122,6 +127,7 @@ class WorkerProcess:
             ),
         ]
         log.info("worker=%s ready in pool", self.worker_id)
+        self._refill_warm()
         try:
             await self._exit.wait()
         finally:
@@ -130,6 +136,10 @@ class WorkerProcess:
             if self._owned is not None:
                 self._owned.runtime.request_end(End.HANDOFF)
                 await self._owned.task
+            self._warm.hold()
+            if self._filling is not None:
+                await asyncio.shield(self._filling)
+            await asyncio.to_thread(self._warm.close)
             for t in background:
                 t.cancel()
             _, stuck = await asyncio.wait(background, timeout=5)
@@ -179,12 +189,14 @@ class WorkerProcess:
             return "not wanted"
         assert self._pool_consumer is not None
         self._pool_consumer.pause()
+        self._warm.hold()
         fence = Fence(session.id, session.fence)
         pool = FencedPool(self.settings.database_url, fence=fence, on_refused=self._on_refused)
         try:
             await pool.open(wait=True, timeout=10)
         except Exception:
             await pool.close()
+            self._warm.idle()
             await lease.release()
             with contextlib.suppress(RedisError):
                 await enqueue_start(self._redis, self.names, sid)
@@ -207,10 +219,11 @@ class WorkerProcess:
             company_id=company_id,
             worker_id=self.worker_id,
         )
-        browser = BrowserThread()
+        browser = BrowserThread(warm=self._warm)
         runtime = SessionRuntime(self.settings, publisher, browser, self._redis)
         task = asyncio.create_task(self._own(sid, runtime, lease), name=f"session:{sid}")
-        self._owned = Owned(sid, runtime, browser, pool, task)
+        memory = MemoryWatch(self.settings.browser_max_pss_mb)
+        self._owned = Owned(sid, runtime, browser, pool, task, memory)
         self.status.state, self.status.session_id = "owning", sid
         self._status_changed.set()
         log.info("worker=%s session=%s claimed fence=%d", self.worker_id, sid, pool.fence.token)
@@ -250,6 +263,8 @@ class WorkerProcess:
         except Exception:
             log.exception("worker=%s session=%s runtime crashed", self.worker_id, sid)
         finally:
+            if runtime.recycling:
+                await count_recycle(self._redis, self.names)
             self.status.state = "stopping"
             await commands.stop(grace_s=5)
             await lease.stop_keep_alive()
@@ -268,6 +283,9 @@ class WorkerProcess:
             self._owned = None
             self.status.state, self.status.session_id, self.status.browser_pss_mb = "idle", "", 0.0
             self._status_changed.set()
+            if not self._exit.is_set():
+                self._warm.idle()
+                self._refill_warm()
             log.info("worker=%s session=%s released end=%s", self.worker_id, sid, end)
 
     async def _after(self, sid: str, runtime: SessionRuntime, lease: Lease, end: End) -> None:
@@ -308,6 +326,12 @@ class WorkerProcess:
             await asyncio.to_thread(shutil.rmtree, self.settings.profile_dir / sid, True)
             log.info("worker=%s session=%s deleted: profile removed", self.worker_id, sid)
 
+    def _refill_warm(self) -> None:
+        """While idle: start the warm browser for the next new session (in a thread)."""
+        if not self._warm.enabled or (self._filling is not None and not self._filling.done()):
+            return
+        self._filling = asyncio.create_task(asyncio.to_thread(self._warm.fill), name="warm")
+
     # --- background loops --------------------------------------------------------------
 
     async def _heartbeat_loop(self) -> None:
@@ -318,6 +342,8 @@ class WorkerProcess:
                 self.status.browser_pss_mb = await asyncio.to_thread(
                     process_tree_pss_mb, owned.browser.browser_pid
                 )
+                if owned.memory.observe(self.status.browser_pss_mb):
+                    owned.runtime.request_recycle()
             changed = self._status_changed.is_set()
             await beat(self._redis, self.names, self.status)
             self._status_changed.clear()

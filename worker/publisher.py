@@ -22,7 +22,7 @@ from shared.eventwriter import EventWriter, Unit
 from shared.media.store import StoredBlob
 from shared.passkeys import RequestOptions
 from shared.payloads import chat_event, media_payload, message_payload
-from shared.qr import png_data_url
+from shared.qr import data_url, render_png_off_loop
 from shared.states import SessionState
 from worker.browser.observed import ChatRef, ObservedMedia
 
@@ -118,11 +118,16 @@ class Publisher:
             )
 
     async def qr(self, ref: str, expires_at: datetime | None) -> None:
+        png = await render_png_off_loop(ref)  # the one rendering of this QR (shared/qr.py)
         async with self._log.unit() as unit:
             await sessions.worker_set_qr(
-                unit.conn, session_id=self.session_id, qr_payload=ref, expires_at=expires_at
+                unit.conn,
+                session_id=self.session_id,
+                qr_payload=ref,
+                expires_at=expires_at,
+                qr_png=png,
             )
-            data = events.QrData(qr_code=png_data_url(ref), qr_raw=ref, expires_at=expires_at)
+            data = events.QrData(qr_code=data_url(png), qr_raw=ref, expires_at=expires_at)
             unit.emit(events.QrEvent(**self._env(), data=data))
         log.info("worker=%s session=%s qr rotated", self.worker_id, self.session_id)
 

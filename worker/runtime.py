@@ -42,6 +42,7 @@ from worker.linking import Linking
 from worker.media import MediaFetcher
 from worker.passkey import PasskeyFlow
 from worker.publisher import Publisher
+from worker.recycle import QUIET_S
 from worker.sending import Sender
 from worker.snapshots.keeper import SnapshotKeeper
 from worker.snapshots.store import PostgresSnapshotStore
@@ -85,6 +86,9 @@ class SessionRuntime:
         self._conflict_since: float | None = None
         self._unknown_since: float | None = None
         self._failures = 0
+        self._recycle = False  # the memory watchdog asked for a hand-off (worker/recycle.py)
+        self._recycled = False
+        self._last_activity = time.monotonic()
         self._dialogs = DialogWatch(settings.unknown_dialog_s)
         self.drift = DriftReporter(
             publisher.pg, redis, names=RedisNames.of(settings), session_id=publisher.session_id
@@ -109,6 +113,33 @@ class SessionRuntime:
         return str(self.publisher.session_id)
 
     # --- lifecycle ---------------------------------------------------------------------
+
+    def request_recycle(self) -> None:
+        """The browser stays above APP_BROWSER_MAX_PSS_MB: hand the session off at the next
+        quiet moment (``_recycle_if_quiet``)."""
+        if not self._recycle:
+            log.warning(
+                "session=%s browser over its memory limit: recycle when quiet", self.session_id
+            )
+        self._recycle = True
+
+    @property
+    def recycling(self) -> bool:
+        """The run ended in a memory recycle (the hand-off below), nothing else."""
+        return self._recycled
+
+    def _recycle_if_quiet(self) -> None:
+        """Ready, and no message, ack or command for QUIET_S: a hand-off loses nothing now and
+        the next browser opens the same profile without a QR."""
+        if not self._recycle or self._stop.is_set() or self._page.locked():
+            return
+        if self.publisher.state != SessionState.READY:
+            return
+        if time.monotonic() - self._last_activity < QUIET_S:
+            return
+        log.info("session=%s recycling the browser (memory) by a hand-off", self.session_id)
+        self._recycled = not self._stop.is_set()
+        self.request_end(End.HANDOFF)
 
     def request_end(self, end: End, state: tuple[SessionState, str] | None = None) -> None:
         """Ask the loop to finish; ``state`` is written as the last transition, if given.
@@ -196,6 +227,7 @@ class SessionRuntime:
                         await self._stop.wait()
             await self.drift.flush()
             await asyncio.sleep(0)  # let a waiting command take the page lock
+            self._recycle_if_quiet()
 
     # --- what the page shows -----------------------------------------------------------
 
@@ -206,6 +238,8 @@ class SessionRuntime:
             self._wa.caught_up = False  # a new document: what came meanwhile is read again
         await self._note_unknown_screen(snap)
         await self._on_screen(snap)
+        if snap.messages or snap.acks:
+            self._last_activity = time.monotonic()
         if not self._stop.is_set():
             await self.capture.record(snap.messages)
             await self.capture.acks(snap.acks)
@@ -335,7 +369,11 @@ class SessionRuntime:
         if self._page.locked():
             await self._wa.interrupt()
         async with self._page:
-            yield
+            self._last_activity = time.monotonic()
+            try:
+                yield
+            finally:
+                self._last_activity = time.monotonic()
 
     async def send_text(self, job: jobs.SendText) -> None:
         async with self._for_command():

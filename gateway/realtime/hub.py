@@ -42,6 +42,7 @@ from gateway.realtime.sockets import CloseReason, LiveSockets
 from shared import events
 from shared.db.repos import passkeys, sessions
 from shared.db.types import WaSession
+from shared.qr import data_url, stored_png
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,10 @@ class Hub:
             if ns == rooms.ROOT and s.id != default:
                 continue
             admin = (sees_qr(who) and ns == rooms.NAMESPACE) or (ns == rooms.ROOT and sees_qr(who))
-            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin)
+            qr_code = None
+            if admin and s.state == "qr" and s.qr_payload:  # the PNG kept with the QR
+                qr_code = data_url(await stored_png(s.qr_payload, s.qr_png))
+            replayed = replay_events(s, root=ns == rooms.ROOT, admin=admin, qr_code=qr_code)
             if admin and ns == rooms.NAMESPACE:
                 replayed += await self._passkey_replay(s)
             for out in replayed:

@@ -10,7 +10,6 @@ from typing import Any
 from shared import events
 from shared.db.types import PasskeyRequest, WaSession
 from shared.passkeys import RequestOptions
-from shared.qr import png_data_url
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,18 @@ def passkey_replay(s: WaSession, request: PasskeyRequest | None) -> list[Outgoin
     return [Outgoing(out.name, {**out.data, "replay": True}, admins_only=True)]
 
 
-def replay_events(s: WaSession, *, root: bool, admin: bool) -> list[Outgoing]:
+def replay_events(
+    s: WaSession, *, root: bool, admin: bool, qr_code: str | None = None
+) -> list[Outgoing]:
     """A session's current state as a just-connected socket gets it (``replay: true``): state,
-    and for admins the QR and pairing code on screen; on the root namespace the legacy
-    ``wa:state`` / ``wa:qr``."""
+    and for admins the QR (``qr_code``: its stored PNG as a data URL) and pairing code on
+    screen; on the root namespace the legacy ``wa:state`` / ``wa:qr``."""
     sid = str(s.id)
-    show_qr = admin and s.state == "qr" and s.qr_payload
+    show_qr = admin and s.state == "qr" and s.qr_payload and qr_code
     if root:
         out = [Outgoing("wa:state", {"state": s.state, "sessionId": sid})]
         if show_qr:
-            out.append(
-                Outgoing("wa:qr", {"qr": png_data_url(s.qr_payload or ""), "sessionId": sid})
-            )
+            out.append(Outgoing("wa:qr", {"qr": qr_code, "sessionId": sid}))
         return out
     out = [
         Outgoing(
@@ -171,7 +170,7 @@ def replay_events(s: WaSession, *, root: bool, admin: bool) -> list[Outgoing]:
                 "whatsapp:qr",
                 {
                     "sessionId": sid,
-                    "qrCode": png_data_url(s.qr_payload or ""),
+                    "qrCode": qr_code,
                     "qrRaw": s.qr_payload,
                     "expiresAt": s.qr_expires_at.isoformat() if s.qr_expires_at else None,
                     "replay": True,

@@ -17,7 +17,7 @@ from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
 from gateway.keys import ARQ, EVENTS, NAMES, PG, PRINCIPAL
-from gateway.permissions import Need, visible_chat, visible_session
+from gateway.permissions import Need, page_viewer, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, parse_body, parse_query, path_uuid
@@ -77,12 +77,13 @@ async def list_chats(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id = path_uuid(request, "id")
     query = parse_query(request, ChatsQuery)
+    viewer = page_viewer(principal, session_id)
     async with request.app[PG].connection() as conn:
-        await visible_session(conn, principal, session_id, Need.READ)
-        rows, total = await chats.list_for_session(
+        found = await chats.page_for_viewer(
             conn,
             company_id=principal.tenant,
             session_id=session_id,
+            viewer=viewer,
             limit=query.limit,
             offset=query.offset,
             search=query.search or None,
@@ -91,13 +92,13 @@ async def list_chats(request: web.Request) -> web.Response:
             assigned_to=principal.user_id if query.assigned == "me" else None,
             unassigned_only=query.assigned == "none",
         )
-    page = ChatsPage(
-        chats=[chat_payload(c) for c in rows],
-        pagination=Pagination(
-            page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
-        ),
+    if found is None:
+        raise NotFound("session not found")
+    # the rows are ChatsPage's chats already (shared/payloads.py): no model per row
+    pagination = Pagination(
+        page=query.page, limit=query.limit, total=found.total, pages=pages(found.total, query.limit)
     )
-    return ok(page.to_wire())
+    return ok({"chats": found.chats, "pagination": pagination.to_wire()})
 
 
 @router.route(

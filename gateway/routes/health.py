@@ -24,6 +24,7 @@ from gateway.keys import (
     PG,
     REDIS,
     SNAPSHOT_FAILURES,
+    WORKER_COUNTS,
 )
 from gateway.routing import Router
 from shared.constants import WORKER_TTL_S
@@ -127,8 +128,9 @@ async def _refusals(request: web.Request) -> int | None:
     "/metrics",
     roles=None,
     summary="Prometheus metrics (text format), with wa_page_unparsed_total{kind},"
-    " wa_media_downloads_total{outcome}, wa_snapshot_failures_total{reason} and"
-    " wa_workers{host,state} from Redis, wa_fence_refused_total from Postgres",
+    " wa_media_downloads_total{outcome}, wa_snapshot_failures_total{reason},"
+    " wa_browser_recycles_total and wa_workers{host,state} from Redis, wa_fence_refused_total"
+    " from Postgres",
     media="text/plain",
 )
 async def metrics(request: web.Request) -> web.Response:
@@ -140,12 +142,14 @@ async def metrics(request: web.Request) -> web.Response:
                 pipe.hgetall(names.drift_counts)
                 pipe.hgetall(names.snapshot_failures)
                 pipe.hgetall(names.media_counts)
+                pipe.hgetall(names.worker_counters)
                 counts = await pipe.execute()
     except (RedisError, OSError, TimeoutError):  # the other metrics still answer (/health: why)
         counts = None
     request.app[PAGE_DRIFT].update(counts[0] if counts else None)
     request.app[SNAPSHOT_FAILURES].update(counts[1] if counts else None)
     request.app[MEDIA_DOWNLOADS].update(counts[2] if counts else None)
+    request.app[WORKER_COUNTS].update(counts[3] if counts else None)
     request.app[CAPACITY].update(await _fleet(request), await _refusals(request))
     payload = generate_latest(request.app[METRICS_REGISTRY])
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -21,7 +21,7 @@ from gateway.errors import Conflict, NotFound, ValidationFailed
 from gateway.fields import ClientMessageId, MessageText, PageQuery, PhoneNumber, pages
 from gateway.jsonio import ok
 from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, STOPPING
-from gateway.permissions import Need, visible_chat, visible_session
+from gateway.permissions import Need, page_viewer, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
 from gateway.validation import Body, Query, parse_body, parse_query, path_uuid
@@ -29,7 +29,7 @@ from shared import jobs
 from shared.db.repos import chats, media, messages
 from shared.db.types import Chat, Message, WaSession
 from shared.events import MessagePayload, Wire
-from shared.payloads import message_payload
+from shared.payloads import media_message_ids, message_payload, with_media
 from shared.states import MessageStatus
 
 router = Router("messages")
@@ -83,43 +83,56 @@ async def list_messages(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     query = parse_query(request, MessagesQuery)
-    cid = principal.tenant
+    viewer = page_viewer(principal, session_id)
     async with request.app[PG].connection() as conn:
-        _, _, chat = await visible_chat(conn, principal, session_id, ref, Need.READ)
-        chat_id = chat.id
-        if query.before is not None:
-            cursor = await messages.get(
-                conn, company_id=cid, session_id=session_id, message_id=query.before
-            )
-            if cursor is None or cursor.chat_id != chat_id:
-                raise ValidationFailed(
-                    "before: no such message in this chat",
-                    details=[{"field": "before", "message": "no such message in this chat"}],
-                )
-        rows = await messages.list_for_chat(
+        found = await messages.page_for_viewer(
             conn,
-            company_id=cid,
+            company_id=principal.tenant,
             session_id=session_id,
-            chat_id=chat_id,
+            viewer=viewer,
+            chat=ref,
             limit=query.limit,
             offset=query.offset,
             before=query.before,
         )
-        total = await messages.count_for_chat_before(
-            conn, company_id=cid, session_id=session_id, chat_id=chat_id, before=query.before
+        if found is None:
+            raise NotFound("session not found")
+        if found.chat_id is None:
+            raise NotFound("chat not found")
+        if not found.cursor_found:
+            raise ValidationFailed(
+                "before: no such message in this chat",
+                details=[{"field": "before", "message": "no such message in this chat"}],
+            )
+        total = found.total
+        if total < 0:  # no row on this page to carry the total (past the end)
+            total = await messages.count_for_chat_before(
+                conn,
+                company_id=principal.tenant,
+                session_id=session_id,
+                chat_id=found.chat_id,
+                before=query.before,
+            )
+        rows = found.messages
+        ids = media_message_ids(rows)  # a page of text only needs no second query
+        found_media = (
+            await media.for_messages(conn, company_id=principal.tenant, message_ids=ids)
+            if ids
+            else {}
         )
-        found = await media.for_messages(conn, company_id=cid, message_ids=[m.id for m in rows])
+        with_media(rows, found_media)
     more = query.offset + len(rows) < total
-    page = MessagesPage(
-        messages=[
-            message_payload(m, wa_chat_id=chat.wa_chat_id, media=found.get(m.id)) for m in rows
-        ],
-        pagination=Pagination(
-            page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
-        ),
-        next_before=rows[-1].id if rows and more else None,
+    # the rows are MessagesPage's messages already (shared/payloads.py): no model per row
+    pagination = Pagination(
+        page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
     )
-    return ok(page.to_wire())
+    return ok(
+        {
+            "messages": rows,
+            "pagination": pagination.to_wire(),
+            "nextBefore": rows[-1]["id"] if rows and more else None,
+        }
+    )
 
 
 async def wait_final(request: web.Request, message: Message, wait_s: int) -> Message:

@@ -21,7 +21,7 @@ from gateway.routing import Router
 from gateway.validation import Body, Query, parse_body, parse_query, path_uuid
 from shared.db.repos import chats, sessions
 from shared.events import Wire
-from shared.qr import png_data_url, render_png
+from shared.qr import data_url, stored_png
 from shared.states import SessionState
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ async def get_qr(request: web.Request) -> web.StreamResponse:
         if not qr or session.qr_payload is None:
             raise NotFound(f"no QR code right now (state: {state})")
         return web.Response(
-            body=render_png(session.qr_payload),
+            body=await stored_png(session.qr_payload, session.qr_png),
             content_type="image/png",
             headers={"Cache-Control": "no-store"},
         )
@@ -192,7 +192,9 @@ async def get_qr(request: web.Request) -> web.StreamResponse:
         session_id=session.id,
         is_connected=state is SessionState.READY,
         status=state,
-        qr_code=png_data_url(session.qr_payload) if qr and session.qr_payload else None,
+        qr_code=data_url(await stored_png(session.qr_payload, session.qr_png))
+        if qr and session.qr_payload
+        else None,
         qr_raw=session.qr_payload if qr else None,
         expires_at=session.qr_expires_at if qr else None,
         message=_qr_message(state, qr),

@@ -26,7 +26,7 @@ from gateway.routing import ANY_USER, Router
 from shared.db.repos import access, sessions
 from shared.db.types import WaSession
 from shared.events import Wire
-from shared.qr import png_data_url
+from shared.qr import data_url, stored_png
 from shared.states import SessionState
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _flat(out: Wire) -> web.Response:
     return web.json_response({**data, "data": data}, dumps=dumps)
 
 
-def _status_of(session: WaSession | None, principal: Principal) -> StatusOut:
+async def _status_of(session: WaSession | None, principal: Principal) -> StatusOut:
     if session is None:
         return StatusOut(
             success=True,
@@ -100,7 +100,7 @@ def _status_of(session: WaSession | None, principal: Principal) -> StatusOut:
         status=state,
         is_ready=state is SessionState.READY,
         has_qr=qr,
-        qr_code=png_data_url(session.qr_payload)
+        qr_code=data_url(await stored_png(session.qr_payload, session.qr_png))
         if qr and session.qr_payload and sees_qr(principal)
         else None,
         current_state=state,
@@ -142,14 +142,14 @@ async def status(request: web.Request) -> web.Response:
     if request.get(AUTH_DEGRADED):
         return _flat(_unknown("status unavailable: database unreachable"))
     if principal.role is Role.OPERATOR:
-        return _flat(_status_of(None, principal))
+        return _flat(await _status_of(None, principal))
     try:
         async with asyncio.timeout(STATUS_TIMEOUT_S):
             session = await _visible_default(request, principal)
     except (PoolTimeout, psycopg.Error, TimeoutError, OSError) as exc:
         log.warning("status unavailable: %s", exc)
         return _flat(_unknown("status unavailable: database unreachable"))
-    return _flat(_status_of(session, principal))
+    return _flat(await _status_of(session, principal))
 
 
 for _path in ("/api/whatsapp/status", "/whatsapp/status"):

@@ -80,6 +80,7 @@ class WaSession:
     bridge: str | None  # 'module' | 'page': how its worker reaches WhatsApp Web
     lid: str | None  # the linked account's own lid, when known
     fence: int  # the token of the latest lease grant (migration 0010): older writes are refused
+    qr_png: bytes | None = None  # the QR's PNG, rendered once by the worker (shared/qr.py)
 
 
 @dataclass(frozen=True, slots=True)

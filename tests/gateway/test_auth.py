@@ -155,6 +155,25 @@ async def test_bad_tokens_are_401_json(
         assert resp.status == 401
 
 
+async def test_a_token_checked_once_still_expires_on_time(
+    client: Client, make_company: MakeCompany, make_user: MakeUser, settings: Settings
+) -> None:
+    """gateway/auth/tokens.py keeps verified tokens: a kept one is refused from its exp on."""
+    admin = await make_user("admin", await make_company())
+    exp = int(time.time()) + 2
+    token = jwt.encode(_claims(admin.id, exp=exp), settings.jwt_secret, "HS256")
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):  # the first check keeps it, the others use it
+        assert (await client.get("/api/auth/me", headers=headers)).status == 200
+    await asyncio.sleep(exp - time.time() + 0.2)
+    late = await client.get("/api/auth/me", headers=headers)
+    assert late.status == 401
+    assert (await late.json())["error"]["message"] == "token expired"
+    forged = jwt.encode(_claims(admin.id, exp=exp + 60), "another-secret-entirely-000000", "HS256")
+    resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
+    assert resp.status == 401  # a token is kept only once its signature was checked
+
+
 async def test_a_user_disabled_behind_the_gateways_back_is_cut_off_within_the_cache_ttl(
     settings: Settings, make_company: MakeCompany, make_user: MakeUser, pg: Any, redis: Any
 ) -> None:

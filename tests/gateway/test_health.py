@@ -114,6 +114,15 @@ async def test_metrics_are_prometheus_text(client: Client) -> None:
     assert resp.headers["Content-Type"].startswith("text/plain")
     text = await resp.text()
     assert 'gateway_http_requests_total{method="GET",route="/health",status="200"}' in text
+    assert "wa_browser_recycles_total 0.0" in text  # shown before any worker counted one
+
+
+async def test_browser_recycles_are_on_metrics(client: Client, redis: Redis) -> None:
+    """Workers count memory recycles in Redis (worker/recycle.py); /metrics shows the sum."""
+    await redis.hincrby(NAMES.worker_counters, "browser_recycles", 3)  # type: ignore[misc]
+    await redis.hset(NAMES.worker_counters, "not_a_counter_we_know", "x")  # type: ignore[misc]
+    text = await (await client.get("/metrics")).text()
+    assert "wa_browser_recycles_total 3.0" in text and "not_a_counter" not in text
 
 
 async def test_metrics_count_workers_per_host_and_refused_writes(

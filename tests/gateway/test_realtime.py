@@ -19,6 +19,7 @@ from gateway.app import create_app
 from gateway.auth.tokens import ISSUER
 from shared import events
 from shared.db.repos import event_log, sessions
+from shared.qr import data_url, render_png
 from shared.settings import Settings
 from shared.states import SessionState
 from tests.conftest import MakeUser
@@ -26,6 +27,8 @@ from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
 from tests.support.eventlog import log_and_publish
 from tests.support.sockets import SocketProbe
+
+KEPT_PNG = render_png("2@ref,x,y,z", box_size=2)  # a size the gateway never renders
 
 Client = TestClient[Any, Any]
 
@@ -111,7 +114,7 @@ async def test_welcome_replay_and_delivery_by_right(
             conn, session_id=sid, state="qr", reason="qr_shown", worker_id="w"
         )
         await sessions.worker_set_qr(
-            conn, session_id=sid, qr_payload="2@ref,x,y,z", expires_at=None
+            conn, session_id=sid, qr_payload="2@ref,x,y,z", expires_at=None, qr_png=KEPT_PNG
         )
     # the manager may read this session
     grant = await client.post(
@@ -133,9 +136,8 @@ async def test_welcome_replay_and_delivery_by_right(
     confirmed = (await admin.wait_for("connection-confirmed"))[0]
     assert confirmed["role"] == "admin" and confirmed["sessions"][0]["sessionId"] == str(sid)
     replay = (await admin.wait_for("whatsapp:qr"))[0]
-    assert replay["qrRaw"] == "2@ref,x,y,z" and replay["qrCode"].startswith(
-        "data:image/png;base64,"
-    )
+    # the PNG kept with the QR, as it is (shared/qr.py: never rendered again here)
+    assert replay["qrRaw"] == "2@ref,x,y,z" and replay["qrCode"] == data_url(KEPT_PNG)
     await manager.wait_for("whatsapp:state")
     assert (await outsider.wait_for("connection-confirmed"))[0]["sessions"] == []
 

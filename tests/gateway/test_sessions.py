@@ -16,6 +16,7 @@ from pyzbar.pyzbar import decode as zbar_decode
 from redis.asyncio import Redis
 
 from shared.db.repos import audit, sessions
+from shared.qr import data_url, render_png
 from tests.gateway.conftest import MakeTenant
 from tests.support.databases import NAMES
 from tests.support.wa import QR_REF, grant, hold_lease, queued, seed_chat, seed_session
@@ -172,6 +173,24 @@ async def test_qr_as_json_and_png(
     assert (await got.json())["data"]["session"]["hasQr"] is True
     bad = await client.get(f"{BASE}/{session.id}/qr?format=gif", headers=t.admin.headers)
     assert bad.status == 400 and (await bad.json())["error"]["details"][0]["field"] == "format"
+
+
+async def test_the_qr_served_is_the_png_kept_with_it(
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+) -> None:
+    """REST answers the PNG the worker stored with the QR, byte for byte (no second rendering):
+    here one of another module size than the gateway would ever render."""
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="qr", qr=QR_REF)
+    kept = render_png(QR_REF, box_size=2)
+    async with pg.connection() as conn:
+        await sessions.worker_set_qr(
+            conn, session_id=session.id, qr_payload=QR_REF, expires_at=None, qr_png=kept
+        )
+    raw = await client.get(f"{BASE}/{session.id}/qr?format=png", headers=t.admin.headers)
+    assert raw.status == 200 and await raw.read() == kept
+    resp = await client.get(f"{BASE}/{session.id}/qr", headers=t.admin.headers)
+    assert (await resp.json())["data"]["qrCode"] == data_url(kept)
 
 
 async def test_no_qr_is_null_json_and_404_png(

@@ -94,10 +94,30 @@ async def test_reads_are_tenant_scoped(
             is None
         )
         assert await access.list_for_manager(conn, company_id=other, manager_id=a.manager.id) == []
-        rows, total = await chats.list_for_session(
-            conn, company_id=other, session_id=a.session.id, limit=50, offset=0
-        )
-        assert (rows, total) == ([], 0)
+        for viewer in (None, a.manager.id, b.manager.id):
+            assert (
+                await chats.page_for_viewer(
+                    conn,
+                    company_id=other,
+                    session_id=a.session.id,
+                    viewer=viewer,
+                    limit=50,
+                    offset=0,
+                )
+                is None
+            )
+            for ref in (a.chat.id, a.chat.wa_chat_id):
+                assert (
+                    await messages.page_for_viewer(
+                        conn,
+                        company_id=other,
+                        session_id=a.session.id,
+                        viewer=viewer,
+                        chat=ref,
+                        limit=50,
+                    )
+                    is None
+                )
         assert (
             await chats.get(conn, company_id=other, session_id=a.session.id, chat_id=a.chat.id)
             is None

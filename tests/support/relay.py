@@ -145,6 +145,7 @@ class RelayStack:
             "APP_RECONCILE_INTERVAL_S": "1",
             "APP_LOG_LEVEL": "INFO",
             "APP_CHROMIUM_EXTRA_ARGS": shlex.join(self.chromium_args),
+            "APP_WARM_BROWSER": "false",
         }
         env.update(extra)
         return env

@@ -79,6 +79,7 @@ class Stack:
             "APP_CONFLICT_TAKEOVER_S": "0.5",
             "APP_LOG_LEVEL": "INFO",
             "APP_BRIDGE": self.bridge,
+            "APP_WARM_BROWSER": "false",  # tests/worker/test_warm_browser_e2e.py turns it on
         }
         env.update(extra)
         return env

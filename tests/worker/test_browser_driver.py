@@ -391,3 +391,18 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def test_operator_feature_flags_join_ours_instead_of_replacing_them() -> None:
+    from worker.browser.chromium import chrome_arguments
+
+    args = chrome_arguments(156, None, ["--disable-features=Foo,Translate", "--x=1"])
+    disabled = [a for a in args if a.startswith("--disable-features=")]
+    assert len(disabled) == 1
+    names = disabled[0].split("=", 1)[1].split(",")
+    assert "PreloadTopChromeWebUI" in names and "Foo" in names
+    assert names.count("Translate") == 1
+    assert [a for a in args if a.startswith("--enable-features=")] == [
+        "--enable-features=NetworkServiceInProcess2"
+    ]
+    assert args[-1] == "--x=1"

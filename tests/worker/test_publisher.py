@@ -9,7 +9,8 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared import events
-from shared.db.repos import event_log
+from shared.db.repos import event_log, sessions
+from shared.qr import data_url
 from shared.states import SessionState
 from tests.conftest import MakeCompany
 from tests.support.databases import NAMES
@@ -75,3 +76,30 @@ async def test_a_redis_that_is_down_loses_nothing(
     assert [e.type for e in logged] == ["state", "qr"]
     assert isinstance(logged[1], events.QrEvent) and logged[1].data.qr_raw == "2@ref,a,b,c"
     await dead.aclose()
+
+
+async def test_a_qr_is_rendered_once_and_kept_with_it(
+    pg: AsyncConnectionPool, redis: Redis, make_company: MakeCompany
+) -> None:
+    """The event's image and the stored PNG are one rendering (shared/qr.py); leaving the QR
+    state drops the PNG with the QR."""
+    company = (await make_company()).id
+    session = await seed_session(pg, company)
+    publisher = Publisher(
+        pg, redis, channel=NAMES.events_channel, session_id=session.id, company_id=company,
+        worker_id="w-1",
+    )  # fmt: skip
+    assert await publisher.transition(SessionState.QR, "qr_shown")
+    await publisher.qr("2@ref,once,b,c", None)
+    async with pg.connection() as conn:
+        stored = await sessions.get(conn, company_id=company, session_id=session.id)
+        logged = await event_log.after(conn, company_id=company, after_id=0, limit=10)
+    assert stored is not None and stored.qr_png is not None
+    assert stored.qr_png.startswith(b"\x89PNG")
+    qr_event = logged[-1]
+    assert isinstance(qr_event, events.QrEvent)
+    assert qr_event.data.qr_code == data_url(stored.qr_png)
+    assert await publisher.transition(SessionState.READY, "linked")
+    async with pg.connection() as conn:
+        after = await sessions.get(conn, company_id=company, session_id=session.id)
+    assert after is not None and after.qr_payload is None and after.qr_png is None

@@ -18,9 +18,12 @@ log = logging.getLogger(__name__)
 _PROC = Path("/proc")
 
 
-def processes_using(profile: Path) -> list[int]:
-    """Pids whose command line carries ``--user-data-dir=<profile>``."""
+def processes_using(profile: Path, *, resolve: bool = True) -> list[int]:
+    """Pids whose command line carries ``--user-data-dir=<profile>``; with ``resolve`` also a
+    path that leads there through a symlink (a warm browser's profile adopted by the session,
+    worker/browser/warm.py)."""
     flag = f"--user-data-dir={profile}".encode()
+    real = os.path.realpath(profile) if resolve else None
     found: list[int] = []
     for entry in _PROC.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -29,9 +32,17 @@ def processes_using(profile: Path) -> list[int]:
             args = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if flag in args:
+        if flag in args or (real is not None and _leads_to(args, real)):
             found.append(int(entry.name))
     return found
+
+
+def _leads_to(args: list[bytes], real: str) -> bool:
+    for arg in args:
+        if arg.startswith(b"--user-data-dir="):
+            path = arg.split(b"=", 1)[1].decode(errors="replace")
+            return os.path.islink(path) and os.path.realpath(path) == real
+    return False
 
 
 def kill_orphans(profile: Path, wait_s: float = 5.0) -> list[int]:

@@ -19,6 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from shared.settings import Settings
 from worker.browser.driver import browser_pid, launch, shutdown
 from worker.browser.errors import BrowserError
+from worker.browser.warm import WarmBrowser
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ CLOSE_GRACE_S = 15.0  # how long close() lets a running call finish before killi
 class BrowserThread:
     """A one-thread executor holding one WebDriver; ``call(fn, ...)`` runs ``fn(driver, ...)``."""
 
-    def __init__(self, name: str = "browser") -> None:
+    def __init__(self, name: str = "browser", warm: WarmBrowser | None = None) -> None:
         self._name = name
+        self._warm = warm  # the worker's warm browser, adopted when the profile is new
         self._executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix=name, initializer=self._bind_thread
         )
@@ -107,7 +109,11 @@ class BrowserThread:
         # the driver is stored here, on the owner thread, so a close() queued meanwhile finds it
         if self._closed:
             raise BrowserError("the browser thread is closed", reason="browser_closed")
-        driver = launch(settings, profile)
+        driver = None
+        if self._warm is not None:
+            driver = self._warm.take(profile, wait_s=settings.browser_start_timeout_s)
+        if driver is None:
+            driver = launch(settings, profile)
         with self._swap:
             self._driver, self._browser_pid = driver, browser_pid(driver)
 

@@ -8,6 +8,14 @@ from psycopg.rows import class_row
 
 from shared.db.types import Access, Conn
 
+# for a query that checks visibility itself (s: wa_sessions, already limited to the company):
+# %(viewer)s is the manager whose canRead grant must exist, NULL when the company is enough
+# (admins, API keys that reach the session); gateway/permissions.py decides which
+READABLE_BY_VIEWER = (
+    "(%(viewer)s::uuid IS NULL OR EXISTS (SELECT 1 FROM wa_manager_access a"
+    " WHERE a.session_id = s.id AND a.manager_id = %(viewer)s AND a.can_read))"
+)
+
 
 async def grant(
     conn: Conn,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row, dict_row, tuple_row
 
+from shared.db.repos.access import READABLE_BY_VIEWER
 from shared.db.repos.search import like_pattern
 from shared.db.types import Chat, Conn
 from shared.jids import PAGE_ID_PREFIX, is_lid, is_phone, normalize_jid
+from shared.payloads import CHAT_COLUMNS, CHAT_KEYS, wire_row
 
 _CHAT_FIELDS = tuple(f.name for f in fields(Chat))
 _SCOPED = "JOIN wa_sessions s ON s.id = c.session_id AND s.company_id = %(cid)s"
@@ -35,7 +38,8 @@ async def list_for_session(
     assigned_to: UUID | None = None,
     unassigned_only: bool = False,
 ) -> tuple[list[Chat], int]:
-    """One page of chats plus the total matching, tenant-checked through the session.
+    """One page of chats (as rows) plus the total matching, tenant-checked through the session
+    (workers, tests; the REST page reads ``page_for_viewer``).
 
     ``search`` is a substring of the name or of a WhatsApp id (trigram-indexed); ``unread_first``
     puts chats with unread messages before the others, each part newest activity first.
@@ -81,6 +85,78 @@ async def list_for_session(
     return [Chat(**{f: r[f] for f in _CHAT_FIELDS}) for r in raw], total
 
 
+@dataclass(frozen=True, slots=True)
+class ChatRows:
+    chats: list[dict[str, Any]]  # ChatPayload's JSON objects (shared/payloads.py)
+    total: int
+
+
+def _page_filter(search: str | None) -> str:
+    # the search clause only when searching: each shape is its own prepared statement, and
+    # the planner sees the trigram condition only where it applies
+    where = (
+        "c.session_id = %(sid)s"
+        " AND (NOT %(unread)s OR c.unread_count > 0)"
+        " AND (%(mgr)s::uuid IS NULL OR c.assigned_manager_id = %(mgr)s)"
+        " AND (NOT %(nobody)s OR c.assigned_manager_id IS NULL)"
+    )
+    return where + (f" AND {SEARCH_TEXT} ILIKE %(q)s" if search else "")
+
+
+async def page_for_viewer(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    viewer: UUID | None,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    unread_only: bool = False,
+    unread_first: bool = False,
+    assigned_to: UUID | None = None,
+    unassigned_only: bool = False,
+) -> ChatRows | None:
+    """One page of chats (as JSON objects) and the total matching, in one round trip that also
+    checks that the session is the company's and readable by ``viewer``
+    (``access.READABLE_BY_VIEWER``); None when it is not.
+
+    ``search`` is a substring of the name or of a WhatsApp id (trigram-indexed); ``unread_first``
+    puts chats with unread messages before the others, each part newest activity first.
+    """
+    params = {
+        "cid": company_id,
+        "sid": session_id,
+        "viewer": viewer,
+        "lim": limit,
+        "off": offset,
+        "q": like_pattern(search) if search else None,
+        "unread": unread_only,
+        "first": unread_first,
+        "mgr": assigned_to,
+        "nobody": unassigned_only,
+    }
+    where = _page_filter(search)
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(
+            "SELECT p.* FROM wa_sessions s LEFT JOIN LATERAL ("
+            f" SELECT count(*) OVER () AS total_matching, {', '.join(CHAT_COLUMNS)}"
+            f" FROM wa_chats c WHERE {where}"
+            " ORDER BY CASE WHEN %(first)s AND c.unread_count > 0 THEN 0 ELSE 1 END,"
+            "  c.last_message_at DESC NULLS LAST, c.id LIMIT %(lim)s OFFSET %(off)s) p ON true"
+            f" WHERE s.id = %(sid)s AND s.company_id = %(cid)s AND {READABLE_BY_VIEWER}",
+            params,
+        )
+        raw = await cur.fetchall()
+    if not raw:
+        return None
+    if raw[0][0] is None:  # readable, but no row on this page: the total needs its own count
+        counted = await conn.execute(f"SELECT count(*) AS n FROM wa_chats c WHERE {where}", params)
+        row = await counted.fetchone()
+        return ChatRows(chats=[], total=int(row["n"]) if row else 0)
+    return ChatRows(chats=[wire_row(CHAT_KEYS, r[1:]) for r in raw], total=int(raw[0][0]))
+
+
 async def unread_by_session(
     conn: Conn, *, company_id: UUID, session_ids: list[UUID]
 ) -> dict[UUID, int]:
@@ -91,6 +167,18 @@ async def unread_by_session(
         {"cid": company_id, "ids": session_ids},
     )
     return {r["session_id"]: int(r["n"]) for r in await cur.fetchall()}
+
+
+# one chat of session s named by our id (%(ref)s uuid) or by any WhatsApp id of it (%(ref)s
+# text): the lookup of get / get_by_wa_id, as a lateral subquery for one-round-trip pages
+def one_chat(by_wa_id: bool) -> str:
+    if not by_wa_id:
+        return "SELECT c.* FROM wa_chats c WHERE c.session_id = s.id AND c.id = %(ref)s"
+    return (
+        "SELECT c.* FROM wa_chats c WHERE c.session_id = s.id"
+        " AND (c.wa_chat_id = %(ref)s OR c.phone_jid = %(ref)s OR c.lid = %(ref)s)"
+        " ORDER BY c.wa_chat_id = %(ref)s DESC, c.id LIMIT 1"
+    )
 
 
 async def get(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> Chat | None:

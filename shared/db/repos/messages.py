@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row, dict_row, tuple_row
 
+from shared.db.repos.access import READABLE_BY_VIEWER
+from shared.db.repos.chats import one_chat
 from shared.db.types import Chat, Conn, Message
+from shared.payloads import MESSAGE_COLUMNS, MESSAGE_KEYS, wire_row
 
 # status only moves forward; 'failed' is terminal for a pending message
 _STATUS_RANK = (
@@ -213,6 +217,61 @@ async def list_for_chat(
             },
         )
         return await cur.fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRows:
+    chat_id: UUID | None  # None: no such chat in the session
+    cursor_found: bool  # the ``before`` message is in this chat (True without one)
+    messages: list[dict[str, Any]]  # MessagePayload's JSON objects (shared/payloads.py)
+    total: int  # how many this cursor can page through (-1: no row on this page, not counted)
+
+
+async def page_for_viewer(
+    conn: Conn,
+    *,
+    company_id: UUID,
+    session_id: UUID,
+    viewer: UUID | None,
+    chat: UUID | str,
+    limit: int,
+    offset: int = 0,
+    before: UUID | None = None,
+) -> MessageRows | None:
+    """One page of a chat's messages, newest first, as JSON objects, with the total, in one
+    round trip that also checks that the session is the company's and readable by ``viewer``
+    (``access.READABLE_BY_VIEWER``; None when it is not) and finds the chat by our id or any
+    WhatsApp id of it (``chats.one_chat``); ``before`` is a message id cursor as in
+    ``list_for_chat``."""
+    async with conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(
+            "SELECT c.id, b.id IS NOT NULL, p.* FROM wa_sessions s"
+            f" LEFT JOIN LATERAL ({one_chat(isinstance(chat, str))}) c ON true"
+            " LEFT JOIN wa_messages b ON b.id = %(before)s AND b.chat_id = c.id"
+            " LEFT JOIN LATERAL ("
+            f"  SELECT count(*) OVER () AS total, {', '.join(MESSAGE_COLUMNS)}"
+            "   FROM wa_messages m WHERE m.chat_id = c.id"
+            "   AND (%(before)s::uuid IS NULL OR (m.created_at, m.id) < (b.created_at, b.id))"
+            "   ORDER BY m.created_at DESC, m.id DESC LIMIT %(lim)s OFFSET %(off)s) p ON true"
+            f" WHERE s.id = %(sid)s AND s.company_id = %(cid)s AND {READABLE_BY_VIEWER}",
+            {
+                "cid": company_id,
+                "sid": session_id,
+                "viewer": viewer,
+                "ref": chat,
+                "before": before,
+                "lim": limit,
+                "off": offset,
+            },
+        )
+        raw = await cur.fetchall()
+    if not raw:
+        return None
+    chat_id, cursor_found, total = raw[0][0], bool(raw[0][1]) or before is None, raw[0][2]
+    if total is None:
+        return MessageRows(chat_id, cursor_found, [], -1)
+    rows = [wire_row(MESSAGE_KEYS, r[3:]) for r in raw]
+    return MessageRows(chat_id, cursor_found, rows, int(total))
 
 
 async def count_for_chat(conn: Conn, *, company_id: UUID, session_id: UUID, chat_id: UUID) -> int:

@@ -131,6 +131,7 @@ async def worker_set_state(
                 "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = %(d)s,"
                 " worker_id = %(w)s,"
                 " qr_payload = CASE WHEN %(s)s = 'qr' THEN qr_payload ELSE NULL END,"
+                " qr_png = CASE WHEN %(s)s = 'qr' THEN qr_png ELSE NULL END,"
                 " qr_expires_at = CASE WHEN %(s)s = 'qr' THEN qr_expires_at ELSE NULL END,"
                 " pairing_code = CASE WHEN %(s)s = 'qr' THEN pairing_code ELSE NULL END,"
                 " pairing_code_expires_at = CASE WHEN %(s)s = 'qr' THEN pairing_code_expires_at"
@@ -145,12 +146,18 @@ async def worker_set_state(
 
 
 async def worker_set_qr(
-    conn: Conn, *, session_id: UUID, qr_payload: str, expires_at: datetime | None
+    conn: Conn,
+    *,
+    session_id: UUID,
+    qr_payload: str,
+    expires_at: datetime | None,
+    qr_png: bytes | None = None,
 ) -> None:
+    """A new QR and its PNG (``shared.qr.render_png_off_loop``), kept together."""
     await conn.execute(
-        "UPDATE wa_sessions SET qr_payload = %(q)s, qr_updated_at = now(),"
+        "UPDATE wa_sessions SET qr_payload = %(q)s, qr_png = %(png)s, qr_updated_at = now(),"
         " qr_expires_at = %(exp)s, updated_at = now() WHERE id = %(id)s",
-        {"q": qr_payload, "exp": expires_at, "id": session_id},
+        {"q": qr_payload, "png": qr_png, "exp": expires_at, "id": session_id},
     )
 
 
@@ -351,7 +358,7 @@ async def admin_set_state(
                 return None
             await cur.execute(
                 "UPDATE wa_sessions SET state = %(s)s, state_reason = %(r)s, state_detail = NULL,"
-                " worker_id = NULL, qr_payload = NULL, qr_expires_at = NULL,"
+                " worker_id = NULL, qr_payload = NULL, qr_png = NULL, qr_expires_at = NULL,"
                 " phone = CASE WHEN %(clear)s THEN NULL ELSE phone END,"
                 " display_name = CASE WHEN %(clear)s THEN NULL ELSE display_name END,"
                 " updated_at = now() WHERE id = %(id)s RETURNING *",

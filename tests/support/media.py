@@ -39,6 +39,8 @@ async def seed_media(
         blob = await store.put(company_id, data)
         sha = blob.sha256
     async with pg.connection() as conn:
+        # a media message's type is its kind (the worker and send-media write it so)
+        await conn.execute("UPDATE wa_messages SET type = %s WHERE id = %s", (kind, message_id))
         if sha is not None:
             await media.record_blob(
                 conn, company_id=company_id, sha256=sha, size=len(data), mime=mime

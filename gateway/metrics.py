@@ -85,18 +85,8 @@ class WorkerCounters:
         registry.register(self)
 
     def update(self, raw: dict[bytes, bytes] | None) -> None:
-        if raw is None:
-            self._counts = None
-            return
-        counts = dict.fromkeys(WORKER_COUNTERS, 0.0)
-        for field, value in raw.items():
-            name = field.decode(errors="replace")
-            if name in counts:
-                try:
-                    counts[name] = float(value)
-                except ValueError:
-                    continue  # not a counter: HINCRBY could never have written it
-        self._counts = counts
+        read = _counters(raw)
+        self._counts = None if read is None else {n: read.get(n, 0.0) for n in WORKER_COUNTERS}
 
     def collect(self) -> Iterator[Metric]:
         if self._counts is None:
@@ -105,6 +95,20 @@ class WorkerCounters:
             family = CounterMetricFamily(name, doc)
             family.add_metric([], self._counts[field])
             yield family
+
+
+def _counters(raw: dict[bytes, bytes] | None) -> dict[str, float] | None:
+    """A Redis hash of counters (field -> count) as floats; what is no number is skipped
+    (HINCRBY could never have written it)."""
+    if raw is None:
+        return None
+    counts: dict[str, float] = {}
+    for field, value in raw.items():
+        try:
+            counts[field.decode(errors="replace")[:MAX_KIND_CHARS]] = float(value)
+        except ValueError:
+            continue
+    return counts
 
 
 class RedisCounts:
@@ -120,16 +124,7 @@ class RedisCounts:
         registry.register(self)
 
     def update(self, raw: dict[bytes, bytes] | None) -> None:
-        if raw is None:
-            self._counts = None
-            return
-        counts: dict[str, float] = {}
-        for kind, value in raw.items():
-            try:
-                counts[kind.decode(errors="replace")[:MAX_KIND_CHARS]] = float(value)
-            except ValueError:
-                continue  # not a counter: HINCRBY could never have written it
-        self._counts = counts
+        self._counts = _counters(raw)
 
     def collect(self) -> Iterator[Metric]:
         if self._counts is None:

@@ -39,8 +39,8 @@ async def start_session(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
     return await process.claim(args.session_id)
 
 
-async def send_text(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
-    job = jobs.SendText.model_validate(payload)
+async def _send(ctx: dict[str, Any], job: jobs.SendText | jobs.SendMedia) -> str:
+    """Send a pending message once the session can (deferred a few times while it cannot)."""
     runtime = _runtime(ctx)
     async with runtime.publisher.pg.connection() as conn:
         message = await messages.worker_get(
@@ -55,28 +55,19 @@ async def send_text(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
             job.message_id, "session_not_ready: the session is not linked"
         )
         return "failed"
-    await runtime.send_text(job)
+    if isinstance(job, jobs.SendMedia):
+        await runtime.send_media(job)
+    else:
+        await runtime.send_text(job)
     return "sent"
+
+
+async def send_text(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+    return await _send(ctx, jobs.SendText.model_validate(payload))
 
 
 async def send_media(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
-    job = jobs.SendMedia.model_validate(payload)
-    runtime = _runtime(ctx)
-    async with runtime.publisher.pg.connection() as conn:
-        message = await messages.worker_get(
-            conn, session_id=job.session_id, message_id=job.message_id
-        )
-    if message is None or message.status != "pending":
-        return "already handled"
-    if runtime.publisher.state not in _CAN_SEND:
-        if int(ctx.get("job_try", 1)) < SEND_NOT_READY_TRIES:
-            raise Retry(defer=SEND_RETRY_DEFER_S)
-        await runtime.publisher.failed(
-            job.message_id, "session_not_ready: the session is not linked"
-        )
-        return "failed"
-    await runtime.send_media(job)
-    return "sent"
+    return await _send(ctx, jobs.SendMedia.model_validate(payload))
 
 
 async def retry_media(ctx: dict[str, Any], payload: dict[str, Any]) -> str:

@@ -162,6 +162,40 @@ def require_running(session: WaSession) -> None:
         raise Conflict("the session is stopped; start it before sending")
 
 
+async def chat_to_write(request: web.Request) -> Chat:
+    """The path's chat, which the caller may write to, in a session that runs (the send
+    routes' 404 / 409)."""
+    session_id, ref = path_uuid(request, "id"), path_chat(request)
+    async with request.app[PG].connection() as conn:
+        session, _, chat = await visible_chat(conn, request[PRINCIPAL], session_id, ref, Need.WRITE)
+    require_running(session)
+    return chat
+
+
+async def session_to_write(request: web.Request) -> UUID:
+    """The path's session, which the caller may send from, and which runs."""
+    session_id = path_uuid(request, "id")
+    async with request.app[PG].connection() as conn:
+        session, _ = await visible_session(conn, request[PRINCIPAL], session_id, Need.WRITE)
+    require_running(session)
+    return session_id
+
+
+async def number_chat(request: web.Request, session_id: UUID, to: str) -> Chat:
+    """The direct chat with the number ``to`` (digits), made when there is none."""
+    async with request.app[PG].connection() as conn:
+        chat = await chats.get_or_create_direct(
+            conn,
+            company_id=request[PRINCIPAL].tenant,
+            session_id=session_id,
+            phone_jid=f"{to}@c.us",
+            name=f"+{to}",
+        )
+    if chat is None:  # deleted meanwhile
+        raise NotFound("session not found")
+    return chat
+
+
 async def _send(
     request: web.Request,
     principal: Principal,
@@ -231,13 +265,9 @@ async def _send(
     ),
 )
 async def send_to_chat(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
-    session_id, ref = path_uuid(request, "id"), path_chat(request)
-    async with request.app[PG].connection() as conn:
-        session, _, chat = await visible_chat(conn, principal, session_id, ref, Need.WRITE)
-    require_running(session)
+    chat = await chat_to_write(request)
     body = await parse_body(request, SendBody)
-    return await _send(request, principal, chat, body)
+    return await _send(request, request[PRINCIPAL], chat, body)
 
 
 @router.route(
@@ -256,20 +286,7 @@ async def send_to_chat(request: web.Request) -> web.Response:
     ),
 )
 async def send_to_number(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
-    session_id = path_uuid(request, "id")
-    async with request.app[PG].connection() as conn:
-        session, _ = await visible_session(conn, principal, session_id, Need.WRITE)
-    require_running(session)
+    session_id = await session_to_write(request)
     body = await parse_body(request, SendToNumberBody)
-    async with request.app[PG].connection() as conn:
-        chat = await chats.get_or_create_direct(
-            conn,
-            company_id=principal.tenant,
-            session_id=session_id,
-            phone_jid=f"{body.to}@c.us",
-            name=f"+{body.to}",
-        )
-    if chat is None:  # deleted meanwhile
-        raise NotFound("session not found")
-    return await _send(request, principal, chat, body, to_phone=body.to)
+    chat = await number_chat(request, session_id, body.to)
+    return await _send(request, request[PRINCIPAL], chat, body, to_phone=body.to)

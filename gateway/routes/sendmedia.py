@@ -12,20 +12,25 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 
 from gateway.auth.principal import Principal, Role, Scope
-from gateway.chatref import path_chat
 from gateway.commands import send_media
-from gateway.errors import Conflict, NotFound, UnsupportedMediaType
+from gateway.errors import Conflict, UnsupportedMediaType
 from gateway.fields import Caption, ClientMessageId, FileName, PhoneNumber, Url
 from gateway.jsonio import ok
 from gateway.keys import ARQ, MEDIA, NAMES, PG, PRINCIPAL, SETTINGS
 from gateway.mediastream import store_down
 from gateway.mediaupload import Upload, bad, fetch, is_multipart, read_form
-from gateway.permissions import Need, visible_chat, visible_session
-from gateway.routes.messages import SendOut, SendQuery, require_running, wait_final
+from gateway.routes.messages import (
+    SendOut,
+    SendQuery,
+    chat_to_write,
+    number_chat,
+    session_to_write,
+    wait_final,
+)
 from gateway.routing import Router
-from gateway.validation import Body, parse_body, parse_query, path_uuid, validation_error
+from gateway.validation import Body, parse_body, parse_query, validation_error
 from shared import jobs
-from shared.db.repos import chats, media, messages
+from shared.db.repos import media, messages
 from shared.db.types import Chat, MessageMedia
 from shared.media.kinds import MediaKind, accepts, kind_for, valid_mime
 from shared.media.probe import picture
@@ -275,11 +280,7 @@ _RULES = (
     description="chatId: our chat id or any WhatsApp id of the chat." + _RULES,
 )
 async def send_media_to_chat(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
-    session_id, ref = path_uuid(request, "id"), path_chat(request)
-    async with request.app[PG].connection() as conn:
-        session, _, chat = await visible_chat(conn, principal, session_id, ref, Need.WRITE)
-    require_running(session)
+    chat = await chat_to_write(request)
     fields, upload = await _read(request, SendMediaForm, SendMediaBody)
     return await _send(request, chat, fields, upload)
 
@@ -299,21 +300,8 @@ async def send_media_to_chat(request: web.Request) -> web.Response:
     description="to: 7-15 digits (as .../messages); uses (or creates) the chat." + _RULES,
 )
 async def send_media_to_number(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
-    session_id = path_uuid(request, "id")
-    async with request.app[PG].connection() as conn:
-        session, _ = await visible_session(conn, principal, session_id, Need.WRITE)
-    require_running(session)
+    session_id = await session_to_write(request)
     fields, upload = await _read(request, SendMediaToNumberForm, SendMediaToNumberBody)
     assert isinstance(fields, SendMediaToNumberForm | SendMediaToNumberBody)
-    async with request.app[PG].connection() as conn:
-        chat = await chats.get_or_create_direct(
-            conn,
-            company_id=principal.tenant,
-            session_id=session_id,
-            phone_jid=f"{fields.to}@c.us",
-            name=f"+{fields.to}",
-        )
-    if chat is None:  # deleted meanwhile
-        raise NotFound("session not found")
+    chat = await number_chat(request, session_id, fields.to)
     return await _send(request, chat, fields, upload, to_phone=fields.to)

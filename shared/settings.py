@@ -173,6 +173,14 @@ class Settings(BaseSettings):
     snapshots: bool = Field(True, validation_alias="APP_SNAPSHOTS")
     # AES-256-GCM key material (>= 32 characters; required in prod while snapshots are on)
     snapshot_key: str = Field("", validation_alias="APP_SNAPSHOT_KEY")
+    # where the sealed bytes live: postgres (the row) or s3 (the APP_MEDIA_S3_* storage, under
+    # APP_SNAPSHOT_S3_PREFIX; the row keeps the metadata and the object's key)
+    snapshot_store: Literal["postgres", "s3"] = Field(
+        "postgres", validation_alias="APP_SNAPSHOT_STORE"
+    )
+    snapshot_s3_prefix: str = Field(
+        "snapshots/", max_length=200, validation_alias="APP_SNAPSHOT_S3_PREFIX"
+    )
     # snapshots kept per session (the newest good ones)
     snapshot_keep: int = Field(3, ge=1, le=100, validation_alias="APP_SNAPSHOT_KEEP")
     # storage changed and then quiet this long -> a snapshot (at the latest 12x this after a change)

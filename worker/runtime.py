@@ -45,7 +45,7 @@ from worker.publisher import Publisher
 from worker.recycle import QUIET_S
 from worker.sending import Sender
 from worker.snapshots.keeper import SnapshotKeeper
-from worker.snapshots.store import PostgresSnapshotStore
+from worker.snapshots.store import snapshot_store
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class SessionRuntime:
         self._passkey = PasskeyFlow(settings, publisher, self._needs_admin)
         self.snapshots = SnapshotKeeper(
             settings,
-            PostgresSnapshotStore(publisher.pg),
+            snapshot_store(settings, publisher.pg),
             redis,
             session_id=publisher.session_id,
             worker_id=publisher.worker_id,

@@ -142,7 +142,11 @@ def test_workers_spread_over_nodes_with_local_profiles(stack: dict[str, Any]) ->
     assert placement["max_replicas_per_node"] == "${WORKERS_PER_NODE:-8}"
     assert worker["deploy"]["update_config"]["order"] == "stop-first"  # a profile, one process
     assert worker["stop_grace_period"] == "60s" and worker["init"] is True
-    assert worker["volumes"] == ["profiles:/var/lib/wagateway/profiles"]
+    assert worker["volumes"] == [
+        "profiles:/var/lib/wagateway/profiles",
+        "media:/var/lib/wagateway/media",  # per node: several nodes use APP_MEDIA_BACKEND=s3
+    ]
+    assert worker["environment"]["APP_MEDIA_DIR"] == "/var/lib/wagateway/media"
     env = worker["environment"]
     assert env["APP_PROFILE_DIR"] == "/var/lib/wagateway/profiles"
     assert env["APP_HOST_LABEL"] == "{{.Node.Hostname}}"

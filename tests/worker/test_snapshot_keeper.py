@@ -4,6 +4,7 @@ empty profile, a corrupt newest snapshot refused for the previous one, reported.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from redis.asyncio import Redis
 
 from shared.db.repos import sessions, snapshots
 from shared.fencing import Fence, StaleFence
+from shared.s3 import S3Bucket, S3Config
 from shared.settings import Settings
 from tests.conftest import MakeCompany
 from tests.support.databases import NAMES
@@ -22,7 +24,7 @@ from tests.worker.test_snapshot_files import WA_URL, make_profile
 from worker.fenced import FencedPool
 from worker.snapshots import files
 from worker.snapshots.keeper import MARKER, SnapshotKeeper
-from worker.snapshots.store import PostgresSnapshotStore
+from worker.snapshots.store import PostgresSnapshotStore, S3SnapshotStore, snapshot_store
 
 
 @pytest.fixture
@@ -195,3 +197,82 @@ async def test_a_stale_holders_snapshot_is_refused(
         await pool.close()
     assert len(refused) == 1
     assert await _rows(pg, session_id) == []
+
+
+async def test_the_s3_store_keeps_bytes_in_the_bucket_and_rows_in_postgres(
+    snap_settings: Settings,
+    pg: AsyncConnectionPool,
+    redis: Redis,
+    session_id: UUID,
+    tmp_path: Path,
+    s3_config: S3Config,
+) -> None:
+    """APP_SNAPSHOT_STORE=s3 against a real S3-compatible server: saved as objects, restored on
+    an empty profile, pruned objects deleted, a missing object refused for the previous one."""
+    settings = snap_settings.model_copy(
+        update={
+            "snapshot_store": "s3",
+            "media_s3_endpoint": s3_config.endpoint,
+            "media_s3_bucket": s3_config.bucket,
+            "media_s3_access_key": s3_config.access_key,
+            "media_s3_secret_key": s3_config.secret_key,
+            "snapshot_s3_prefix": "snapshots/",
+        }
+    )
+    store = snapshot_store(settings, pg)
+    assert isinstance(store, S3SnapshotStore)
+    bucket = S3Bucket(replace(s3_config, prefix="snapshots/"))
+    await bucket.ensure_bucket()
+
+    def s3_keeper() -> SnapshotKeeper:
+        return SnapshotKeeper(
+            settings, snapshot_store(settings, pg), redis, session_id=session_id, worker_id="w"
+        )
+
+    profile = make_profile(tmp_path / "a", "gen1")
+    a = s3_keeper()
+    await a.restore(profile)
+    for n in range(3):
+        if n:
+            (profile / "Default/Cookies").write_text(f"cookies-gen{n + 1}")
+        assert await a.snapshot(force=False) is not None
+    await a.close(final=False)
+    async with pg.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(
+            "SELECT generation, store, location, data IS NULL FROM wa_profile_snapshots"
+            " WHERE session_id = %s ORDER BY generation",
+            (session_id,),
+        )
+        rows = await cur.fetchall()
+    assert [(r[0], r[1], r[3]) for r in rows] == [(2, "s3", True), (3, "s3", True)]
+    keys = [str(r[2]) for r in rows]
+    for key in keys:
+        assert await bucket.size(key) > 0
+    # generation 1 was pruned: its object went with its row
+    assert await _session_objects(bucket, session_id) == sorted(bucket.key(k) for k in keys)
+
+    host_b = tmp_path / "b"
+    host_b.mkdir()
+    b = s3_keeper()
+    assert await b.restore(host_b) == 3
+    await b.close(final=False)
+    assert (host_b / "Default/Cookies").read_text() == "cookies-gen3"
+
+    await bucket.delete(keys[1])  # the newest object lost: refused, the previous one restored
+    host_c = tmp_path / "c"
+    host_c.mkdir()
+    c = s3_keeper()
+    assert await c.restore(host_c) == 2
+    await c.close(final=False)
+    assert (host_c / "Default/Cookies").read_text() == "cookies-gen2"
+    assert (await _rows(pg, session_id))[-1][1] == "refused"
+    await bucket.aclose()
+
+
+async def _session_objects(bucket: S3Bucket, session_id: UUID) -> list[str]:
+    """The keys of the session's objects in the bucket."""
+    async with bucket._client() as client:
+        page = await client.list_objects_v2(
+            Bucket=bucket.config.bucket, Prefix=bucket.key(f"{session_id}/")
+        )
+        return sorted(str(o["Key"]) for o in page.get("Contents", []))

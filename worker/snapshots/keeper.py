@@ -155,8 +155,11 @@ class SnapshotKeeper:
         if self._task is not None:
             await self._task
             self._task = None
-        if final and self.enabled and self._profile is not None:
-            await self.snapshot(force=False)
+        try:
+            if final and self.enabled and self._profile is not None:
+                await self.snapshot(force=False)
+        finally:
+            await self._store.close()
 
     async def _watch(self, linked: Callable[[], bool]) -> None:
         assert self._profile is not None

@@ -1,8 +1,9 @@
-"""Where sealed snapshots live: one interface, Postgres by default (an S3-compatible store can
-implement the same three calls and keep only a reference in the row)."""
+"""Where sealed snapshots live: one interface, Postgres by default, or S3-compatible storage
+(APP_SNAPSHOT_STORE=s3: the bytes in the bucket, the row keeps the metadata and the key)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 from uuid import UUID
 
@@ -10,6 +11,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from shared.db.repos import snapshots
 from shared.db.repos.snapshots import SnapshotMeta
+from shared.media.s3 import s3_config
+from shared.s3 import ObjectMissing, S3Bucket
+from shared.settings import Settings
 
 
 class SnapshotStore(Protocol):
@@ -37,6 +41,10 @@ class SnapshotStore(Protocol):
 
     async def refuse(self, meta: SnapshotMeta, reason: str) -> bool:
         """Never offer it again; False when another worker refused it first."""
+        ...
+
+    async def close(self) -> None:
+        """Release what the store holds open (its S3 client)."""
         ...
 
 
@@ -85,3 +93,70 @@ class PostgresSnapshotStore:
     async def refuse(self, meta: SnapshotMeta, reason: str) -> bool:
         async with self._pg.connection() as conn:
             return await snapshots.refuse(conn, snapshot_id=meta.id, reason=reason)
+
+    async def close(self) -> None:
+        return None  # the pool is the session's (the runtime closes it)
+
+
+class S3SnapshotStore(PostgresSnapshotStore):
+    """Sealed bytes as objects ``<prefix><session>/<sha256>``; metadata in ``wa_profile_snapshots``
+    (store ``s3``, location = the key). The object is written before its row, so a row always
+    names bytes that were stored; pruned rows take their objects with them."""
+
+    name = "s3"
+
+    def __init__(self, pg: AsyncConnectionPool, bucket: S3Bucket) -> None:
+        super().__init__(pg)
+        self._bucket = bucket
+
+    async def save(
+        self,
+        *,
+        session_id: UUID,
+        sealed: bytes,
+        size_bytes: int,
+        sha256: str,
+        key_id: str,
+        worker_id: str,
+        keep: int,
+    ) -> SnapshotMeta:
+        key = f"{session_id}/{sha256}"
+        await self._bucket.put(key, sealed, content_type="application/octet-stream")
+        async with self._pg.connection() as conn, conn.transaction():
+            meta = await snapshots.insert(
+                conn,
+                session_id=session_id,
+                size_bytes=size_bytes,
+                sha256=sha256,
+                key_id=key_id,
+                worker_id=worker_id,
+                data=None,
+                stored_bytes=len(sealed),
+                store=self.name,
+                location=key,
+            )
+            pruned = await snapshots.prune(conn, session_id=session_id, keep=keep)
+        for old in pruned:
+            if old.store == self.name and old.location and old.location != key:
+                await self._bucket.delete(old.location)
+        return meta
+
+    async def load(self, meta: SnapshotMeta) -> bytes | None:
+        if meta.store != self.name or not meta.location:
+            return await super().load(meta)  # one made before the switch to S3
+        try:
+            return b"".join([chunk async for chunk in self._bucket.read(meta.location)])
+        except ObjectMissing:
+            return None
+
+    async def close(self) -> None:
+        await self._bucket.aclose()
+
+
+def snapshot_store(settings: Settings, pg: AsyncConnectionPool) -> SnapshotStore:
+    """The store APP_SNAPSHOT_STORE names (S3: the media's storage, its own prefix)."""
+    if settings.snapshot_store == "s3":
+        config = s3_config(settings)
+        bucket = S3Bucket(replace(config, prefix=settings.snapshot_s3_prefix))
+        return S3SnapshotStore(pg, bucket)
+    return PostgresSnapshotStore(pg)

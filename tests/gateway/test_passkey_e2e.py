@@ -111,6 +111,10 @@ async def _dashboard(driver: webdriver.Chrome, relay: RelayStack, admin: Person)
     page = Dashboard(driver, relay.gateway_url)
     await asyncio.to_thread(page.open)
     await asyncio.to_thread(driver.execute_script, "localStorage.clear()")  # an earlier test's
+    # reload: the open page still holds the earlier test's sign-in and would redraw the login
+    # form under the typing when it learns of it (a stale element)
+    await asyncio.to_thread(driver.refresh)
+    await asyncio.to_thread(page.wait_view, "login")
     await asyncio.to_thread(page.login, admin.email, admin.password)
     await asyncio.to_thread(page.wait_view, "sessions")
     return page

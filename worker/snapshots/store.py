@@ -67,6 +67,32 @@ class PostgresSnapshotStore:
         worker_id: str,
         keep: int,
     ) -> SnapshotMeta:
+        meta, _ = await self._record(
+            session_id=session_id,
+            sealed=sealed,
+            size_bytes=size_bytes,
+            sha256=sha256,
+            key_id=key_id,
+            worker_id=worker_id,
+            keep=keep,
+            location=None,
+        )
+        return meta
+
+    async def _record(
+        self,
+        *,
+        session_id: UUID,
+        sealed: bytes,
+        size_bytes: int,
+        sha256: str,
+        key_id: str,
+        worker_id: str,
+        keep: int,
+        location: str | None,
+    ) -> tuple[SnapshotMeta, list[SnapshotMeta]]:
+        """The row of a new generation (the sealed bytes in it, or where they are), then the
+        session pruned to ``keep``: (the row, the rows pruned)."""
         async with self._pg.connection() as conn, conn.transaction():
             meta = await snapshots.insert(
                 conn,
@@ -75,12 +101,13 @@ class PostgresSnapshotStore:
                 sha256=sha256,
                 key_id=key_id,
                 worker_id=worker_id,
-                data=sealed,
+                data=None if location else sealed,
                 stored_bytes=len(sealed),
                 store=self.name,
+                location=location,
             )
-            await snapshots.prune(conn, session_id=session_id, keep=keep)
-        return meta
+            pruned = await snapshots.prune(conn, session_id=session_id, keep=keep)
+        return meta, pruned
 
     async def candidates(self, *, session_id: UUID, limit: int) -> list[SnapshotMeta]:
         async with self._pg.connection() as conn:
@@ -122,20 +149,16 @@ class S3SnapshotStore(PostgresSnapshotStore):
     ) -> SnapshotMeta:
         key = f"{session_id}/{sha256}"
         await self._bucket.put(key, sealed, content_type="application/octet-stream")
-        async with self._pg.connection() as conn, conn.transaction():
-            meta = await snapshots.insert(
-                conn,
-                session_id=session_id,
-                size_bytes=size_bytes,
-                sha256=sha256,
-                key_id=key_id,
-                worker_id=worker_id,
-                data=None,
-                stored_bytes=len(sealed),
-                store=self.name,
-                location=key,
-            )
-            pruned = await snapshots.prune(conn, session_id=session_id, keep=keep)
+        meta, pruned = await self._record(
+            session_id=session_id,
+            sealed=sealed,
+            size_bytes=size_bytes,
+            sha256=sha256,
+            key_id=key_id,
+            worker_id=worker_id,
+            keep=keep,
+            location=key,
+        )
         for old in pruned:
             if old.store == self.name and old.location and old.location != key:
                 await self._bucket.delete(old.location)

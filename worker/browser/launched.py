@@ -84,14 +84,16 @@ def watch(state: Launch, timeout: float, done: threading.Event) -> None:
             state.note_chromedriver()
         else:
             state.adopt_service()
-        code = state.browser.poll() if state.browser is not None else None
-        if code is not None:
-            state.failure = f"Chromium exited during start with code {code}"
-        elif time.monotonic() >= deadline:
-            state.failure = f"start timed out after {timeout:g} s (APP_BROWSER_START_TIMEOUT_S)"
+        if state.failure is None:
+            code = state.browser.poll() if state.browser is not None else None
+            if code is not None:
+                state.failure = f"Chromium exited during start with code {code}"
+            elif time.monotonic() >= deadline:
+                state.failure = f"start timed out after {timeout:g} s (APP_BROWSER_START_TIMEOUT_S)"
         if state.failure is not None:
+            # every round until the start gives up: a chromedriver uc starts after Chromium
+            # died would otherwise wait the whole timeout for its debugger port
             state.kill()
-            return
 
 
 def cleanup(state: Launch, *, graceful: bool) -> None:

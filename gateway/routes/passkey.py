@@ -122,6 +122,12 @@ async def get_passkey(request: web.Request) -> web.Response:
     return ok(_state(session_id, row).to_wire(), headers={"Cache-Control": "no-store"})
 
 
+async def _path_session(request: web.Request) -> WaSession:
+    """The path's session, which the caller administers (404 otherwise)."""
+    async with request.app[PG].connection() as conn:
+        return await admin_session(conn, request[PRINCIPAL], path_uuid(request, "id"))
+
+
 async def _request_of(
     request: web.Request, session: WaSession, request_id: UUID, action: str
 ) -> PasskeyRequest:
@@ -194,9 +200,7 @@ async def _audit_refused(
 )
 async def answer(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id = path_uuid(request, "id")
-    async with request.app[PG].connection() as conn:
-        session = await admin_session(conn, principal, session_id)
+    session = await _path_session(request)
     body = await parse_body(request, PasskeyAnswerBody)
     row = await _request_of(request, session, body.request_id, "answer")
     try:
@@ -249,9 +253,7 @@ async def answer(request: web.Request) -> web.Response:
 )
 async def cancel(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    session_id = path_uuid(request, "id")
-    async with request.app[PG].connection() as conn:
-        session = await admin_session(conn, principal, session_id)
+    session = await _path_session(request)
     body = await parse_body(request, PasskeyCancelBody)
     row = await _request_of(request, session, body.request_id, "cancel")
     async with request.app[PG].connection() as conn, conn.transaction():

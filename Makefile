@@ -38,7 +38,7 @@ migrate: venv
 
 test: setup
 	bash infra/scripts/services.sh ensure-test
-	$(PY) -m pytest -q -p no:cacheprovider -n 3 --dist loadfile --durations=15 -m "not chaos_long"
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15 -m "not chaos_long"
 
 # every chaos test (tests/chaos), the long ones included: ~3 min
 test-chaos: setup

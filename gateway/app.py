@@ -27,6 +27,7 @@ from gateway.keys import (
     MEDIA_DOWNLOADS,
     METRICS_REGISTRY,
     NAMES,
+    PAGE_CACHE,
     PAGE_DRIFT,
     PASSWORDS,
     PG,
@@ -48,6 +49,7 @@ from gateway.metrics import (
     snapshot_failures,
 )
 from gateway.nostore import no_store_middleware
+from gateway.pagecache import PageCache
 from gateway.realtime.hub import Hub
 from gateway.routes import (
     access,
@@ -205,6 +207,7 @@ def create_app(settings: Settings) -> web.Application:
     app[MEDIA] = media_store(settings)
     registry = CollectorRegistry()
     app[METRICS_REGISTRY] = registry
+    app[PAGE_CACHE] = PageCache(settings.page_cache_entries, settings.page_cache_ttl_s, registry)
     app[HTTP_METRICS] = HttpMetrics(registry)
     app[PAGE_DRIFT] = page_drift(registry)
     app[MEDIA_DOWNLOADS] = media_downloads(registry)

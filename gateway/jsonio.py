@@ -19,12 +19,18 @@ def dumps(value: Any) -> str:
     return dump_bytes(value).decode()
 
 
-def ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    # bytes straight from orjson: no str round trip
+def ok_body(data: Any) -> bytes:
+    """The success envelope's bytes (straight from orjson: no str round trip)."""
+    return dump_bytes({"success": True, "data": data})
+
+
+def json_response(
+    body: bytes, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.Response(
-        body=dump_bytes({"success": True, "data": data}),
-        status=status,
-        headers=headers,
-        content_type="application/json",
-        charset="utf-8",
+        body=body, status=status, headers=headers, content_type="application/json", charset="utf-8"
     )
+
+
+def ok(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return json_response(ok_body(data), status=status, headers=headers)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gateway.auth.usercache import UserCache
     from gateway.forwarded import Client
     from gateway.metrics import Capacity, HttpMetrics, RedisCounts, WorkerCounters
+    from gateway.pagecache import PageCache
     from gateway.realtime.hub import Hub
     from gateway.routing import Endpoint
 
@@ -36,6 +37,7 @@ ARQ = web.AppKey("arq", ArqRedis)  # enqueues commands for workers (shared.queue
 MEDIA = web.AppKey("media", MediaStore)  # media bytes (APP_MEDIA_BACKEND)
 PASSWORDS: web.AppKey[Passwords] = web.AppKey("passwords")
 USER_CACHE: web.AppKey[UserCache] = web.AppKey("user_cache")  # token -> user, seconds
+PAGE_CACHE: web.AppKey[PageCache] = web.AppKey("page_cache")  # chats/messages pages, per event
 HUB: web.AppKey[Hub] = web.AppKey("hub")  # Socket.IO server, rooms and the event relay
 METRICS_REGISTRY = web.AppKey("metrics_registry", CollectorRegistry)
 HTTP_METRICS: web.AppKey[HttpMetrics] = web.AppKey("http_metrics")

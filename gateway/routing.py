@@ -19,7 +19,7 @@ from gateway.auth.apikeys import principal_for_key
 from gateway.auth.principal import Principal, Role, Scope
 from gateway.auth.tokens import bearer_token, decode_token
 from gateway.errors import Forbidden, Unauthorized
-from gateway.keys import AUTH_DEGRADED, PG, PRINCIPAL, SETTINGS, USER_CACHE
+from gateway.keys import AUTH_DEGRADED, PAGE_CACHE, PG, PRINCIPAL, SETTINGS, USER_CACHE
 from shared.db.repos import users
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -164,6 +164,7 @@ def guarded(endpoint: Endpoint) -> Handler:
         return endpoint.handler
     roles = endpoint.roles
     auth = authenticate_tolerant if endpoint.tolerant_auth else authenticate
+    changes = endpoint.method not in ("GET", "HEAD")
 
     async def handler(request: web.Request) -> web.StreamResponse:
         if endpoint.signed and "sig" in request.query:
@@ -174,7 +175,12 @@ def guarded(endpoint: Endpoint) -> Handler:
         if principal.key is not None:
             check_key(endpoint, principal)
         request[PRINCIPAL] = principal
-        return await endpoint.handler(request)
+        if not changes:
+            return await endpoint.handler(request)
+        try:
+            return await endpoint.handler(request)
+        finally:  # whatever it changed, this gateway's next page read sees (read-your-writes)
+            request.app[PAGE_CACHE].forget(principal.company_id)
 
     return handler
 

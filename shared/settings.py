@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     gateway_port: int = Field(8080, validation_alias="APP_GATEWAY_PORT")
     max_body_bytes: int = Field(256 * 1024, validation_alias="APP_MAX_BODY_BYTES")
     auth_cache_s: float = Field(2.0, ge=0, validation_alias="APP_AUTH_CACHE_S")
+    # chats and messages pages kept per gateway until an event of their company (gateway/pagecache)
+    page_cache_entries: int = Field(
+        512, ge=0, le=100_000, validation_alias="APP_PAGE_CACHE_ENTRIES"
+    )
+    page_cache_ttl_s: float = Field(5.0, ge=0, le=300, validation_alias="APP_PAGE_CACHE_TTL_S")
     login_attempts: int = Field(10, ge=1, validation_alias="APP_LOGIN_ATTEMPTS")
     login_window_s: int = Field(300, ge=1, validation_alias="APP_LOGIN_WINDOW_S")
     # failed logins from one client address, whatever the email, per window

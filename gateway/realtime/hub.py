@@ -25,7 +25,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
 from gateway.auth.principal import Principal, Role
-from gateway.keys import METRICS_REGISTRY, NAMES, PG, USER_CACHE
+from gateway.keys import METRICS_REGISTRY, NAMES, PAGE_CACHE, PG, USER_CACHE
 from gateway.permissions import sees_qr
 from gateway.realtime import handshake, resume, rooms
 from gateway.realtime.feed import Feed
@@ -294,7 +294,13 @@ class Hub:
         """cleanup_ctx step (after Postgres): the relay on its own Redis connection, which has no
         read timeout because a quiet pub/sub channel is normal, and the feed's poll."""
         self.pg = app[PG]
-        self.feed = Feed(app[PG], self.deliver_event)
+        page_cache = app[PAGE_CACHE]
+
+        async def deliver(event: events.Event) -> None:
+            page_cache.forget(event.company_id)  # read from the log without a wake-up, maybe
+            await self.deliver_event(event)
+
+        self.feed = Feed(app[PG], deliver)
         redis = Redis.from_url(
             self.settings.redis_url,
             socket_connect_timeout=self.settings.redis_timeout_s,
@@ -306,6 +312,7 @@ class Hub:
             names=app[NAMES],
             feed=self.feed,
             user_cache=app[USER_CACHE],
+            page_cache=app[PAGE_CACHE],
             registry=app[METRICS_REGISTRY],
         )
         tasks = [

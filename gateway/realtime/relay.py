@@ -6,7 +6,8 @@ from the event log, whose rows name the company that owns the session (checked w
 written), so a message naming the wrong company, or a forged one, delivers nothing. After every
 (re)subscription the feed polls the log for what was published while nobody listened. Access
 notices drop the user from the auth cache first, then re-check their sockets; the cache is
-trusted only while subscribed.
+trusted only while subscribed. Both kinds of message forget their company's cached pages
+(gateway/pagecache.py), which are likewise used only while subscribed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.auth.usercache import UserCache
+from gateway.pagecache import PageCache
 from gateway.realtime.feed import Feed
 from shared import events
 from shared.constants import RedisNames
@@ -43,6 +45,7 @@ class Relay:
         names: RedisNames,
         feed: Feed,
         user_cache: UserCache,
+        page_cache: PageCache,
         registry: CollectorRegistry,
     ) -> None:
         self._hub = hub
@@ -50,6 +53,7 @@ class Relay:
         self._names = names
         self._feed = feed
         self._user_cache = user_cache
+        self._page_cache = page_cache
         self._warned: set[str] = set()
         self.dropped = Counter(
             "gateway_relay_dropped_total",
@@ -65,6 +69,7 @@ class Relay:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._names.events_channel, self._names.access_channel)
                     self._user_cache.trust(listening=True)
+                    self._page_cache.trust(listening=True)
                     if backoff > 1:
                         log.info("event relay reconnected")
                     backoff = 1.0
@@ -77,6 +82,7 @@ class Relay:
                 log.warning("event relay lost Redis (%s); retrying in %.0fs", exc, backoff)
             finally:  # notices could be missed from now on
                 self._user_cache.trust(listening=False)
+                self._page_cache.trust(listening=False)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 60.0)
 
@@ -92,9 +98,11 @@ class Relay:
             if name == self._names.access_channel:
                 change = decode_access_changed(data)
                 self._user_cache.forget(change.user_id)
+                self._page_cache.forget(change.company_id)
                 await self._hub.access_changed(change.company_id, change.user_id)
             else:
                 company_id, event_id = events.decode_hint(data)
+                self._page_cache.forget(company_id)  # before anything else of this wake-up
                 self._feed.wake(company_id, event_id)
         except (ValidationError, ValueError, KeyError) as exc:
             self._drop("malformed", f"relay dropped a malformed message on {name}: {exc}")

@@ -3,7 +3,7 @@ mark read. A change made here is published as ``whatsapp:chat_updated``, like th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from aiohttp import web
@@ -17,6 +17,7 @@ from gateway.errors import NotFound, ValidationFailed
 from gateway.fields import PageQuery, SearchText, pages
 from gateway.jsonio import ok
 from gateway.keys import ARQ, EVENTS, NAMES, PG, PRINCIPAL
+from gateway.pagecache import serve_page
 from gateway.permissions import Need, page_viewer, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
@@ -74,10 +75,18 @@ class ChatPatch(Body):
     ),
 )
 async def list_chats(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
     session_id = path_uuid(request, "id")
     query = parse_query(request, ChatsQuery)
-    viewer = page_viewer(principal, session_id)
+    viewer = page_viewer(request[PRINCIPAL], session_id)
+    return await serve_page(
+        request, "chats", query, lambda: read_chats(request, session_id, viewer, query), session_id
+    )
+
+
+async def read_chats(
+    request: web.Request, session_id: UUID, viewer: UUID | None, query: ChatsQuery
+) -> dict[str, Any]:
+    principal = request[PRINCIPAL]
     async with request.app[PG].connection() as conn:
         found = await chats.page_for_viewer(
             conn,
@@ -98,7 +107,7 @@ async def list_chats(request: web.Request) -> web.Response:
     pagination = Pagination(
         page=query.page, limit=query.limit, total=found.total, pages=pages(found.total, query.limit)
     )
-    return ok({"chats": found.chats, "pagination": pagination.to_wire()})
+    return {"chats": found.chats, "pagination": pagination.to_wire()}
 
 
 @router.route(

@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import Field
 
 from gateway.auth.principal import Principal, Role, Scope
-from gateway.chatref import path_chat
+from gateway.chatref import ChatRef, path_chat
 from gateway.commands import send_text
 from gateway.errors import Conflict, NotFound, ValidationFailed
 from gateway.fields import ClientMessageId, MessageText, PageQuery, PhoneNumber, pages
 from gateway.jsonio import ok
 from gateway.keys import ARQ, NAMES, PG, PRINCIPAL, STOPPING
+from gateway.pagecache import serve_page
 from gateway.permissions import Need, page_viewer, visible_chat, visible_session
 from gateway.responses import Pagination
 from gateway.routing import Router
@@ -80,10 +82,27 @@ class SendOut(Wire):
     description="before = a message id of this chat: only older messages (cursor paging).",
 )
 async def list_messages(request: web.Request) -> web.Response:
-    principal = request[PRINCIPAL]
     session_id, ref = path_uuid(request, "id"), path_chat(request)
     query = parse_query(request, MessagesQuery)
-    viewer = page_viewer(principal, session_id)
+    viewer = page_viewer(request[PRINCIPAL], session_id)
+    return await serve_page(
+        request,
+        "messages",
+        query,
+        lambda: read_messages(request, session_id, ref, viewer, query),
+        session_id,
+        ref,
+    )
+
+
+async def read_messages(
+    request: web.Request,
+    session_id: UUID,
+    ref: ChatRef,
+    viewer: UUID | None,
+    query: MessagesQuery,
+) -> dict[str, Any]:
+    principal = request[PRINCIPAL]
     async with request.app[PG].connection() as conn:
         found = await messages.page_for_viewer(
             conn,
@@ -126,13 +145,11 @@ async def list_messages(request: web.Request) -> web.Response:
     pagination = Pagination(
         page=query.page, limit=query.limit, total=total, pages=pages(total, query.limit)
     )
-    return ok(
-        {
-            "messages": rows,
-            "pagination": pagination.to_wire(),
-            "nextBefore": rows[-1]["id"] if rows and more else None,
-        }
-    )
+    return {
+        "messages": rows,
+        "pagination": pagination.to_wire(),
+        "nextBefore": rows[-1]["id"] if rows and more else None,
+    }
 
 
 async def wait_final(request: web.Request, message: Message, wait_s: int) -> Message:

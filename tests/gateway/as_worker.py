@@ -9,13 +9,15 @@ from typing import Any
 from uuid import UUID
 
 from arq.connections import ArqRedis
+from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from shared import events
-from shared.db.repos import sessions
+from shared.db.repos import chats, messages, sessions
 from shared.db.types import Chat, WaSession
+from shared.payloads import message_payload
 from tests.support.databases import NAMES
 from tests.support.eventlog import log_and_publish
 
@@ -98,12 +100,38 @@ async def set_chat_ids(
         )
 
 
-async def set_message_status(pg: AsyncConnectionPool, message_id: UUID, status: str) -> None:
-    async with pg.connection() as conn:
-        await conn.execute(
-            "UPDATE wa_messages SET status = %(s)s WHERE id = %(id)s",
+async def set_message_status(
+    pg: AsyncConnectionPool, redis: Redis, message_id: UUID, status: str
+) -> None:
+    """Write a message's new status and publish what the worker publishes with it: an ack for
+    delivered/read, the message as sent (or unconfirmed, or failed) otherwise."""
+    async with pg.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+        await cur.execute(
+            "UPDATE wa_messages m SET status = %(s)s FROM wa_sessions s"
+            " WHERE m.id = %(id)s AND s.id = m.session_id RETURNING s.company_id, m.session_id",
             {"s": status, "id": message_id},
         )
+        found = await cur.fetchone()
+        assert found is not None
+        company_id, session_id = found[0], found[1]
+        message = await messages.get(
+            conn, company_id=company_id, session_id=session_id, message_id=message_id
+        )
+        assert message is not None
+        chat = await chats.get(
+            conn, company_id=company_id, session_id=session_id, chat_id=message.chat_id
+        )
+    assert chat is not None
+    event: events.Event
+    if status in ("delivered", "read"):
+        ack = events.MessageAckData(chat_id=chat.id, message_id=message_id, status=status)
+        event = events.MessageAckEvent(session_id=session_id, company_id=company_id, data=ack)
+    else:
+        data = events.MessageData(
+            chat_id=chat.id, message=message_payload(message, wa_chat_id=chat.wa_chat_id)
+        )
+        event = events.MessageSentEvent(session_id=session_id, company_id=company_id, data=data)
+    await publish(pg, redis, event)
 
 
 async def next_command(

@@ -177,14 +177,14 @@ async def test_guidance_page_drift_and_the_unconfirmed_tick(
             body="typed on the page",
             sent_by_user_id=t.admin.id,
         )
-    await set_message_status(pg, sent.id, "unconfirmed")
+    await set_message_status(pg, redis, sent.id, "unconfirmed")
     await run(page.go, f"#/chats/{sid}/{chat.id}")
     assert await run(page.message_tick, "typed on the page") == {
         "status": "unconfirmed",
         "title": "Sent, not confirmed",
         "label": "Sent, not confirmed",
     }
-    await set_message_status(pg, sent.id, "sent")
+    await set_message_status(pg, redis, sent.id, "sent")
     async with pg.connection() as conn:
         row = await messages.get(
             conn, company_id=t.company.id, session_id=session.id, message_id=sent.id

@@ -56,7 +56,9 @@ async def _message(
     return row
 
 
-async def _inbox(pg: AsyncConnectionPool, t: Tenant) -> tuple[WaSession, Chat, list[Message]]:
+async def _inbox(
+    pg: AsyncConnectionPool, redis: Redis, t: Tenant
+) -> tuple[WaSession, Chat, list[Message]]:
     """A linked session with three chats; Carol's has yesterday's and today's messages, two
     of today's unread, and one failed reply."""
     session = await seed_session(
@@ -98,7 +100,7 @@ async def _inbox(pg: AsyncConnectionPool, t: Tenant) -> tuple[WaSession, Chat, l
             last_message_at=now - timedelta(minutes=1),
             last_message_preview="Sure, Saturday 10-14",
         )
-    await set_message_status(pg, failed.id, "failed")
+    await set_message_status(pg, redis, failed.id, "failed")
     return session, carol, rows
 
 
@@ -152,11 +154,12 @@ async def test_every_view_fits_the_screen_and_passes_axe(
     make_tenant: MakeTenant,
     make_user: MakeUser,
     pg: AsyncConnectionPool,
+    redis: Redis,
     size: tuple[int, int],
 ) -> None:
     t = await make_tenant()
     operator = await make_user("operator")
-    session, carol, _ = await _inbox(pg, t)
+    session, carol, _ = await _inbox(pg, redis, t)
     linking = await seed_session(pg, t.company.id, name="Support", state="qr", qr=QR_REF)
     for name in ("Returns", "Wholesale", "Night shift"):  # a large table, as axe counts it
         await seed_session(pg, t.company.id, name=name, state="stopped")
@@ -185,9 +188,10 @@ async def test_phone_list_conversation_back_in_the_browsers_language(
     make_browser: MakeBrowser,
     make_tenant: MakeTenant,
     pg: AsyncConnectionPool,
+    redis: Redis,
 ) -> None:
     t = await make_tenant()
-    session, carol, _ = await _inbox(pg, t)
+    session, carol, _ = await _inbox(pg, redis, t)
     await grant(pg, t.company.id, session.id, t.manager.id, write=True, manage=True)
     page = Dashboard(make_browser(PHONE, "ru-RU,ru,en"), front + "/")
 
@@ -238,9 +242,9 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
     redis: Redis,
 ) -> None:
     t = await make_tenant()
-    session, carol, rows = await _inbox(pg, t)
+    session, carol, rows = await _inbox(pg, redis, t)
     reply = rows[1]
-    await set_message_status(pg, reply.id, "sent")
+    await set_message_status(pg, redis, reply.id, "sent")
     earlier = datetime.now(UTC) - timedelta(days=1, hours=1)
     for n in range(100, 120):  # enough to scroll
         await _message(pg, session, carol, n, f"earlier {n}", at=earlier + timedelta(seconds=n))
@@ -254,13 +258,7 @@ async def test_ticks_and_new_messages_keep_every_other_bubble(
 
     # acks change one tick in place: every bubble stays the element it was
     for status in ("delivered", "read"):
-        await set_message_status(pg, reply.id, status)
-        ack = events.MessageAckData(chat_id=carol.id, message_id=reply.id, status=status)
-        await publish(
-            pg,
-            redis,
-            events.MessageAckEvent(session_id=session.id, company_id=t.company.id, data=ack),
-        )
+        await set_message_status(pg, redis, reply.id, status)  # and its ack event
         await run(page.wait_message_status, "Yes, it is!", status)
     assert await run(page.message_status, "Sure, Saturday 10-14") == "failed"
     assert await run(page.marked_bubbles_kept) == {"kept": 25, "fresh": 0}
@@ -294,7 +292,7 @@ async def test_notification_for_a_background_tab_never_for_own_messages(
     redis: Redis,
 ) -> None:
     t = await make_tenant()
-    session, carol, _ = await _inbox(pg, t)
+    session, carol, _ = await _inbox(pg, redis, t)
     await grant(pg, t.company.id, session.id, t.manager.id)  # read only
     page = Dashboard(make_browser(DESKTOP), front + "/")
     await run(page.open, "#/login")
@@ -366,9 +364,10 @@ async def test_search_filters_assignment_quick_replies_and_retry(
     make_browser: MakeBrowser,
     make_tenant: MakeTenant,
     pg: AsyncConnectionPool,
+    redis: Redis,
 ) -> None:
     t = await make_tenant()
-    session, carol, _ = await _inbox(pg, t)
+    session, carol, _ = await _inbox(pg, redis, t)
     await grant(pg, t.company.id, session.id, t.manager.id, write=True, manage=True)
     sid = str(session.id)
     page = Dashboard(make_browser(DESKTOP), front + "/")
@@ -426,9 +425,10 @@ async def test_keyboard_only_log_in_open_a_chat_and_reply(
     make_browser: MakeBrowser,
     make_tenant: MakeTenant,
     pg: AsyncConnectionPool,
+    redis: Redis,
 ) -> None:
     t = await make_tenant()
-    session, carol, _ = await _inbox(pg, t)
+    session, carol, _ = await _inbox(pg, redis, t)
     await grant(pg, t.company.id, session.id, t.manager.id, write=True)
     page = Dashboard(make_browser(DESKTOP), front + "/")
     await run(page.open, "#/login")

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from arq.connections import ArqRedis
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 
 from shared.db.repos import messages
 from tests.gateway.as_worker import set_message_status
@@ -124,7 +125,7 @@ async def test_same_client_message_id_is_the_same_message(
 
 
 async def _worker_marks(
-    pg: AsyncConnectionPool, session_id: UUID, message_id: str, how: str
+    pg: AsyncConnectionPool, redis: Redis, session_id: UUID, message_id: str, how: str
 ) -> None:
     await asyncio.sleep(0.3)
     async with pg.connection() as conn:
@@ -133,10 +134,7 @@ async def _worker_marks(
                 conn, session_id=session_id, message_id=UUID(message_id), wa_msg_id="true_x_1"
             )
         elif how == "unconfirmed":  # typed on the page, its row not seen within the timeout
-            await conn.execute(
-                "UPDATE wa_messages SET status = 'unconfirmed' WHERE id = %(id)s",
-                {"id": message_id},
-            )
+            await set_message_status(pg, redis, UUID(message_id), "unconfirmed")
         else:
             await messages.worker_mark_failed(
                 conn, session_id=session_id, message_id=UUID(message_id), error="not on whatsapp"
@@ -145,7 +143,7 @@ async def _worker_marks(
 
 @pytest.mark.parametrize("outcome", ["sent", "unconfirmed", "failed"])
 async def test_wait_returns_the_final_status(
-    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, outcome: str
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, redis: Redis, outcome: str
 ) -> None:
     t = await make_tenant()
     session, chat = await _chat(pg, t)
@@ -165,7 +163,7 @@ async def test_wait_returns_the_final_status(
             message_id = str(row["id"])
             break
     assert message_id is not None
-    await _worker_marks(pg, session.id, message_id, outcome)
+    await _worker_marks(pg, redis, session.id, message_id, outcome)
     resp = await send
     assert resp.status == 200
     data = (await resp.json())["data"]
@@ -316,18 +314,18 @@ async def test_sending_through_a_stopped_session_is_409(
 
 
 async def test_unconfirmed_is_listed_then_reconciled_in_place(
-    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool
+    client: Client, make_tenant: MakeTenant, pg: AsyncConnectionPool, redis: Redis
 ) -> None:
     t = await make_tenant()
     session, chat = await _chat(pg, t)
     base = f"/api/whatsapp/sessions/{session.id}/chats/{chat.id}"
     sent = await client.post(f"{base}/send", json={"message": "typed"}, headers=t.admin.headers)
     message_id = (await sent.json())["data"]["messageId"]
-    await _worker_marks(pg, session.id, message_id, "unconfirmed")
+    await _worker_marks(pg, redis, session.id, message_id, "unconfirmed")
     listed = await client.get(f"{base}/messages", headers=t.admin.headers)
     [shown] = (await listed.json())["data"]["messages"]
     assert (shown["id"], shown["status"]) == (message_id, "unconfirmed")
-    await set_message_status(pg, UUID(message_id), "sent")  # its row appeared on the page
+    await set_message_status(pg, redis, UUID(message_id), "sent")  # its row appeared on the page
     listed = await client.get(f"{base}/messages", headers=t.admin.headers)
     [shown] = (await listed.json())["data"]["messages"]
     assert (shown["id"], shown["status"]) == (message_id, "sent")

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from bench.cpusplit import cpu_split
 from bench.profile import Profile
 from bench.stack import BenchStack
 from tests.support.procs import free_port, wait_http
@@ -113,25 +114,59 @@ class _Bare:
         self.stack.procs.remove(self.proc)
 
 
+class _Uncached:
+    """A second gateway on the same database and Redis with the page cache off: what every
+    page costs when it is read from Postgres (a first read, or one after a change)."""
+
+    def __init__(self, stack: BenchStack) -> None:
+        port = free_port()
+        self.stack = stack
+        self.base = f"http://127.0.0.1:{port}"
+        env = stack.env(APP_GATEWAY_PORT=str(port), APP_PAGE_CACHE_ENTRIES="0")
+        self.proc = stack._start("gateway-uncached", ["-m", "gateway"], env)
+        wait_http(f"{self.base}/health")
+
+    def close(self) -> None:
+        self.proc.close()
+        self.stack.procs.remove(self.proc)
+
+
 def page_throughput(
     stack: BenchStack, url: str, rows_key: str, profile: Path | None = None
 ) -> dict[str, Any]:
-    """One page: the gateway's requests/s, the bare handler's with the same body, the ratio.
+    """One page: the gateway's requests/s (its page cache on, as shipped: the page is served
+    from the cache after the first read), the same page read from Postgres every time (a second
+    gateway with the cache off), the bare handler's with the same body, and the ratios.
 
-    The two are measured in alternating slices (``ROUNDS`` each) so that a machine whose load
-    changes during the run weighs on both alike; the figures are the slices' medians."""
+    The three are measured in alternating slices (``ROUNDS`` each) so that a machine whose load
+    changes during the run weighs on all alike; the figures are the slices' medians."""
     headers = {"Authorization": f"Bearer {stack.token}"}
     body = _get(url, stack.token)
     assert len(json.loads(body)["data"][rows_key]) == ROWS, body[:300]
     bare = _Bare(stack, body)
+    uncached = _Uncached(stack)
+    uncached_url = uncached.base + url.removeprefix(stack.gateway_url)
     try:
-        wrk(url, headers, duration_s=1)  # warm-up: connections, caches, prepared statements
-        wrk(bare.url, {}, duration_s=1)
+        assert _get(uncached_url, stack.token) == body  # the same answer, read from Postgres
+        for u, h in ((url, headers), (uncached_url, headers), (bare.url, {})):
+            wrk(u, h, duration_s=1)  # warm-up: connections, caches, prepared statements
         gateway: list[float] = []
+        reading: list[float] = []
         plain: list[float] = []
         for _ in range(ROUNDS):
             gateway.append(wrk(url, headers, duration_s=SLICE_S))
+            reading.append(wrk(uncached_url, headers, duration_s=SLICE_S))
             plain.append(wrk(bare.url, {}, duration_s=SLICE_S))
+        split = cpu_split(
+            stack.proc("gateway").pid,
+            lambda: wrk(url, headers, duration_s=SLICE_S * 2),
+            SLICE_S * 2,
+        )
+        uncached_split = cpu_split(
+            uncached.proc.pid,
+            lambda: wrk(uncached_url, headers, duration_s=SLICE_S * 2),
+            SLICE_S * 2,
+        )
         sampled: dict[str, Any] = {}
         if profile is not None:  # apart from the figures: the profiler slows the gateway
             with Profile(stack.proc("gateway").pid, profile) as prof:
@@ -139,12 +174,21 @@ def page_throughput(
             sampled = prof.summary()
     finally:
         bare.close()
+        uncached.close()
     gateway_rps, bare_rps = statistics.median(gateway), statistics.median(plain)
+    uncached_rps = statistics.median(reading)
     return {
         "gateway_rps": round(gateway_rps),
         "bare_aiohttp_rps": round(bare_rps),
         "ratio": round(gateway_rps / bare_rps, 3),
-        "slices": {"gateway": [round(x) for x in gateway], "bare": [round(x) for x in plain]},
+        "uncached_rps": round(uncached_rps),
+        "uncached_ratio": round(uncached_rps / bare_rps, 3),
+        "slices": {
+            "gateway": [round(x) for x in gateway],
+            "uncached": [round(x) for x in reading],
+            "bare": [round(x) for x in plain],
+        },
+        "cpu_split": {"cached": split, "uncached": uncached_split},
         "response_bytes": len(body),
         "wrk": f"-t2 -c{CONNECTIONS}, {ROUNDS} x {SLICE_S}s each, alternating",
         **({"profile": sampled} if sampled else {}),

@@ -28,6 +28,7 @@ from bench.latency import Latency
 from bench.sessions import browser_pss, link_session, settled_pss, tree_cpu_s
 from bench.stack import BenchStack
 from tests.support.sim import SimClient
+from worker.browser.memory import process_tree_pss_by_kind_mb
 
 PHONE = "15550505050"
 CONTACTS = [f"1555060{i:04d}" for i in range(20)]
@@ -67,18 +68,33 @@ async def _traffic(lat: Latency, sid: str, inbound: int, outbound: int, seconds:
 
 
 async def _sampler(
-    stack: BenchStack, every_s: float, out: list[tuple[float, float]], stop: asyncio.Event
+    stack: BenchStack,
+    every_s: float,
+    out: list[tuple[float, float]],
+    kinds: list[dict[str, float]],
+    stop: asyncio.Event,
 ) -> None:
     started = time.monotonic()
+    worker = stack.proc("worker").pid
     while not stop.is_set():
         pss = (await browser_pss(stack)).get("bench-w1", 0.0)
         if pss > 0:
             out.append((time.monotonic() - started, pss))
+            # the worker's whole tree (its Python, chromedriver, Chromium) by process kind
+            kinds.append(await asyncio.to_thread(process_tree_pss_by_kind_mb, worker))
         try:
             async with asyncio.timeout(every_s):
                 await stop.wait()
         except TimeoutError:
             pass
+
+
+def _by_kind(kinds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    if not kinds:
+        return {}
+    at = {"first": kinds[0], "fifth": kinds[len(kinds) // 5], "last": kinds[-1]}
+    names = sorted({k for sample in at.values() for k in sample})
+    return {name: {when: sample.get(name, 0.0) for when, sample in at.items()} for name in names}
 
 
 def _stored(stack: BenchStack, sid: str) -> dict[str, int]:
@@ -106,8 +122,9 @@ async def run(
             worker = stack.proc("worker").pid
             cpu0 = tree_cpu_s(worker)
             samples: list[tuple[float, float]] = []
+            kinds: list[dict[str, float]] = []
             stop = asyncio.Event()
-            sampler = asyncio.create_task(_sampler(stack, sample_s, samples, stop))
+            sampler = asyncio.create_task(_sampler(stack, sample_s, samples, kinds, stop))
             started = time.monotonic()
             await _traffic(lat, sid, inbound, outbound, minutes * 60)
             await asyncio.sleep(min(10.0, sample_s))  # the last ones are stored and sent
@@ -130,6 +147,9 @@ async def run(
         "pss_last_mb": samples[-1][1] if samples else None,
         "pss_samples": len(samples),
         "pss_growth_pct_per_hour": growth_pct_per_hour(samples),
+        # where it grows: each process kind's PSS at the first, the fifth and the last sample
+        "pss_by_kind_mb": _by_kind(kinds),
+        "pss_samples_mb": [[round(t), round(v, 1)] for t, v in samples],
         "cpu_s": round(cpu, 1),
         "cpu_ms_per_message": round(cpu / messages * 1000, 1),
         "cpu_cores_mean": round(cpu / elapsed, 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -104,6 +105,21 @@ class Stack:
             row = await sessions.worker_get(conn, session_id=session_id)
         assert row is not None
         return row
+
+    async def wait_snapshot(self, session_id: UUID, timeout_s: float = 30.0) -> None:
+        """Until the session has a good profile snapshot: its link is on disk (Chromium writes
+        Local Storage seconds late; the first snapshot waits for that, worker/snapshots)."""
+        async with asyncio.timeout(timeout_s):
+            while True:
+                async with self.pg.connection() as conn:
+                    cur = await conn.execute(
+                        "SELECT 1 FROM wa_profile_snapshots"
+                        " WHERE session_id = %s AND status = 'good' LIMIT 1",
+                        (session_id,),
+                    )
+                    if await cur.fetchone() is not None:
+                        return
+                await asyncio.sleep(0.2)
 
     def logs(self) -> str:
         return "\n".join(f"--- {w.name}\n{w.output()[-6000:]}" for w in self.workers)

@@ -22,7 +22,7 @@ from gateway.pagecache import PageCache
 from shared.db.repos import chats
 from shared.payloads import chat_event
 from shared.settings import Settings
-from tests.gateway.conftest import MakeTenant
+from tests.gateway.conftest import MakeTenant, Tenant
 from tests.support.eventlog import log_and_publish
 from tests.support.gateways import GatewayTestServer, wait_until_listening
 from tests.support.wa import grant, seed_chat, seed_messages, seed_session
@@ -128,6 +128,13 @@ async def two_gateways(settings: Settings, pg: AsyncConnectionPool) -> AsyncIter
         yield [one, two]
 
 
+async def _inbox(make_tenant: MakeTenant, pg: AsyncConnectionPool) -> tuple[Tenant, Any, Any]:
+    """A company with a ready session and one chat in it."""
+    t = await make_tenant()
+    session = await seed_session(pg, t.company.id, state="ready")
+    return t, session, await seed_chat(pg, session.id, "79001112233@c.us", name="Ann")
+
+
 async def _chats(c: Client, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
     resp = await c.get(url, headers=headers)
     assert resp.status == 200, await resp.text()
@@ -150,9 +157,7 @@ async def test_pages_are_kept_and_a_workers_event_refreshes_them(
     two_gateways: list[Client], make_tenant: MakeTenant, pg: AsyncConnectionPool, redis: Redis
 ) -> None:
     one, two = two_gateways
-    t = await make_tenant()
-    session = await seed_session(pg, t.company.id, state="ready")
-    chat = await seed_chat(pg, session.id, "79001112233@c.us", name="Ann")
+    t, session, chat = await _inbox(make_tenant, pg)
     url = f"/api/whatsapp/sessions/{session.id}/chats/{chat.id}/messages"
     h = t.admin.headers
     first = await (await one.get(url, headers=h)).read()
@@ -177,9 +182,7 @@ async def test_a_change_through_any_gateway_is_seen_by_the_next_read(
     two_gateways: list[Client], make_tenant: MakeTenant, pg: AsyncConnectionPool
 ) -> None:
     one, two = two_gateways
-    t = await make_tenant()
-    session = await seed_session(pg, t.company.id, state="ready")
-    chat = await seed_chat(pg, session.id, "79001112233@c.us", name="Ann")
+    t, session, chat = await _inbox(make_tenant, pg)
     url, h = f"/api/whatsapp/sessions/{session.id}/chats", t.admin.headers
     for c in (one, two):
         assert [x["archived"] for x in await _chats(c, url, h)] == [False]
@@ -200,9 +203,7 @@ async def test_a_revoked_grant_ends_a_kept_page_at_once(
     two_gateways: list[Client], make_tenant: MakeTenant, pg: AsyncConnectionPool
 ) -> None:
     one, two = two_gateways
-    t = await make_tenant()
-    session = await seed_session(pg, t.company.id, state="ready")
-    await seed_chat(pg, session.id, "79001112233@c.us", name="Ann")
+    t, session, _ = await _inbox(make_tenant, pg)
     await grant(pg, t.company.id, session.id, t.manager.user.id)
     url = f"/api/whatsapp/sessions/{session.id}/chats"
     for _ in range(2):  # kept for the manager on the other gateway
@@ -227,9 +228,7 @@ async def test_a_change_nobody_announced_lasts_the_ttl_at_most(
     short = settings.model_copy(update={"page_cache_ttl_s": 0.3})
     async with TestClient(GatewayTestServer(create_app(short))) as c:
         await wait_until_listening(c.app)
-        t = await make_tenant()
-        session = await seed_session(pg, t.company.id, state="ready")
-        await seed_chat(pg, session.id, "79001112233@c.us", name="Ann")
+        t, session, _ = await _inbox(make_tenant, pg)
         url, h = f"/api/whatsapp/sessions/{session.id}/chats", t.admin.headers
         assert len(await _chats(c, url, h)) == 1
         # written straight into Postgres, no event: not how anything of ours writes

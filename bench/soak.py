@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,11 @@ from bench.latency import Latency
 from bench.sessions import browser_pss, link_session, settled_pss, tree_cpu_s
 from bench.stack import BenchStack
 from tests.support.sim import SimClient
+from worker.browser import procs
+from worker.browser.devtools import DevToolsError, DevToolsTarget, is_page
 from worker.browser.memory import process_tree_pss_by_kind_mb
+
+log = logging.getLogger(__name__)
 
 PHONE = "15550505050"
 CONTACTS = [f"1555060{i:04d}" for i in range(20)]
@@ -67,21 +73,66 @@ async def _traffic(lat: Latency, sid: str, inbound: int, outbound: int, seconds:
     return accepted
 
 
-async def _sampler(
-    stack: BenchStack,
-    every_s: float,
-    out: list[tuple[float, float]],
-    kinds: list[dict[str, float]],
-    stop: asyncio.Event,
-) -> None:
+def _devtools_address(worker_pid: int) -> str | None:
+    """Chromium's DevTools ``host:port`` from its command line (the worker's tree)."""
+    for pid in procs.descendants(worker_pid):
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        for arg in args:
+            if arg.startswith(b"--remote-debugging-port="):
+                return "127.0.0.1:" + arg.split(b"=", 1)[1].decode()
+    return None
+
+
+PAGE_METRICS = ("JSHeapUsedSize", "JSHeapTotalSize", "Nodes", "JSEventListeners", "Documents")
+
+
+class PageMetrics:
+    """The WhatsApp page's own figures (a second DevTools client beside chromedriver): its
+    JavaScript heap, DOM nodes and listeners: which of them grows with the messages."""
+
+    def __init__(self, worker_pid: int) -> None:
+        self._target = DevToolsTarget(_devtools_address(worker_pid), is_page, timeout_s=10.0)
+
+    async def sample(self, *, collect_garbage: bool = False) -> dict[str, float]:
+        try:
+            if collect_garbage:
+                await self._target.call("HeapProfiler.collectGarbage")
+            await self._target.call("Performance.enable")
+            got = await self._target.call("Performance.getMetrics")
+        except DevToolsError as exc:
+            log.warning("page metrics not read: %s", exc)
+            return {}
+        values = {m["name"]: m["value"] for m in got.get("metrics", [])}
+        out = {name: values.get(name, 0.0) for name in PAGE_METRICS}
+        for name in ("JSHeapUsedSize", "JSHeapTotalSize"):
+            out[name] = round(out[name] / 2**20, 1)  # MiB
+        return out
+
+    async def close(self) -> None:
+        await self._target.close()
+
+
+@dataclass
+class Samples:
+    page: PageMetrics
+    pss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, browser PSS MB)
+    # the worker's whole tree (its Python, chromedriver, Chromium) by process kind
+    kinds: list[dict[str, float]] = field(default_factory=list)
+    pages: list[dict[str, float]] = field(default_factory=list)  # PageMetrics.sample()
+
+
+async def _sampler(stack: BenchStack, every_s: float, got: Samples, stop: asyncio.Event) -> None:
     started = time.monotonic()
     worker = stack.proc("worker").pid
     while not stop.is_set():
         pss = (await browser_pss(stack)).get("bench-w1", 0.0)
         if pss > 0:
-            out.append((time.monotonic() - started, pss))
-            # the worker's whole tree (its Python, chromedriver, Chromium) by process kind
-            kinds.append(await asyncio.to_thread(process_tree_pss_by_kind_mb, worker))
+            got.pss.append((time.monotonic() - started, pss))
+            got.kinds.append(await asyncio.to_thread(process_tree_pss_by_kind_mb, worker))
+            got.pages.append(await got.page.sample())
         try:
             async with asyncio.timeout(every_s):
                 await stop.wait()
@@ -89,10 +140,11 @@ async def _sampler(
             pass
 
 
-def _by_kind(kinds: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    if not kinds:
+def _first_fifth_last(samples: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Each figure at the first sample, the fifth of the run and the last."""
+    if not samples:
         return {}
-    at = {"first": kinds[0], "fifth": kinds[len(kinds) // 5], "last": kinds[-1]}
+    at = {"first": samples[0], "fifth": samples[len(samples) // 5], "last": samples[-1]}
     names = sorted({k for sample in at.values() for k in sample})
     return {name: {when: sample.get(name, 0.0) for when, sample in at.items()} for name in names}
 
@@ -121,10 +173,9 @@ async def run(
             await settled_pss(stack, 1)
             worker = stack.proc("worker").pid
             cpu0 = tree_cpu_s(worker)
-            samples: list[tuple[float, float]] = []
-            kinds: list[dict[str, float]] = []
+            got = Samples(PageMetrics(worker))
             stop = asyncio.Event()
-            sampler = asyncio.create_task(_sampler(stack, sample_s, samples, kinds, stop))
+            sampler = asyncio.create_task(_sampler(stack, sample_s, got, stop))
             started = time.monotonic()
             await _traffic(lat, sid, inbound, outbound, minutes * 60)
             await asyncio.sleep(min(10.0, sample_s))  # the last ones are stored and sent
@@ -132,6 +183,11 @@ async def run(
             cpu = tree_cpu_s(worker) - cpu0
             stop.set()
             await sampler
+            # what the page holds once V8 collected what it could (live data, not lazy GC)
+            after_gc = await got.page.sample(collect_garbage=True)
+            await asyncio.sleep(2)
+            pss_after_gc = (await browser_pss(stack)).get("bench-w1", 0.0)
+            await got.page.close()
         finally:
             await lat.socket.disconnect()
             await sim.close()
@@ -143,13 +199,16 @@ async def run(
         "outbound": outbound,
         "stored": stored,
         "lost": messages - stored.get("in", 0) - stored.get("out", 0),
-        "pss_first_mb": samples[0][1] if samples else None,
-        "pss_last_mb": samples[-1][1] if samples else None,
-        "pss_samples": len(samples),
-        "pss_growth_pct_per_hour": growth_pct_per_hour(samples),
+        "pss_first_mb": got.pss[0][1] if got.pss else None,
+        "pss_last_mb": got.pss[-1][1] if got.pss else None,
+        "pss_samples": len(got.pss),
+        "pss_growth_pct_per_hour": growth_pct_per_hour(got.pss),
         # where it grows: each process kind's PSS at the first, the fifth and the last sample
-        "pss_by_kind_mb": _by_kind(kinds),
-        "pss_samples_mb": [[round(t), round(v, 1)] for t, v in samples],
+        "pss_by_kind_mb": _first_fifth_last(got.kinds),
+        "pss_samples_mb": [[round(t), round(v, 1)] for t, v in got.pss],
+        "page_metrics": _first_fifth_last(got.pages),
+        "page_after_gc": after_gc,
+        "pss_after_gc_mb": pss_after_gc,
         "cpu_s": round(cpu, 1),
         "cpu_ms_per_message": round(cpu / messages * 1000, 1),
         "cpu_cores_mean": round(cpu / elapsed, 3),

@@ -58,23 +58,28 @@ class DevToolsTarget:
 
     async def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
         """The value of ``expression`` in the target (JSON); raises ``DevToolsError``."""
+        params = {"expression": expression, "returnByValue": True, "awaitPromise": await_promise}
+        result = await self.call("Runtime.evaluate", params)
+        if "exceptionDetails" in result:
+            raise DevToolsError(str(result["exceptionDetails"].get("text"))[:300])
+        return (result.get("result") or {}).get("value")
+
+    async def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One DevTools protocol command's result; raises ``DevToolsError``."""
         if self._address is None:
             raise DevToolsError("no DevTools address")
         async with self._lock:
             try:
                 async with asyncio.timeout(self._timeout_s):
-                    return await self._evaluate(expression, await_promise)
+                    return await self._call(method, params or {})
             except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
                 await self._drop()
                 raise DevToolsError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _evaluate(self, expression: str, await_promise: bool) -> Any:
+    async def _call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ws = await self._socket()
         call_id = next(self._ids)
-        params = {"expression": expression, "returnByValue": True, "awaitPromise": await_promise}
-        await ws.send_str(
-            json.dumps({"id": call_id, "method": "Runtime.evaluate", "params": params})
-        )
+        await ws.send_str(json.dumps({"id": call_id, "method": method, "params": params}))
         while True:
             msg = await ws.receive()
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -84,10 +89,8 @@ class DevToolsTarget:
                 break
         if "error" in reply:
             raise DevToolsError(str(reply["error"])[:300])
-        result = reply.get("result") or {}
-        if "exceptionDetails" in result:
-            raise DevToolsError(str(result["exceptionDetails"].get("text"))[:300])
-        return (result.get("result") or {}).get("value")
+        result: dict[str, Any] = reply.get("result") or {}
+        return result
 
     async def _target(self) -> dict[str, Any] | None:
         self._http = self._http or aiohttp.ClientSession()

@@ -41,7 +41,7 @@ def test_reads_every_locale(locale: str, pre: str, when: datetime, sender: str) 
 
 def test_ambiguous_dates_follow_the_locale_until_a_value_decides() -> None:
     us = TimeReader("en-US")
-    assert us.read("[10:00, 3/4/2026] A: ").timestamp == _at(2026, 3, 4, 10, 0)
+    assert us.read("[10:00 AM, 3/4/2026] A: ").timestamp == _at(2026, 3, 4, 10, 0)
     assert us.read("[10:00, 22/4/2026] A: ").timestamp == _at(2026, 4, 22, 10, 0)
     assert us.order is DateOrder.DMY  # seen: the day comes first on this page
     assert us.read("[10:00, 3/4/2026] A: ").timestamp == _at(2026, 4, 3, 10, 0)
@@ -50,6 +50,17 @@ def test_ambiguous_dates_follow_the_locale_until_a_value_decides() -> None:
     assert gb.read("[10:00, 3/4/2026] A: ").timestamp == _at(2026, 4, 3, 10, 0)
     gb.read("[10:00, 4/22/2026] A: ")
     assert gb.read("[10:00, 3/4/2026] A: ").timestamp == _at(2026, 3, 4, 10, 0)
+
+
+def test_a_24_hour_clock_on_a_month_first_page_is_read_day_first() -> None:
+    """The legacy page writes D/M/YYYY and a 24-hour clock whatever the locale: on the 1st to
+    the 12th of a month nothing in the date says which part is the day."""
+    us = TimeReader("en-US")
+    assert us.read("[00:51, 1/12/2026] Tim: ").timestamp == _at(2026, 12, 1, 0, 51)
+    assert us.read("[12:51 AM, 12/1/2026] Tim: ").timestamp == _at(2026, 12, 1, 0, 51)
+    assert us.order is DateOrder.MDY  # nothing decided: the locale's order stays
+    us.read("[9:00 AM, 6/13/2026] A: ")  # decided: month first, whatever the clock
+    assert us.read("[00:51, 1/12/2026] Tim: ").timestamp == _at(2026, 1, 12, 0, 51)
 
 
 def test_page_time_zone_is_made_utc() -> None:

@@ -2,7 +2,10 @@
 
 ``[8:19 PM, 6/13/2026] Name: `` (en-US: 12 h, M/D/YYYY) or ``[13:52, 22/03/2026] Name: `` (en-GB,
 ru-RU: 24 h, DD/MM/YYYY). Day/month order: the browser's locale says it until a part > 12 shows
-which is the day; a reader remembers what it has seen. Pure: no page, no I/O.
+which is the day; a reader remembers what it has seen. A month-first locale's dates come with a
+12-hour clock: a row with a 24-hour clock on such a page is formatted some other way (the
+legacy page: ``[00:51, 1/12/2026]``, day first whatever the locale), so while nothing decided
+the order, its date is read day first. Pure: no page, no I/O.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ def default_order(locale: str) -> DateOrder:
     return DateOrder.MDY if locale in MONTH_FIRST_LOCALES else DateOrder.DMY
 
 
-def _clock(text: str) -> tuple[int, int] | None:
+def _clock(text: str) -> tuple[int, int, bool] | None:
+    """Hours, minutes, and whether the clock was a 12-hour one (AM/PM)."""
     m = _TIME.match(text.strip())
     if not m:
         return None
@@ -46,7 +50,7 @@ def _clock(text: str) -> tuple[int, int] | None:
         hh = hh % 12 + (12 if half == "p" else 0)
     if hh > 23 or mm > 59:
         return None
-    return hh, mm
+    return hh, mm, bool(half)
 
 
 class TimeReader:
@@ -54,8 +58,9 @@ class TimeReader:
 
     def __init__(self, locale: str) -> None:
         self.order = default_order(locale)
+        self._decided = False  # a part > 12 showed which is the day
 
-    def _date(self, text: str) -> tuple[int, int, int] | None:
+    def _date(self, text: str, twelve_hour: bool) -> tuple[int, int, int] | None:
         m = _DATE.match(text.strip())
         if not m:
             return None
@@ -64,10 +69,13 @@ class TimeReader:
             return a, b, c
         year = c + 2000 if c < 100 else c
         if a > 12 >= b:
-            self.order = DateOrder.DMY
+            self.order, self._decided = DateOrder.DMY, True
         elif b > 12 >= a:
-            self.order = DateOrder.MDY
-        day, month = (a, b) if self.order is DateOrder.DMY else (b, a)
+            self.order, self._decided = DateOrder.MDY, True
+        order = self.order
+        if order is DateOrder.MDY and not self._decided and not twelve_hour:
+            order = DateOrder.DMY  # not the locale's month-first format (see above)
+        day, month = (a, b) if order is DateOrder.DMY else (b, a)
         return year, month, day
 
     def read(self, pre: str | None, utc_offset_min: int = 0) -> PrePlain:
@@ -76,17 +84,18 @@ class TimeReader:
         if not m:
             return PrePlain(timestamp=None, sender=None)
         stamp, sender = m.group(1), m.group(2) or None
-        clock: tuple[int, int] | None = None
-        date: tuple[int, int, int] | None = None
+        clock: tuple[int, int, bool] | None = None
+        dated: str | None = None
         for part in (p.strip() for p in stamp.split(",")):
             if _DATE.match(part):
-                date = date or self._date(part)
+                dated = dated or part
             else:
                 clock = clock or _clock(part)
+        date = self._date(dated, clock[2]) if clock is not None and dated is not None else None
         if clock is None or date is None:
             return PrePlain(timestamp=None, sender=sender)
         try:
-            local = datetime(*date, *clock)  # the page's wall clock; made UTC below
+            local = datetime(*date, *clock[:2])  # the page's wall clock; made UTC below
         except ValueError:
             return PrePlain(timestamp=None, sender=sender)
         return PrePlain(

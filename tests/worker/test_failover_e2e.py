@@ -54,6 +54,9 @@ async def test_sigterm_hands_off_without_new_qr_and_kill9_expires(stack: Stack) 
     await stack.sim.link(qr.data.qr_raw, phone, "Shop")
     await stack.tap.wait_for(is_state("ready"), 60, "ready on w1")
     assert (await stack.session_row(session_id)).worker_id == "w1"
+    # a stop within seconds of the link may lose it (Chromium writes Local Storage late, a
+    # documented limit): w1 is stopped once the link is on disk
+    await stack.wait_snapshot(session_id)
 
     # a second worker waits idle; w1 is asked to stop (SIGTERM)
     stack.start_worker("w2")

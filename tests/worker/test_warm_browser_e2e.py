@@ -31,7 +31,18 @@ def _browsers(profile_dir: Path) -> list[tuple[int, str]]:
         data = [a for a in args if a.startswith(f"--user-data-dir={profile_dir}")]
         if data and not any(a.startswith("--type=") for a in args):
             found.append((int(entry.name), data[0].split("=", 1)[1]))
-    return found
+    # a child the browser has just forked shows its parent's command line until it execs
+    # (seen once: two "browsers" 17 pids apart): only processes whose parent is not one
+    pids = {pid for pid, _ in found}
+    return [(pid, path) for pid, path in found if _parent(pid) not in pids]
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def _warm_dirs(profile_dir: Path, worker_id: str) -> list[Path]:

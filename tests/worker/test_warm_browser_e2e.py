@@ -31,10 +31,19 @@ def _browsers(profile_dir: Path) -> list[tuple[int, str]]:
         data = [a for a in args if a.startswith(f"--user-data-dir={profile_dir}")]
         if data and not any(a.startswith("--type=") for a in args):
             found.append((int(entry.name), data[0].split("=", 1)[1]))
-    # a child the browser has just forked shows its parent's command line until it execs
-    # (seen once: two "browsers" 17 pids apart): only processes whose parent is not one
+    # a process the browser has just started shows its parent's command line until it execs
+    # (seen: two "browsers" 17 and 37 pids apart): only those no other one started
     pids = {pid for pid, _ in found}
-    return [(pid, path) for pid, path in found if _parent(pid) not in pids]
+    return [(pid, path) for pid, path in found if not _ancestors(pid) & pids]
+
+
+def _ancestors(pid: int) -> set[int]:
+    out: set[int] = set()
+    parent = _parent(pid)
+    while parent and parent > 1 and parent not in out:
+        out.add(parent)
+        parent = _parent(parent)
+    return out
 
 
 def _parent(pid: int) -> int | None:
@@ -59,7 +68,13 @@ async def _warm_ready(stack: Stack, worker_id: str, timeout_s: float = 60) -> Pa
 
 
 async def _sole_browser(stack: Stack) -> tuple[int, str]:
+    """The one browser (a second one must still be there after 3 s: not a passing fork)."""
     found = _browsers(stack.profile_dir)
+    for _ in range(30):
+        if len(found) == 1:
+            break
+        await asyncio.sleep(0.1)
+        found = _browsers(stack.profile_dir)
     assert len(found) == 1, (found, stack.logs())
     return found[0]
 

@@ -27,6 +27,11 @@ class Recorder:
         self._full = asyncio.Event()
         self.written = 0
 
+    @property
+    def waiting(self) -> int:
+        """Outcomes not written yet."""
+        return len(self._waiting)
+
     def add(self, outcome: deliveries.Outcome) -> None:
         self._waiting.append(outcome)
         if len(self._waiting) >= FLUSH_AT:
@@ -43,6 +48,9 @@ class Recorder:
             self._waiting[:0] = batch
             log.warning("webhook outcomes not written (%s); retrying", exc)
             return
+        except asyncio.CancelledError:  # stopping mid-write: the final flush writes it
+            self._waiting[:0] = batch
+            raise
         self.written += len(batch)
         dead = Counter(o.delivery_id for o in batch if o.status == "dead")
         if dead:

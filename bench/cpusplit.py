@@ -10,6 +10,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from worker.browser import procs
+
 _TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 
@@ -22,20 +24,8 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
 
 
-def _postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
 def _postgres_cpu_s() -> dict[int, float]:
-    return {pid: _cpu_s(pid) for pid in _postgres_pids()}
+    return {p.pid: _cpu_s(p.pid) for p in procs.snapshot().values() if p.comm == "postgres"}
 
 
 def cpu_split(gateway_pid: int, run: Callable[[], float], seconds: float) -> dict[str, float]:

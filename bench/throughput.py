@@ -97,38 +97,40 @@ def _get(url: str, token: str) -> str:
     ).stdout
 
 
-class _Bare:
+class _Aside:
+    """A process started for one page's measurement beside the stack's own, stopped after it."""
+
+    def __init__(self, stack: BenchStack, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.stack = stack
+        self.proc = stack._start(name, args, env)
+
+    def close(self) -> None:
+        self.proc.close()
+        self.stack.procs.remove(self.proc)
+
+
+class _Bare(_Aside):
     """The bare aiohttp handler (a process) serving ``body``."""
 
     def __init__(self, stack: BenchStack, body: str) -> None:
         payload_file = stack.workdir / f"payload-{uuid.uuid4().hex}.json"
         payload_file.write_text(body)
         port = free_port()
-        self.stack = stack
         self.url = f"http://127.0.0.1:{port}/bare"
-        self.proc = stack._start("bare", ["-m", "bench.bare", str(port), str(payload_file)], {})
+        super().__init__(stack, "bare", ["-m", "bench.bare", str(port), str(payload_file)], {})
         wait_http(self.url)
 
-    def close(self) -> None:
-        self.proc.close()
-        self.stack.procs.remove(self.proc)
 
-
-class _Uncached:
+class _Uncached(_Aside):
     """A second gateway on the same database and Redis with the page cache off: what every
     page costs when it is read from Postgres (a first read, or one after a change)."""
 
     def __init__(self, stack: BenchStack) -> None:
         port = free_port()
-        self.stack = stack
         self.base = f"http://127.0.0.1:{port}"
         env = stack.env(APP_GATEWAY_PORT=str(port), APP_PAGE_CACHE_ENTRIES="0")
-        self.proc = stack._start("gateway-uncached", ["-m", "gateway"], env)
+        super().__init__(stack, "gateway-uncached", ["-m", "gateway"], env)
         wait_http(f"{self.base}/health")
-
-    def close(self) -> None:
-        self.proc.close()
-        self.stack.procs.remove(self.proc)
 
 
 def page_throughput(

@@ -13,6 +13,7 @@ import pytest
 from shared import events
 from tests.support.events import is_state, of_type
 from tests.support.stack import Stack, unique_phone
+from worker.browser import procs
 from worker.browser.orphans import processes_using
 
 pytestmark = pytest.mark.e2e
@@ -34,24 +35,17 @@ def _browsers(profile_dir: Path) -> list[tuple[int, str]]:
     # a process the browser has just started shows its parent's command line until it execs
     # (seen: two "browsers" 17 and 37 pids apart): only those no other one started
     pids = {pid for pid, _ in found}
-    return [(pid, path) for pid, path in found if not _ancestors(pid) & pids]
+    table = procs.snapshot()
+    return [(pid, path) for pid, path in found if not _ancestors(pid, table) & pids]
 
 
-def _ancestors(pid: int) -> set[int]:
+def _ancestors(pid: int, table: dict[int, procs.ProcInfo]) -> set[int]:
     out: set[int] = set()
-    parent = _parent(pid)
-    while parent and parent > 1 and parent not in out:
-        out.add(parent)
-        parent = _parent(parent)
+    info = table.get(pid)
+    while info is not None and info.ppid > 1 and info.ppid not in out:
+        out.add(info.ppid)
+        info = table.get(info.ppid)
     return out
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def _warm_dirs(profile_dir: Path, worker_id: str) -> list[Path]:

@@ -86,7 +86,7 @@ def open_home(driver: WebDriver, wa_url: str) -> None:
 def open_chat_by_name(driver: WebDriver, name: str, timeout_s: float = 10.0) -> None:
     if pages.snapshot(driver).open_chat == name:
         return
-    raw: dict[str, Any] = scripts.run(driver, "chat_list.js", 0, name)
+    raw: dict[str, Any] = scripts.run_for_elements(driver, "chat_list.js", 0, name)
     row = raw.get("found")
     if row is None:
         raise PageError("chat_not_found", f"no chat named {name!r} in the chat list")

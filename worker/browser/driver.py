@@ -26,6 +26,7 @@ from worker.browser.chromedriver import private_copy
 from worker.browser.chromium import RELAY_EXTENSION, chrome_arguments, major_version
 from worker.browser.errors import BrowserStartError
 from worker.browser.launched import EXIT_GRACE_S, Launch, cleanup, watch
+from worker.browser.page_channel import close_channel
 from worker.browser.uc_hooks import uc_hooks
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,7 @@ def shutdown(driver: WebDriver | None) -> None:
             return
         _finished.add(driver)
         state = _launches.pop(driver, None)
+    close_channel(driver)
     try:
         if state is None:  # not from launch(): best effort with what the driver exposes
             _bounded_quit(driver)

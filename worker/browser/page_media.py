@@ -20,9 +20,7 @@ from worker.browser import scripts
 from worker.browser.errors import PageError
 from worker.browser.media_fields import DEFAULT_MIME, jpeg_thumbnail
 from worker.browser.observed import ObservedMedia
-from worker.browser.selectors import SELECTORS
 
-S = SELECTORS
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
 _DATA_JPEG = "data:image/jpeg;base64,"
 
@@ -62,10 +60,10 @@ def clock_seconds(text: object) -> float | None:
 def fetch_file(driver: WebDriver, wa_msg_id: str, blob_url: str | None, timeout_s: float) -> bytes:
     """The bytes of a row's file: its blob: URL fetched in the page (a failed download is tried
     again with the row's retry button); raises ``PageError``."""
-    driver.set_script_timeout(timeout_s + 5)
-    got: dict[str, Any] = driver.execute_async_script(
-        scripts.source("media_fetch.js"), S, {}, wa_msg_id, blob_url, int(timeout_s * 1000)
-    )
+    got: dict[str, Any] = scripts.run_async(
+        driver, "media_fetch.js", wa_msg_id, blob_url, int(timeout_s * 1000),
+        answer_within_s=timeout_s + 5, texts={},
+    )  # fmt: skip
     if "error" in got:
         raise PageError(str(got.get("code") or "download_failed"), str(got["error"]))
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from worker.browser.page_channel import ChannelDown, async_expression, channel_for, sync_expression
 from worker.browser.selectors import SELECTORS, TEXTS
 
 _JS_DIR = Path(__file__).with_name("js")
@@ -66,12 +67,62 @@ def _wait_source() -> str:
     return _WAIT % ("{\n" + source("observer.js") + "\n}", source("snapshot.js"))
 
 
+# what a script may take beyond its own timeout argument before its answer counts as lost
+_ANSWER_SLACK_S = 10.0
+# sync scripts, and WebDriver's limit for async ones (wajs.SCRIPT_TIMEOUT_S)
+_SCRIPT_TIMEOUT_S = 300.0
+
+
+def _execute(driver: WebDriver, script: str, *args: Any) -> Any:
+    """``execute_script`` through the page channel (``page_channel.py``), WebDriver if down."""
+    try:
+        expression = sync_expression(script, list(args))
+        return channel_for(driver).evaluate(
+            expression, await_promise=False, timeout_s=_SCRIPT_TIMEOUT_S
+        )
+    except ChannelDown:
+        return driver.execute_script(script, *args)
+
+
+def _execute_async(driver: WebDriver, script: str, *args: Any, answer_within_s: float) -> Any:
+    """``execute_async_script`` likewise; ``answer_within_s``: the script's own deadline."""
+    try:
+        expression = async_expression(script, list(args))
+        timeout_s = min(answer_within_s + _ANSWER_SLACK_S, _SCRIPT_TIMEOUT_S)
+        return channel_for(driver).evaluate(expression, await_promise=True, timeout_s=timeout_s)
+    except ChannelDown:
+        driver.set_script_timeout(min(answer_within_s + _ANSWER_SLACK_S, _SCRIPT_TIMEOUT_S))
+        return driver.execute_async_script(script, *args)
+
+
 def run(driver: WebDriver, name: str, *args: Any) -> Any:
+    """A page script answering plain data (JSON)."""
+    return _execute(driver, source(name), SELECTORS, TEXTS, *args)
+
+
+def run_for_elements(driver: WebDriver, name: str, *args: Any) -> Any:
+    """A page script answering elements to act on: only WebDriver hands those back."""
     return driver.execute_script(source(name), SELECTORS, TEXTS, *args)
 
 
+def run_async(
+    driver: WebDriver,
+    name: str,
+    *args: Any,
+    answer_within_s: float,
+    texts: dict[str, Any] | None = None,
+) -> Any:
+    """An async page script (its last argument the callback), answering within its deadline."""
+    texts = TEXTS if texts is None else texts
+    return _execute_async(
+        driver, source(name), SELECTORS, texts, *args, answer_within_s=answer_within_s
+    )
+
+
 def wait_and_snapshot(driver: WebDriver, timeout_ms: int) -> Any:
-    return driver.execute_async_script(_wait_source(), SELECTORS, TEXTS, timeout_ms)
+    return _execute_async(
+        driver, _wait_source(), SELECTORS, TEXTS, timeout_ms, answer_within_s=timeout_ms / 1000
+    )
 
 
 @cache
@@ -80,12 +131,17 @@ def _module_wait_source() -> str:
 
 
 def module_wait(driver: WebDriver, timeout_ms: int) -> Any:
-    return driver.execute_async_script(_module_wait_source(), SELECTORS, TEXTS, timeout_ms)
+    return _execute_async(
+        driver, _module_wait_source(), SELECTORS, TEXTS, timeout_ms,
+        answer_within_s=timeout_ms / 1000,
+    )  # fmt: skip
 
 
 def module_run(driver: WebDriver, name: str, args: list[Any], deadline_ms: int) -> Any:
-    return driver.execute_async_script(_MODULE_RUN, name, args, deadline_ms)
+    return _execute_async(
+        driver, _MODULE_RUN, name, args, deadline_ms, answer_within_s=deadline_ms / 1000
+    )
 
 
 def module_ready(driver: WebDriver) -> bool:
-    return bool(driver.execute_script("return Boolean(window.__wagw && window.__wagw.ready())"))
+    return bool(_execute(driver, "return Boolean(window.__wagw && window.__wagw.ready())"))

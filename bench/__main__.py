@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import psycopg
 
-from bench import density, history
+from bench import density, history, scriptheap
 from bench.events import TARGETS as EVENT_TARGETS
 from bench.events import run_events
 from bench.fanout import fanout
@@ -24,11 +24,12 @@ from bench.lighthouse import TARGETS as LIGHTHOUSE_TARGETS
 from bench.lighthouse import audit as lighthouse_audit
 from bench.media import TARGETS as MEDIA_TARGETS
 from bench.media import run_media
+from bench.sessions import browser_root
 from bench.stack import BENCH_EMAIL, BenchStack
 from bench.throughput import chats_throughput, messages_throughput
 from tests.support.nginx import make_prefix, nginx_binary, start_nginx
 from tests.support.sim import SimClient
-from worker.browser.memory import process_tree_pss_mb
+from worker.browser.memory import process_tree_pss_mb, process_tree_pss_split_mb
 
 BRIDGES = ("module", "page")
 _COMMON = {
@@ -181,9 +182,12 @@ async def run(stack: BenchStack) -> dict[str, Any]:
             _emit(b, name, figures)
             results[name] = figures
 
-        fields = await _worker_pss(stack)
-        results["chromium_pss_mb"] = fields
-        _emit(b, "chromium_pss", {"pss_mb": fields})
+        pss = await _chromium_pss(stack)
+        results["chromium_pss_mb"], results["chromium_pss_split_mb"] = (
+            pss["pss_mb"],
+            pss["split_mb"],
+        )
+        _emit(b, "chromium_pss", pss)
 
         await lat.socket.disconnect()
         await sim.close()
@@ -227,6 +231,14 @@ def _lighthouse(stack: BenchStack, sid: str, chat_id: str) -> Any:
         shutil.rmtree(prefix, ignore_errors=True)
 
 
+async def _chromium_pss(stack: BenchStack) -> dict[str, Any]:
+    """The session's Chromium PSS, and its split by backing (``anon``: the session's own;
+    ``file``: the binary and data files any other Chromium on the host shares)."""
+    root = browser_root(stack.proc("worker").pid)
+    split = process_tree_pss_split_mb(root) if root is not None else {}
+    return {"pss_mb": await _worker_pss(stack), "split_mb": split}
+
+
 async def _worker_pss(stack: BenchStack) -> float:
     import redis.asyncio as aioredis
 
@@ -265,6 +277,8 @@ def main(argv: list[str]) -> int:
     if with_density:
         results["density"] = density.measure()
         _emit("module", "density", results["density"])
+        results["script_heap"] = scriptheap.measure()  # what the page keeps of our scripts
+        _emit("module", "script_heap", results["script_heap"])
     results["targets"] = {**TARGETS, "density": DENSITY_TARGETS, "lighthouse": LIGHTHOUSE}
     results["checks"] = checks(results)
     results["took_s"] = round(time.time() - started, 1)

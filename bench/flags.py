@@ -17,10 +17,11 @@ from typing import Any
 import aiohttp
 
 from bench.latency import Latency
+from bench.sessions import browser_root
 from bench.stack import BenchStack
 from tests.support.sim import SimClient
 from worker.browser import procs
-from worker.browser.memory import process_tree_pss_mb
+from worker.browser.memory import process_tree_pss_mb, process_tree_pss_split_mb
 
 SETTLE_S = 8.0
 VARIANTS: dict[str, list[str]] = {
@@ -51,18 +52,6 @@ def _tree(root: int) -> tuple[int, int]:
     return len(pids), renderers
 
 
-def _browser_root(worker_pid: int) -> int | None:
-    """The worker's Chromium main process (a descendant without ``--type=``)."""
-    for pid in procs.descendants(worker_pid):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"--user-data-dir=" in args and b"--type=" not in args:
-            return pid
-    return None
-
-
 async def _linked(stack: BenchStack) -> None:
     async with aiohttp.ClientSession() as http:
         sim = SimClient(stack.sim_url)
@@ -89,7 +78,7 @@ def measure(name: str, extra: list[str]) -> dict[str, Any]:
         try:
             stack.up(parts=("simulator", "gateway", "worker"))
             asyncio.run(_linked(stack))
-            root = _browser_root(stack.proc("worker").pid)
+            root = browser_root(stack.proc("worker").pid)
             if root is None:
                 return {"variant": name, "error": "no browser"}
             count, renderers = _tree(root)
@@ -97,6 +86,7 @@ def measure(name: str, extra: list[str]) -> dict[str, Any]:
                 "variant": name,
                 "flags": extra,
                 "pss_mb": round(process_tree_pss_mb(root), 1),
+                "pss_split_mb": process_tree_pss_split_mb(root),
                 "processes": count,
                 "renderers": renderers,
             }

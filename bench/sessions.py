@@ -64,3 +64,15 @@ def tree_cpu_s(root: int) -> float:
         utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
         total += (utime + stime + cutime + cstime) / tick
     return total
+
+
+def browser_root(worker_pid: int) -> int | None:
+    """The worker's Chromium main process (a descendant without ``--type=``)."""
+    for pid in procs.descendants(worker_pid):
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"--user-data-dir=" in args and b"--type=" not in args:
+            return pid
+    return None

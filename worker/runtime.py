@@ -164,6 +164,8 @@ class SessionRuntime:
         except StaleFence:
             pass  # the owner was told (it asked for LEASE_LOST): stop driving the browser now
         finally:
+            if self._end is not End.LEASE_LOST and self._linked() and self._linked_here:
+                await self.snapshots.settle()  # a link made seconds ago reaches the disk first
             await self._passkey.close()
             await self._wa.close()
             await self._browser.close()

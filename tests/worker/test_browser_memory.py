@@ -18,7 +18,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from shared.settings import Settings
 from worker.browser import procs, tempdirs
 from worker.browser.driver import browser_pid, launch, shutdown
-from worker.browser.memory import process_tree_pss_mb, pss_kib
+from worker.browser.memory import (
+    process_tree_pss_by_kind_mb,
+    process_tree_pss_mb,
+    process_tree_pss_split_mb,
+    pss_kib,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +71,9 @@ def test_tree_includes_descendants(holder: tuple[int, int]) -> None:
     tree = process_tree_pss_mb(root)
     assert alone >= 40
     assert tree > alone
+    assert process_tree_pss_split_mb(root)["anon"] >= 40  # the 40 MB buffer is private
+    kinds = process_tree_pss_by_kind_mb(root)
+    assert kinds and all(kind.startswith("python") for kind in kinds), kinds
 
 
 def test_vanished_root_is_zero() -> None:
@@ -95,6 +103,14 @@ def test_running_chromium_has_measured_pss(tmp_path: Path) -> None:
         log.warning("chromium trivial page: pss_mb=%.1f processes=%d", pss, processes)
         assert 20 < pss < 1000
         assert processes >= 3
+        # by kind: Chromium's titles are one space-separated string, still read by --type=
+        kinds = process_tree_pss_by_kind_mb(pid)
+        assert {"browser", "renderer"} <= set(kinds), kinds
+        assert all(" " not in kind for kind in kinds), kinds
+        # by backing: the binary's pages (file) and the session's own (anon) add up to it
+        split = process_tree_pss_split_mb(pid)
+        assert split["anon"] > 5 and split["file"] > 5, split
+        assert abs(sum(split.values()) - process_tree_pss_mb(pid)) < 0.1 * pss, (split, pss)
     finally:
         shutdown(driver)
     assert process_tree_pss_mb(pid) == 0.0

@@ -80,3 +80,22 @@ async def test_sigterm_hands_off_without_new_qr_and_kill9_expires(stack: Stack) 
     assert (await stack.session_row(session_id)).worker_id == "w3"
     assert not [e for e in stack.tap.seen[mark:] if e.type == "qr"]
     await _inbound_stored(stack, session_id, f"{contact}@c.us", "sent after the crash")
+
+
+async def test_a_sigterm_right_after_the_link_waits_until_it_is_on_disk(stack: Stack) -> None:
+    w1 = stack.start_worker("w1")
+    session_id = await stack.new_session()
+    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
+    assert isinstance(qr, events.QrEvent)
+    phone = unique_phone()
+    await stack.sim.link(qr.data.qr_raw, phone, "Shop")
+    await stack.tap.wait_for(is_state("ready"), 60, "ready on w1")
+    # no wait for the first snapshot: the stop comes within a second of the link
+    stack.start_worker("w2")
+    mark = len(stack.tap.seen)
+    assert w1.terminate(timeout_s=60) == 0, stack.logs()
+    assert "once it is on disk" in w1.output(), w1.output()[-3000:]
+    await _wait_ready(stack, session_id, mark, "restored")
+    restored = await stack.session_row(session_id)
+    assert (restored.worker_id, restored.phone) == ("w2", phone)
+    assert not [e for e in stack.tap.seen[mark:] if e.type == "qr"], "a new QR was shown"

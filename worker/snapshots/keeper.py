@@ -68,6 +68,7 @@ class SnapshotKeeper:
         self._lock = asyncio.Lock()
         self._closing = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._linked_since: float | None = None  # monotonic; None while not linked
         self.last_saved: SnapshotMeta | None = None
 
     @property
@@ -144,9 +145,26 @@ class SnapshotKeeper:
     # --- snapshot ----------------------------------------------------------------------
 
     def start(self, linked: Callable[[], bool]) -> None:
-        """Watch the profile in the background; snapshots are taken only while ``linked()``."""
-        if self.enabled and self._profile is not None:
+        """Watch the profile in the background; snapshots are taken only while ``linked()``
+        (and only when snapshots are on: the link's age is followed either way, ``settle``)."""
+        if self._profile is not None:
             self._task = asyncio.create_task(self._watch(linked), name="snapshots")
+
+    async def settle(self) -> None:
+        """Before a clean stop closes Chromium: a link younger than ``COMMIT_DELAY_S`` waits out
+        the rest, so that Chromium's batched Local Storage writes (the link) reach the profile
+        and the final snapshot; at most ``COMMIT_DELAY_S``. For links made by this run only."""
+        since = self._linked_since or time.monotonic()  # None: linked within the last check
+        left = COMMIT_DELAY_S - (time.monotonic() - since)
+        if left <= 0:
+            return
+        log.info(
+            "session=%s link %.1f s old: the browser closes in %.1f s, once it is on disk",
+            self._session_id,
+            COMMIT_DELAY_S - left,
+            left,
+        )
+        await asyncio.sleep(left)
 
     async def close(self, *, final: bool) -> None:
         """Stop watching; ``final``: the browser is closed and the session was linked: take the
@@ -163,7 +181,6 @@ class SnapshotKeeper:
 
     async def _watch(self, linked: Callable[[], bool]) -> None:
         assert self._profile is not None
-        linked_since: float | None = None
         while not self._closing.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CHECK_EVERY_S):
@@ -171,10 +188,10 @@ class SnapshotKeeper:
             if self._closing.is_set():
                 break
             if not linked():
-                linked_since = None
+                self._linked_since = None
                 continue
-            linked_since = linked_since or time.monotonic()
-            if time.monotonic() - linked_since < COMMIT_DELAY_S:
+            self._linked_since = self._linked_since or time.monotonic()
+            if time.monotonic() - self._linked_since < COMMIT_DELAY_S or not self.enabled:
                 continue
             if await self._due(self._profile):
                 await self.snapshot(force=False)

@@ -3,24 +3,27 @@
 One Chromium (the worker's launch, on a local http page) answers the same script N times
 through WebDriver's ``execute_async_script`` and N times through the page channel
 (``worker/browser/page_channel.py``); after each run a full garbage collection, then the page's
-JS heap in use (``Runtime.getHeapUsage`` over the DevTools socket). The answer is shaped like a
-long-poll's (a boot id, 20 items with ids and bodies)."""
+JS heap in use (``Runtime.getHeapUsage`` over the DevTools socket), and the CPU of this process,
+chromedriver and Chromium per call. The answer is shaped like a long-poll's (a boot id, 20
+items with ids and bodies)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
-import threading
+import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from bench.sessions import tree_cpu_s
 from shared.settings import Settings
+from tests.support.browsers import static_page
 from worker.browser import scripts
 from worker.browser.devtools import DevToolsTarget, debugger_address, is_page
 from worker.browser.thread import BrowserThread
@@ -33,18 +36,6 @@ _ANSWER = (
     " done({boot: 'b' + n + Math.random(), items: Array.from({length: 20}, (_, i) =>"
     " ({id: 'false_' + n + '_' + i + '@c.us_' + Math.random(), body: 'hello there ' + i}))});"
 )
-
-
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(_HTML)))
-        self.end_headers()
-        self.wfile.write(_HTML)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def _by_webdriver(driver: WebDriver, calls: int) -> None:
@@ -78,12 +69,17 @@ async def _measure(url: str, tmp: Path, calls: int) -> dict[str, Any]:
         for name, run in runs:
             await browser.call(lambda d: d.get(url))  # a fresh document per way
             before = await _heap_mb(page)
+            cpu_s, wall_s = tree_cpu_s(os.getpid()), time.monotonic()
             await browser.call(run, calls)
+            cpu_s, wall_s = tree_cpu_s(os.getpid()) - cpu_s, time.monotonic() - wall_s
             after = await _heap_mb(page)
             out[name] = {
                 "heap_before_mb": before,
                 "heap_after_mb": after,
                 "kept_kb_per_1000_calls": round((after - before) * 1e6 / 1024 / calls * 1000, 1),
+                # this process, chromedriver and Chromium together
+                "cpu_ms_per_call": round(cpu_s * 1000 / calls, 3),
+                "wall_ms_per_call": round(wall_s * 1000 / calls, 3),
             }
     finally:
         await page.close()
@@ -92,14 +88,8 @@ async def _measure(url: str, tmp: Path, calls: int) -> dict[str, Any]:
 
 
 def measure(calls: int = CALLS) -> dict[str, Any]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with tempfile.TemporaryDirectory(prefix="wagw-bench-heap-") as tmp:
-            url = f"http://127.0.0.1:{server.server_address[1]}/"
-            return asyncio.run(_measure(url, Path(tmp), calls))
-    finally:
-        server.shutdown()
+    with static_page(_HTML) as url, tempfile.TemporaryDirectory(prefix="wagw-bench-heap-") as tmp:
+        return asyncio.run(_measure(url, Path(tmp), calls))
 
 
 def main(argv: list[str]) -> int:

@@ -14,12 +14,13 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from shared import events
 from shared.constants import RedisNames
 from shared.db.repos import companies, sessions
 from shared.db.types import WaSession
 from shared.queues import enqueue_start
 from shared.settings import Settings
-from tests.support.events import EventTap
+from tests.support.events import EventTap, is_state, of_type
 from tests.support.procs import Proc, free_port, processes_mentioning, wait_http
 from tests.support.sim import SimClient
 
@@ -99,6 +100,15 @@ class Stack:
         self.tap.sessions.add(session.id)
         await enqueue_start(self.arq, RedisNames.of(self.settings), str(session.id))
         return session.id
+
+    async def new_linked_session(self, phone: str, shop: str = "Shop") -> UUID:
+        """A new session, linked by the simulated phone ``phone`` once its QR shows; ready."""
+        session_id = await self.new_session()
+        qr = await self.tap.wait_for(of_type("qr"), 60, "qr")
+        assert isinstance(qr, events.QrEvent)
+        await self.sim.link(qr.data.qr_raw, phone, shop)
+        await self.tap.wait_for(is_state("ready"), 60, "ready")
+        return session_id
 
     async def session_row(self, session_id: UUID) -> WaSession:
         async with self.pg.connection() as conn:

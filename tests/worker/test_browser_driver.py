@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from shared.settings import DriverKind, Settings
+from tests.support.browsers import private_tempdirs
 from worker.browser import procs, tempdirs
 from worker.browser.driver import browser_pid, launch, shutdown
 from worker.browser.errors import BrowserStartError
@@ -73,12 +72,7 @@ async def _echo(request: web.Request) -> web.WebSocketResponse:
 
 @pytest.fixture(autouse=True, scope="module")
 def private_tmp() -> Iterator[Path]:
-    """Launches (and the stale-dir sweep) use a private temp root, never the shared /tmp."""
-    root = Path(tempfile.mkdtemp(prefix="wagw-t-"))  # short: Chromium puts a unix socket in it
-    saved, tempdirs.ROOT = tempdirs.ROOT, root
-    yield root
-    tempdirs.ROOT = saved
-    shutil.rmtree(root, ignore_errors=True)
+    yield from private_tempdirs()
 
 
 @pytest.fixture(scope="module")

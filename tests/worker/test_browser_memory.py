@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,8 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from shared.settings import Settings
-from worker.browser import procs, tempdirs
+from tests.support.browsers import private_tempdirs
+from worker.browser import procs
 from worker.browser.driver import browser_pid, launch, shutdown
 from worker.browser.memory import (
     process_tree_pss_by_kind_mb,
@@ -30,12 +29,7 @@ log = logging.getLogger(__name__)
 
 @pytest.fixture(autouse=True, scope="module")
 def private_tmp() -> Iterator[Path]:
-    """Launches (and the stale-dir sweep) use a private temp root, never the shared /tmp."""
-    root = Path(tempfile.mkdtemp(prefix="wagw-t-"))  # short: Chromium puts a unix socket in it
-    saved, tempdirs.ROOT = tempdirs.ROOT, root
-    yield root
-    tempdirs.ROOT = saved
-    shutil.rmtree(root, ignore_errors=True)
+    yield from private_tempdirs()
 
 
 # a child holding ~40 MB of private memory, with a grandchild of its own

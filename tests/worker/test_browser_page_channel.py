@@ -7,11 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
-import tempfile
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,8 @@ from selenium.common.exceptions import JavascriptException, TimeoutException
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from shared.settings import Settings
-from worker.browser import page_channel, scripts, tempdirs
+from tests.support.browsers import private_tempdirs, static_page
+from worker.browser import page_channel, scripts
 from worker.browser.page_channel import channel_for
 from worker.browser.thread import BrowserThread
 
@@ -28,34 +25,15 @@ pytestmark = pytest.mark.e2e
 _HTML = b"<!doctype html><title>probe</title><p id=p>hello</p>"
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(_HTML)))
-        self.end_headers()
-        self.wfile.write(_HTML)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def page_url() -> Iterator[str]:
-    """An http page (a data: page's reload does not end a waiting DevTools evaluation)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with static_page(_HTML) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True, scope="module")
 def private_tmp() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="wagw-c-"))  # short: Chromium puts a unix socket in it
-    saved, tempdirs.ROOT = tempdirs.ROOT, root
-    yield root
-    tempdirs.ROOT = saved
-    shutil.rmtree(root, ignore_errors=True)
+    yield from private_tempdirs()
 
 
 @pytest.fixture

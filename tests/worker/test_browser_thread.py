@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,8 @@ import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from shared.settings import Settings
-from worker.browser import procs, tempdirs, thread
+from tests.support.browsers import private_tempdirs
+from worker.browser import procs, thread
 from worker.browser.errors import BrowserError, BrowserStartError
 from worker.browser.thread import BrowserThread
 
@@ -23,12 +22,7 @@ PAGE = "data:text/html,<title>probe</title><p id=p>hello</p>"
 
 @pytest.fixture(autouse=True, scope="module")
 def private_tmp() -> Iterator[Path]:
-    """Launches (and the stale-dir sweep) use a private temp root, never the shared /tmp."""
-    root = Path(tempfile.mkdtemp(prefix="wagw-t-"))  # short: Chromium puts a unix socket in it
-    saved, tempdirs.ROOT = tempdirs.ROOT, root
-    yield root
-    tempdirs.ROOT = saved
-    shutil.rmtree(root, ignore_errors=True)
+    yield from private_tempdirs()
 
 
 def _settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -84,12 +84,8 @@ async def test_sigterm_hands_off_without_new_qr_and_kill9_expires(stack: Stack) 
 
 async def test_a_sigterm_right_after_the_link_waits_until_it_is_on_disk(stack: Stack) -> None:
     w1 = stack.start_worker("w1")
-    session_id = await stack.new_session()
-    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
-    assert isinstance(qr, events.QrEvent)
     phone = unique_phone()
-    await stack.sim.link(qr.data.qr_raw, phone, "Shop")
-    await stack.tap.wait_for(is_state("ready"), 60, "ready on w1")
+    session_id = await stack.new_linked_session(phone)
     # no wait for the first snapshot: the stop comes within a second of the link
     stack.start_worker("w2")
     mark = len(stack.tap.seen)

@@ -21,15 +21,6 @@ from tests.support.stack import Stack, unique_phone
 pytestmark = pytest.mark.e2e
 
 
-async def _ready(stack: Stack, phone: str, name: str = "Shop") -> UUID:
-    session_id = await stack.new_session()
-    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
-    assert isinstance(qr, events.QrEvent)
-    await stack.sim.link(qr.data.qr_raw, phone, name)
-    await stack.tap.wait_for(is_state("ready"), 60, "ready")
-    return session_id
-
-
 async def _inbound_count(stack: Stack, n: int) -> None:
     for _ in range(300):
         if stack.tap.count(of_type("message")) >= n:
@@ -124,7 +115,7 @@ async def _unread(stack: Stack, phone: str) -> dict[str, int]:
 async def test_twenty_chats_are_captured_without_opening_any(stack: Stack) -> None:
     stack.start_worker("w1")
     phone = unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
     row = await stack.session_row(session_id)
     assert row.bridge == "module" and row.lid and row.lid.endswith("@lid")
     assert f"session={session_id} bridge=module" in stack.logs()
@@ -161,7 +152,7 @@ async def test_twenty_chats_are_captured_without_opening_any(stack: Stack) -> No
 async def test_sends_to_a_new_number_a_lid_chat_and_a_group(stack: Stack) -> None:
     stack.start_worker("w1")
     phone, ann, lee, eve = unique_phone(), unique_phone(), unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
 
     # Ann writes from her number, then under her lid: one person, one chat, both ids
     await stack.sim.inbound(phone, ann, "from my number", name="Ann")
@@ -210,7 +201,7 @@ async def test_sends_to_a_new_number_a_lid_chat_and_a_group(stack: Stack) -> Non
 async def test_a_restart_catches_up_on_what_came_meanwhile(stack: Stack) -> None:
     first = stack.start_worker("w1")
     phone, ann, bob = unique_phone(), unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
     await stack.sim.inbound(phone, ann, "before", name="Ann")
     await _inbound_count(stack, 1)
 

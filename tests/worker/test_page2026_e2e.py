@@ -22,15 +22,6 @@ from tests.support.stack import BOTH, Stack, unique_phone
 pytestmark = pytest.mark.e2e
 
 
-async def _ready(stack: Stack, phone: str, name: str = "Shop") -> UUID:
-    session_id = await stack.new_session()
-    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
-    assert isinstance(qr, events.QrEvent)
-    await stack.sim.link(qr.data.qr_raw, phone, name)
-    await stack.tap.wait_for(is_state("ready"), 60, "ready")
-    return session_id
-
-
 async def _inbound(stack: Stack, count: int) -> events.MessageEvent:
     """Wait for the ``count``-th inbound message event."""
 
@@ -75,7 +66,9 @@ async def _drift(stack: Stack, session_id: UUID, kind: str) -> dict[str, Any]:
 async def test_popups_are_dismissed_and_an_unknown_one_blocks(stack: Stack) -> None:
     stack.start_worker("w1", APP_UNKNOWN_DIALOG_S="2")
     phone, contact = unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)  # behind the fresh-look popup of a new device
+    session_id = await stack.new_linked_session(
+        phone
+    )  # behind the fresh-look popup of a new device
     await stack.sim.inbound(phone, contact, "first", name="Ann")
     assert (await _inbound(stack, 1)).data.message.body == "first"
     for kind in ("whats_new", "notice"):
@@ -144,7 +137,7 @@ async def test_pairing_code_end_to_end(stack: Stack) -> None:
 async def test_phone_id_and_lid_of_one_person_are_one_chat(stack: Stack) -> None:
     stack.start_worker("w1")
     phone, lina, mia = unique_phone(), unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
 
     # Lina writes from her number, then under her lid (the row's legacy id says so)
     await stack.sim.inbound(phone, lina, "from my number", name="Lina")
@@ -253,7 +246,7 @@ async def _send(stack: Stack, session_id: UUID, chat: Chat, body: str) -> Messag
 async def test_a_send_whose_row_is_late_is_unconfirmed_then_sent(stack: Stack) -> None:
     stack.start_worker("w1", APP_SEND_CONFIRM_S="1")
     phone, contact = unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
     await stack.sim.inbound(phone, contact, "are you there?", name="Ola")
     await _inbound(stack, 1)
     chat = await _wait_chat(stack, session_id, f"{contact}@c.us")
@@ -301,7 +294,7 @@ async def test_a_send_whose_row_is_late_is_unconfirmed_then_sent(stack: Stack) -
 async def test_every_id_form_is_stored_once_under_its_bare_id(stack: Stack) -> None:
     stack.start_worker("w1")
     phone, contact = unique_phone(), unique_phone()
-    session_id = await _ready(stack, phone)
+    session_id = await stack.new_linked_session(phone)
     group = {"id": "120363000000000009", "name": "Crew"}
     sent = [
         await stack.sim.inbound_message(phone, contact, "bare", name="Eve"),

@@ -14,9 +14,8 @@ from uuid import UUID
 import pytest
 from psycopg.rows import tuple_row
 
-from shared import events
 from shared.constants import RedisNames
-from tests.support.events import is_state, of_type
+from tests.support.events import is_state
 from tests.support.stack import Stack, unique_phone
 
 pytestmark = pytest.mark.e2e
@@ -67,12 +66,8 @@ async def ready_elsewhere_without_qr(stack: Stack, sid: UUID, worker_id: str, ma
 
 async def test_a_session_moves_hosts_by_snapshot_and_survives_a_corrupt_one(stack: Stack) -> None:
     a = stack.start_worker("hostA", APP_PROFILE_DIR=str(host(stack, "a")), **SNAPSHOT_ENV)
-    sid = await stack.new_session()
-    qr = await stack.tap.wait_for(of_type("qr"), 60, "qr")
-    assert isinstance(qr, events.QrEvent)
     phone = unique_phone()
-    await stack.sim.link(qr.data.qr_raw, phone, "Shop")
-    await stack.tap.wait_for(is_state("ready"), 60, "ready on A")
+    sid = await stack.new_linked_session(phone)
     first = await wait_snapshot_by(stack, sid, "hostA")
 
     # host A dies; host B has never seen this session (an empty profile directory)

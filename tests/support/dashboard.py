@@ -168,8 +168,13 @@ class Dashboard:
 
     def session_ids(self) -> list[str]:
         self._find("[data-testid=sessions-table]")
-        rows = self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=session-row]")
-        return [r.get_attribute("data-session-id") or "" for r in rows]
+        # in one script: the list re-renders as events come, so rows found one call earlier
+        # may be gone (stale) by the next
+        ids: list[str] = self.driver.execute_script(
+            "return Array.from(document.querySelectorAll('[data-testid=session-row]'))"
+            ".map((r) => r.getAttribute('data-session-id') || '')"
+        )
+        return ids
 
     def wait_session_rows(self, count: int) -> list[str]:
         self._wait().until(lambda d: len(self.session_ids()) == count)

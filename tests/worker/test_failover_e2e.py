@@ -90,7 +90,7 @@ async def test_a_sigterm_right_after_the_link_waits_until_it_is_on_disk(stack: S
     stack.start_worker("w2")
     mark = len(stack.tap.seen)
     assert w1.terminate(timeout_s=60) == 0, stack.logs()
-    assert "once it is on disk" in w1.output(), w1.output()[-3000:]
+    assert "the browser closes once it is on disk" in w1.output(), w1.output()[-3000:]
     await _wait_ready(stack, session_id, mark, "restored")
     restored = await stack.session_row(session_id)
     assert (restored.worker_id, restored.phone) == ("w2", phone)

@@ -39,6 +39,7 @@ MAX_WAIT_FACTOR = 12
 # Chromium writes a page's Local Storage changes to disk in batches, about 2-5 s later (measured
 # on Chromium 156): the first snapshot of a link waits this long so that it holds the link
 COMMIT_DELAY_S = 6.0
+SETTLE_CHECK_S = 0.2
 
 
 class SnapshotKeeper:
@@ -69,6 +70,7 @@ class SnapshotKeeper:
         self._closing = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._linked_since: float | None = None  # monotonic; None while not linked
+        self._at_link: files.Fingerprint | None = None  # the storage files when it was seen
         self.last_saved: SnapshotMeta | None = None
 
     @property
@@ -151,20 +153,27 @@ class SnapshotKeeper:
             self._task = asyncio.create_task(self._watch(linked), name="snapshots")
 
     async def settle(self) -> None:
-        """Before a clean stop closes Chromium: a link younger than ``COMMIT_DELAY_S`` waits out
-        the rest, so that Chromium's batched Local Storage writes (the link) reach the profile
-        and the final snapshot; at most ``COMMIT_DELAY_S``. For links made by this run only."""
+        """Before a clean stop closes Chromium: a link younger than ``COMMIT_DELAY_S`` waits
+        until the profile's storage files change after it (Chromium's batched Local Storage
+        write, which holds the link, reached the disk) or that delay has passed, so that the
+        final snapshot and the next browser have it. For links made by this run only."""
         since = self._linked_since or time.monotonic()  # None: linked within the last check
         left = COMMIT_DELAY_S - (time.monotonic() - since)
-        if left <= 0:
+        if left <= 0 or self._profile is None:
             return
         log.info(
-            "session=%s link %.1f s old: the browser closes in %.1f s, once it is on disk",
+            "session=%s link %.1f s old: the browser closes once it is on disk (%.1f s at most)",
             self._session_id,
             COMMIT_DELAY_S - left,
             left,
         )
-        await asyncio.sleep(left)
+        deadline = time.monotonic() + left
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                now = await asyncio.to_thread(files.fingerprint, self._profile, self._wa_url)
+                if self._at_link is not None and now != self._at_link:
+                    return
+            await asyncio.sleep(SETTLE_CHECK_S)
 
     async def close(self, *, final: bool) -> None:
         """Stop watching; ``final``: the browser is closed and the session was linked: take the
@@ -188,9 +197,14 @@ class SnapshotKeeper:
             if self._closing.is_set():
                 break
             if not linked():
-                self._linked_since = None
+                self._linked_since, self._at_link = None, None
                 continue
-            self._linked_since = self._linked_since or time.monotonic()
+            if self._linked_since is None:
+                self._linked_since = time.monotonic()
+                with contextlib.suppress(OSError):  # what is on disk when the link was seen
+                    self._at_link = await asyncio.to_thread(
+                        files.fingerprint, self._profile, self._wa_url
+                    )
             if time.monotonic() - self._linked_since < COMMIT_DELAY_S or not self.enabled:
                 continue
             if await self._due(self._profile):

@@ -45,7 +45,7 @@ def _by_webdriver(driver: WebDriver, calls: int) -> None:
 
 def _by_channel(driver: WebDriver, calls: int) -> None:
     for n in range(calls):
-        scripts._execute_async(driver, _ANSWER, n, answer_within_s=5)
+        scripts.execute_async(driver, _ANSWER, n, answer_within_s=5)
 
 
 async def _heap_mb(page: DevToolsTarget) -> float:

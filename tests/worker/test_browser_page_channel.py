@@ -51,14 +51,14 @@ async def browser(tmp_path: Path, page_url: str) -> AsyncIterator[BrowserThread]
 
 
 def _async(driver: WebDriver, body: str, *args: object, within_s: float = 5) -> object:
-    return scripts._execute_async(driver, body, *args, answer_within_s=within_s)
+    return scripts.execute_async(driver, body, *args, answer_within_s=within_s)
 
 
 async def test_answers_come_over_the_socket_as_webdriver_gives_them(
     browser: BrowserThread,
 ) -> None:
     got = await browser.call(
-        scripts._execute,
+        scripts.execute,
         "return [arguments[0] + 1, document.title, arguments[1], undefined]",
         41,
         {"a": [1]},
@@ -69,12 +69,12 @@ async def test_answers_come_over_the_socket_as_webdriver_gives_them(
         _async, "const done = arguments[1]; setTimeout(() => done({n: arguments[0]}), 50)", 7
     )
     assert late == {"n": 7}
-    assert await browser.call(scripts._execute, "return null") is None
+    assert await browser.call(scripts.execute, "return null") is None
 
 
 async def test_errors_are_webdrivers_and_the_next_call_works(browser: BrowserThread) -> None:
     with pytest.raises(JavascriptException, match="boom"):
-        await browser.call(scripts._execute, "throw new Error('boom')")
+        await browser.call(scripts.execute, "throw new Error('boom')")
     with pytest.raises(JavascriptException, match="async boom"):
         await browser.call(_async, "throw new Error('async boom')")
     # no answer within the script's deadline (plus the slack, made short here)
@@ -94,7 +94,7 @@ async def test_errors_are_webdrivers_and_the_next_call_works(browser: BrowserThr
     title = None
     for _ in range(100):
         with contextlib.suppress(JavascriptException):  # between documents
-            title = await browser.call(scripts._execute, "return document.title")
+            title = await browser.call(scripts.execute, "return document.title")
         if title == "probe":
             break
         await asyncio.sleep(0.1)
@@ -117,7 +117,7 @@ async def test_without_a_devtools_address_webdriver_carries_them(
         await thread.call(lambda d: d.get(page_url))
         with caplog.at_level(logging.WARNING, logger=page_channel.__name__):
             for _ in range(3):
-                assert await thread.call(scripts._execute, "return document.title") == "probe"
+                assert await thread.call(scripts.execute, "return document.title") == "probe"
             late = await thread.call(_async, "arguments[0](document.title)")
         assert late == "probe"
         assert not await thread.call(lambda d: channel_for(d).connected)

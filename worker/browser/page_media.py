@@ -62,7 +62,7 @@ def fetch_file(driver: WebDriver, wa_msg_id: str, blob_url: str | None, timeout_
     again with the row's retry button); raises ``PageError``."""
     got: dict[str, Any] = scripts.run_async(
         driver, "media_fetch.js", wa_msg_id, blob_url, int(timeout_s * 1000),
-        answer_within_s=timeout_s + 5, texts={},
+        answer_within_s=timeout_s + 5,
     )  # fmt: skip
     if "error" in got:
         raise PageError(str(got.get("code") or "download_failed"), str(got["error"]))

@@ -73,7 +73,7 @@ _ANSWER_SLACK_S = 10.0
 _SCRIPT_TIMEOUT_S = 300.0
 
 
-def _execute(driver: WebDriver, script: str, *args: Any) -> Any:
+def execute(driver: WebDriver, script: str, *args: Any) -> Any:
     """``execute_script`` through the page channel (``page_channel.py``), WebDriver if down."""
     try:
         expression = sync_expression(script, list(args))
@@ -84,20 +84,20 @@ def _execute(driver: WebDriver, script: str, *args: Any) -> Any:
         return driver.execute_script(script, *args)
 
 
-def _execute_async(driver: WebDriver, script: str, *args: Any, answer_within_s: float) -> Any:
+def execute_async(driver: WebDriver, script: str, *args: Any, answer_within_s: float) -> Any:
     """``execute_async_script`` likewise; ``answer_within_s``: the script's own deadline."""
+    timeout_s = min(answer_within_s + _ANSWER_SLACK_S, _SCRIPT_TIMEOUT_S)
     try:
         expression = async_expression(script, list(args))
-        timeout_s = min(answer_within_s + _ANSWER_SLACK_S, _SCRIPT_TIMEOUT_S)
         return channel_for(driver).evaluate(expression, await_promise=True, timeout_s=timeout_s)
     except ChannelDown:
-        driver.set_script_timeout(min(answer_within_s + _ANSWER_SLACK_S, _SCRIPT_TIMEOUT_S))
+        driver.set_script_timeout(timeout_s)
         return driver.execute_async_script(script, *args)
 
 
 def run(driver: WebDriver, name: str, *args: Any) -> Any:
     """A page script answering plain data (JSON)."""
-    return _execute(driver, source(name), SELECTORS, TEXTS, *args)
+    return execute(driver, source(name), SELECTORS, TEXTS, *args)
 
 
 def run_for_elements(driver: WebDriver, name: str, *args: Any) -> Any:
@@ -105,22 +105,15 @@ def run_for_elements(driver: WebDriver, name: str, *args: Any) -> Any:
     return driver.execute_script(source(name), SELECTORS, TEXTS, *args)
 
 
-def run_async(
-    driver: WebDriver,
-    name: str,
-    *args: Any,
-    answer_within_s: float,
-    texts: dict[str, Any] | None = None,
-) -> Any:
+def run_async(driver: WebDriver, name: str, *args: Any, answer_within_s: float) -> Any:
     """An async page script (its last argument the callback), answering within its deadline."""
-    texts = TEXTS if texts is None else texts
-    return _execute_async(
-        driver, source(name), SELECTORS, texts, *args, answer_within_s=answer_within_s
+    return execute_async(
+        driver, source(name), SELECTORS, TEXTS, *args, answer_within_s=answer_within_s
     )
 
 
 def wait_and_snapshot(driver: WebDriver, timeout_ms: int) -> Any:
-    return _execute_async(
+    return execute_async(
         driver, _wait_source(), SELECTORS, TEXTS, timeout_ms, answer_within_s=timeout_ms / 1000
     )
 
@@ -131,17 +124,17 @@ def _module_wait_source() -> str:
 
 
 def module_wait(driver: WebDriver, timeout_ms: int) -> Any:
-    return _execute_async(
+    return execute_async(
         driver, _module_wait_source(), SELECTORS, TEXTS, timeout_ms,
         answer_within_s=timeout_ms / 1000,
     )  # fmt: skip
 
 
 def module_run(driver: WebDriver, name: str, args: list[Any], deadline_ms: int) -> Any:
-    return _execute_async(
+    return execute_async(
         driver, _MODULE_RUN, name, args, deadline_ms, answer_within_s=deadline_ms / 1000
     )
 
 
 def module_ready(driver: WebDriver) -> bool:
-    return bool(_execute(driver, "return Boolean(window.__wagw && window.__wagw.ready())"))
+    return bool(execute(driver, "return Boolean(window.__wagw && window.__wagw.ready())"))

@@ -282,6 +282,17 @@ async def _sent_row(r: Running, message_id: uuid.UUID) -> Message:
     return await until(check, f"message {message_id} sent", 60)
 
 
+async def _at_sim_server(r: Running, count: int) -> list[dict[str, Any]]:
+    """The phone's sent messages once ``count`` reached the simulated server (the page bridge
+    takes its own row, a clock at first, as sent while the upload may still be under way)."""
+
+    async def check() -> list[dict[str, Any]] | None:
+        got: list[dict[str, Any]] = await r.sim.sent(r.phone)
+        return got if len(got) >= count else None
+
+    return await until(check, f"{count} messages at the simulated server", 30)
+
+
 @pytest.mark.parametrize(
     ("bridge", "kinds"),
     [
@@ -304,7 +315,7 @@ async def test_stored_files_reach_the_contact_as_their_kind(
         job = await _stored_outgoing(r, wa_chat_id, kind, data, mime, caption)
         await r.runtime.send_media(job)
         msg = await _sent_row(r, job.message_id)
-        sent: list[dict[str, Any]] = await r.sim.sent(r.phone)
+        sent = await _at_sim_server(r, n + 1)
         assert len(sent) == n + 1
         out = sent[-1]
         assert out["id"] == msg.wa_msg_id and out["to"] == contact and out["text"] == caption
